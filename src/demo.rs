@@ -1,0 +1,73 @@
+//! `bt2p-tui demo`: a built-in video, a seeder on 127.0.0.1 throttled like a swarm, and the
+//! normal client streaming from it. No internet needed.
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::DemoArgs;
+use crate::engine::EngineOptions;
+use crate::error::Error;
+use crate::seeder::{Seeder, free_port, make_torrent};
+
+/// One minute of test card with a tone, H.264/AAC in MP4 (about 1.8 MB).
+const VIDEO: &[u8] = include_bytes!("../assets/demo.mp4");
+const NAME: &str = "bt2p-demo.mp4";
+/// Small pieces, so the window on the dashboard has something to show.
+const PIECE_LEN: u32 = 16 * 1024;
+
+fn demo_dir() -> PathBuf {
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("bt2p-tui")
+        .join("demo")
+}
+
+pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error> {
+    let _log = crate::logging::init(&args.common)?;
+    let root = demo_dir();
+    let seed_dir = root.join("seed");
+    let fail = |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("demo: {what}: {e}"));
+    std::fs::create_dir_all(&seed_dir).map_err(|e| fail("cannot create the demo folder", &e))?;
+    let video = seed_dir.join(NAME);
+    if std::fs::read(&video).map(|b| b != VIDEO).unwrap_or(true) {
+        std::fs::write(&video, VIDEO).map_err(|e| fail("cannot write the demo video", &e))?;
+    }
+    let torrent = make_torrent(&video, PIECE_LEN)
+        .await
+        .map_err(|e| fail("cannot make the torrent", &e))?;
+    let seeder = Seeder::start(&seed_dir, torrent.clone(), Some(args.rate))
+        .await
+        .map_err(|e| fail("the seeder did not start", &e))?;
+    tracing::info!(
+        "demo seeder on {} at {}/s",
+        seeder.addr,
+        crate::fmt::size(args.rate)
+    );
+
+    // A fresh download every time, so the window fills in from nothing.
+    let download = root.join("download");
+    let _ = std::fs::remove_dir_all(&download);
+    let source = crate::source::from_torrent_bytes(torrent, NAME)?;
+    let opts = EngineOptions {
+        save_path: download,
+        resume_dir: None,
+        listen_ip: Ipv4Addr::LOCALHOST.into(),
+        listen_port: free_port().map_err(|e| fail("no free port", &e))?,
+        listen_port_tries: 8,
+        dht: false,
+        trackers: false,
+        peers: vec![seeder.addr],
+        download_limit: None,
+        upload_limit: None,
+        on_demand: false,
+        piece_par: args.common.piece_par,
+        metadata_timeout: Duration::from_secs(30),
+        max_players: args.common.max_players as usize,
+    };
+    let r = crate::serve_torrent(&args.common, opts, source, cancel).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), seeder.stop()).await;
+    r
+}

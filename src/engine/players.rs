@@ -1,0 +1,152 @@
+//! Player connections: each HTTP body being streamed, with its read position.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
+use tokio::sync::{Notify, OwnedSemaphorePermit};
+
+/// An engine file stream (librqbit does not export its type).
+pub trait ReadSeek: AsyncRead + AsyncSeek + Send + Sync + Unpin {}
+impl<T: AsyncRead + AsyncSeek + Send + Sync + Unpin> ReadSeek for T {}
+pub type BoxStream = Pin<Box<dyn ReadSeek>>;
+
+/// What the rest of the program may know of one player connection.
+#[derive(Debug)]
+pub struct PlayerInfo {
+    pub id: u64,
+    pub client: SocketAddr,
+    pub file: usize,
+    pub file_len: u64,
+    pub started: Instant,
+    /// Byte position in the file of the next read.
+    pub position: AtomicU64,
+    /// End of the requested range (exclusive).
+    pub end: u64,
+    /// Milliseconds since `started` at which the current read began waiting; 0 when not waiting.
+    waiting_since_ms: AtomicU64,
+}
+
+impl PlayerInfo {
+    pub fn position(&self) -> u64 {
+        self.position.load(Ordering::Relaxed)
+    }
+
+    /// How long the current read has been waiting for data.
+    pub fn waiting_ms(&self) -> Option<u64> {
+        match self.waiting_since_ms.load(Ordering::Relaxed) {
+            0 => None,
+            since => Some((self.started.elapsed().as_millis() as u64).saturating_sub(since)),
+        }
+    }
+}
+
+/// The registry of open player connections.
+#[derive(Default, Debug)]
+pub struct Players {
+    next_id: AtomicU64,
+    map: Mutex<BTreeMap<u64, Arc<PlayerInfo>>>,
+    /// Woken when a player comes or goes.
+    pub changed: Notify,
+}
+
+impl Players {
+    pub fn list(&self) -> Vec<Arc<PlayerInfo>> {
+        self.map
+            .lock()
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(super) fn register(
+        self: &Arc<Self>,
+        client: SocketAddr,
+        file: usize,
+        file_len: u64,
+        start: u64,
+        end: u64,
+    ) -> Arc<PlayerInfo> {
+        let info = Arc::new(PlayerInfo {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
+            client,
+            file,
+            file_len,
+            started: Instant::now(),
+            position: AtomicU64::new(start),
+            end,
+            waiting_since_ms: AtomicU64::new(0),
+        });
+        if let Ok(mut m) = self.map.lock() {
+            m.insert(info.id, info.clone());
+        }
+        self.changed.notify_waiters();
+        info
+    }
+
+    fn remove(&self, id: u64) {
+        if let Ok(mut m) = self.map.lock() {
+            m.remove(&id);
+        }
+        self.changed.notify_waiters();
+    }
+}
+
+/// One player's stream of a file's verified bytes. Dropping it ends the connection's
+/// claim on the engine.
+pub struct PlayerStream {
+    stream: BoxStream,
+    info: Arc<PlayerInfo>,
+    players: Arc<Players>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl PlayerStream {
+    pub(super) async fn new(
+        mut stream: BoxStream,
+        info: Arc<PlayerInfo>,
+        players: Arc<Players>,
+        slot: OwnedSemaphorePermit,
+    ) -> std::io::Result<Self> {
+        stream.seek(std::io::SeekFrom::Start(info.position())).await?;
+        Ok(PlayerStream {
+            stream,
+            info,
+            players,
+            _slot: slot,
+        })
+    }
+
+    pub fn info(&self) -> &Arc<PlayerInfo> {
+        &self.info
+    }
+
+    /// Reads verified bytes; waits as long as the piece under the position is missing.
+    pub async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let since = (self.info.started.elapsed().as_millis() as u64).max(1);
+        self.info.waiting_since_ms.store(since, Ordering::Relaxed);
+        let r = self.stream.read(buf).await;
+        self.info.waiting_since_ms.store(0, Ordering::Relaxed);
+        if let Ok(n) = r {
+            self.info.position.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        r
+    }
+}
+
+impl Drop for PlayerStream {
+    fn drop(&mut self) {
+        self.players.remove(self.info.id);
+    }
+}

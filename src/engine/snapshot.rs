@@ -1,0 +1,143 @@
+//! The plain picture of the engine that the HTTP server and the dashboard read.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// Everything the outside sees of the torrent at one moment. Cheap to clone: big parts are shared.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Snapshot {
+    pub name: String,
+    pub info_hash: String,
+    /// checking / downloading / seeding / paused / error / metadata
+    pub state: String,
+    pub error: Option<String>,
+    pub piece_len: u64,
+    pub piece_count: u32,
+    pub piece_par: u32,
+    pub effective_window_pieces: u32,
+    pub on_demand: bool,
+    /// Verified bytes over all files.
+    pub progress_bytes: u64,
+    /// Size of all files.
+    pub total_bytes: u64,
+    pub uploaded_bytes: u64,
+    pub download_bps: f64,
+    pub upload_bps: f64,
+    pub eta_secs: Option<u64>,
+    pub peers_connected: u32,
+    pub seeders: u32,
+    pub leechers: u32,
+    pub peers_connecting: u32,
+    pub peers_queued: u32,
+    pub peers_seen: u32,
+    pub files: Arc<Vec<FileSnap>>,
+    pub peers: Vec<PeerSnap>,
+    pub streams: Vec<StreamSnap>,
+    /// Pieces receiving data and how many bytes they have so far.
+    pub receiving: Vec<(u32, u32)>,
+    #[serde(skip)]
+    pub have: Arc<Have>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSnap {
+    pub index: usize,
+    pub path: String,
+    pub length: u64,
+    pub offset: u64,
+    pub progress_bytes: u64,
+    pub first_piece: u32,
+    /// One past the last piece.
+    pub end_piece: u32,
+    /// BEP 47 padding files are kept for their index but never shown or served.
+    pub padding: bool,
+    pub players: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerSnap {
+    pub addr: String,
+    pub client: Option<String>,
+    pub state: String,
+    pub download_bps: f64,
+    pub upload_bps: f64,
+    pub fetched_bytes: u64,
+    pub uploaded_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamSnap {
+    pub id: u64,
+    pub client: String,
+    pub file: usize,
+    pub position: u64,
+    pub end: u64,
+    pub file_len: u64,
+    /// The piece under the read position.
+    pub piece: u32,
+    /// One past the last piece of the piece_par window.
+    pub window_end_piece: u32,
+    /// How long the current read has waited for its piece, when it waits.
+    pub waiting_ms: Option<u64>,
+    /// Connected peers that have the piece under the read position.
+    pub peers_with_piece: Option<u32>,
+    pub age_secs: u64,
+}
+
+/// The have-bitfield, most significant bit first (BitTorrent's order).
+#[derive(Debug, Clone, Default)]
+pub struct Have {
+    pub bits: Vec<u8>,
+    pub len: u32,
+}
+
+impl Have {
+    pub fn get(&self, piece: u32) -> bool {
+        piece < self.len
+            && self
+                .bits
+                .get(piece as usize / 8)
+                .is_some_and(|b| b & (0x80 >> (piece % 8)) != 0)
+    }
+
+    pub fn count(&self) -> u32 {
+        (0..self.len).filter(|p| self.get(*p)).count() as u32
+    }
+}
+
+impl Snapshot {
+    /// Bytes received so far of a piece that is not verified yet.
+    pub fn receiving_bytes(&self, piece: u32) -> Option<u32> {
+        self.receiving
+            .binary_search_by_key(&piece, |(p, _)| *p)
+            .ok()
+            .map(|i| self.receiving[i].1)
+    }
+
+    pub fn piece_len_of(&self, piece: u32) -> u64 {
+        if piece + 1 == self.piece_count {
+            let rem = self.total_bytes % self.piece_len.max(1);
+            if rem != 0 {
+                return rem;
+            }
+        }
+        self.piece_len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn have_bits_are_msb_first() {
+        let h = Have {
+            bits: vec![0b1000_0001, 0b0100_0000],
+            len: 10,
+        };
+        let got: Vec<u32> = (0..12).filter(|p| h.get(*p)).collect();
+        assert_eq!(got, vec![0, 7, 9]);
+        assert_eq!(h.count(), 3);
+    }
+}

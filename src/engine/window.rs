@@ -1,0 +1,175 @@
+//! piece_par: the window of pieces fetched first for each player.
+//!
+//! librqbit 9.1.0 prioritises a fixed 32 MiB from each open stream's position and has no
+//! per-piece priority. A window larger than that is built from extra streams, never read,
+//! kept seeked further ahead of the player; a smaller one cannot be made, so the effective
+//! window is reported next to piece_par.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use librqbit::ManagedTorrent;
+use tokio::io::AsyncSeekExt;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::players::{BoxStream, Players};
+
+/// The engine's fixed per-stream readahead.
+pub const ENGINE_READAHEAD: u64 = 32 * 1024 * 1024;
+
+/// Extra streams open at once across all players (each holds one engine permit).
+pub const HELPER_BUDGET: usize = 192;
+
+/// The layout the window is computed on.
+#[derive(Debug, Clone, Copy)]
+pub struct Geometry {
+    pub piece_len: u64,
+    /// The file's offset in the torrent and its length.
+    pub file_offset: u64,
+    pub file_len: u64,
+}
+
+impl Geometry {
+    /// Index of the piece holding byte `pos` of the file.
+    pub fn piece_at(&self, pos: u64) -> u64 {
+        (self.file_offset + pos.min(self.file_len.saturating_sub(1))) / self.piece_len
+    }
+
+    /// One past the file's last piece.
+    pub fn end_piece(&self) -> u64 {
+        (self.file_offset + self.file_len).div_ceil(self.piece_len)
+    }
+
+    /// End (file-relative, exclusive) of the piece_par window starting at `pos`.
+    pub fn window_end(&self, pos: u64, piece_par: u32) -> u64 {
+        let end_abs = (self.piece_at(pos) + u64::from(piece_par)) * self.piece_len;
+        end_abs.saturating_sub(self.file_offset).min(self.file_len)
+    }
+}
+
+/// Pieces the engine really fetches first for a player: piece_par, or the engine's floor.
+pub fn effective_window(piece_par: u32, piece_len: u64) -> u32 {
+    let floor = ENGINE_READAHEAD.div_ceil(piece_len.max(1));
+    (u64::from(piece_par).max(floor)).min(u64::from(u32::MAX)) as u32
+}
+
+/// Positions for extra streams so that [pos, window end) is covered beyond the first 32 MiB.
+pub fn helper_positions(g: &Geometry, pos: u64, piece_par: u32) -> Vec<u64> {
+    let start = (g.piece_at(pos) * g.piece_len).saturating_sub(g.file_offset);
+    let end = g.window_end(pos, piece_par);
+    let mut v = Vec::new();
+    let mut covered = start + ENGINE_READAHEAD;
+    while covered < end {
+        // The last stream ends at the window's end rather than past it.
+        v.push(covered.min(end.saturating_sub(ENGINE_READAHEAD)));
+        covered += ENGINE_READAHEAD;
+    }
+    v
+}
+
+/// Keeps every player's extra streams where its window needs them.
+pub async fn run(
+    torrent: Arc<ManagedTorrent>,
+    players: Arc<Players>,
+    geometry: Arc<dyn Fn(usize) -> Option<Geometry> + Send + Sync>,
+    mut piece_par: watch::Receiver<u32>,
+    cancel: CancellationToken,
+) {
+    let mut helpers: HashMap<u64, Vec<(u64, BoxStream)>> = HashMap::new();
+    loop {
+        let changed = players.changed.notified();
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            _ = changed => {}
+            r = piece_par.changed() => if r.is_err() { break },
+        }
+        let pp = *piece_par.borrow_and_update();
+        let list = players.list();
+        helpers.retain(|id, _| list.iter().any(|p| p.id == *id));
+        let mut budget = HELPER_BUDGET;
+        for p in &list {
+            let Some(g) = geometry(p.file) else { continue };
+            let mut want = helper_positions(&g, p.position(), pp);
+            want.truncate(budget);
+            budget -= want.len();
+            let entry = helpers.entry(p.id).or_default();
+            entry.truncate(want.len());
+            for (i, pos) in want.into_iter().enumerate() {
+                if let Some((at, s)) = entry.get_mut(i) {
+                    if *at != pos && s.seek(std::io::SeekFrom::Start(pos)).await.is_ok() {
+                        *at = pos;
+                    }
+                    continue;
+                }
+                let opened = tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    s = torrent.clone().stream(p.file) => s,
+                };
+                match opened {
+                    Ok(s) => {
+                        let mut s: BoxStream = Box::pin(s);
+                        if s.seek(std::io::SeekFrom::Start(pos)).await.is_ok() {
+                            entry.push((pos, s));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!("cannot open a window stream: {e:#}");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn effective() {
+        assert_eq!(effective_window(4, MIB), 32);
+        assert_eq!(effective_window(64, MIB), 64);
+        assert_eq!(effective_window(4, 16 * MIB), 4);
+        assert_eq!(effective_window(1, 64 * MIB), 1);
+        assert_eq!(effective_window(1, 16 * 1024), 2048);
+    }
+
+    #[test]
+    fn helpers_cover_the_window() {
+        let g = Geometry {
+            piece_len: MIB,
+            file_offset: 0,
+            file_len: 512 * MIB,
+        };
+        assert!(helper_positions(&g, 0, 16).is_empty());
+        assert!(helper_positions(&g, 0, 32).is_empty());
+        assert_eq!(helper_positions(&g, 0, 48), vec![16 * MIB]);
+        assert_eq!(helper_positions(&g, 0, 64), vec![32 * MIB]);
+        assert_eq!(
+            helper_positions(&g, 10 * MIB + 5, 100),
+            vec![42 * MIB, 74 * MIB, 78 * MIB]
+        );
+        // Clamped at the end of the file.
+        assert_eq!(helper_positions(&g, 500 * MIB, 100), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn geometry_with_offset() {
+        let g = Geometry {
+            piece_len: MIB,
+            file_offset: MIB / 2,
+            file_len: 10 * MIB,
+        };
+        assert_eq!(g.piece_at(0), 0);
+        assert_eq!(g.piece_at(MIB / 2), 1);
+        assert_eq!(g.end_piece(), 11);
+        assert_eq!(g.window_end(0, 2), 2 * MIB - MIB / 2);
+        assert_eq!(g.window_end(0, 100), 10 * MIB);
+    }
+}

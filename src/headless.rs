@@ -1,0 +1,67 @@
+//! Without a dashboard: the URLs on stdout once, then a status line every few seconds on stderr.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::{Engine, Snapshot};
+use crate::fmt;
+use crate::http::HttpState;
+
+const EVERY: Duration = Duration::from_secs(5);
+
+pub fn print_urls(state: &HttpState) {
+    let snap = state.engine.snapshot().borrow().clone();
+    println!("bt2p-tui: {} ({})", snap.name, snap.info_hash);
+    println!("index: {}/", state.base_url);
+    for f in snap.files.iter().filter(|f| !f.padding) {
+        println!("{}", state.file_url(&f.path));
+    }
+}
+
+/// Prints a status line every few seconds until `cancel` fires.
+pub async fn run(engine: Arc<Engine>, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(EVERY);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let snap = engine.snapshot().borrow().clone();
+        eprintln!("{}", status_line(&snap));
+    }
+}
+
+pub fn status_line(s: &Snapshot) -> String {
+    let mut line = format!(
+        "[{}] {:.1}% {} of {}  ↓ {} ↑ {}  peers {} ({} seeders)  piece_par {} (window {})  players {}",
+        s.state,
+        fmt::percent(s.progress_bytes, s.total_bytes),
+        fmt::size(s.progress_bytes),
+        fmt::size(s.total_bytes),
+        fmt::speed(s.download_bps),
+        fmt::speed(s.upload_bps),
+        s.peers_connected,
+        s.seeders,
+        s.piece_par,
+        s.effective_window_pieces,
+        s.streams.len(),
+    );
+    if let Some(eta) = s.eta_secs {
+        line.push_str(&format!("  ETA {}", fmt::duration(Duration::from_secs(eta))));
+    }
+    for st in &s.streams {
+        if let Some(ms) = st.waiting_ms {
+            line.push_str(&format!(
+                "  [{} waits {} ms on piece {}]",
+                st.client, ms, st.piece
+            ));
+        }
+    }
+    if let Some(e) = &s.error {
+        line.push_str(&format!("  error: {e}"));
+    }
+    line
+}

@@ -1,0 +1,168 @@
+//! Serving a file of the torrent: ranges, HEAD, and a body that only carries verified bytes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::Stream;
+use warp::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use warp::hyper::body::Bytes;
+
+use super::range::{self, RangeAnswer};
+use super::{HttpError, HttpState, Reply};
+use crate::engine::{OpenError, PlayerStream};
+
+/// Largest body chunk handed to the socket at once.
+const CHUNK: usize = 64 * 1024;
+
+pub async fn serve(
+    state: &Arc<HttpState>,
+    idx: usize,
+    head: bool,
+    headers: &HeaderMap,
+    remote: SocketAddr,
+) -> Result<Reply, HttpError> {
+    let file = state.engine.files()[idx].clone();
+    let len = file.length;
+    let etag = format!("\"{}-{idx}\"", state.engine.snapshot().borrow().info_hash);
+    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let if_range_ok = headers
+        .get(header::IF_RANGE)
+        .is_none_or(|v| v.as_bytes() == etag.as_bytes());
+    let answer = match range_header {
+        Some(r) if if_range_ok => range::parse(r, len, 1),
+        _ => RangeAnswer::Full,
+    };
+    let (status, start, end) = match answer {
+        RangeAnswer::Full | RangeAnswer::Multi(_) => (StatusCode::OK, 0, len),
+        RangeAnswer::Single { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
+        RangeAnswer::Unsatisfiable => {
+            let mut r = super::simple(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "text/plain; charset=utf-8",
+                b"Requested range not satisfiable.\n".to_vec(),
+                head,
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(r);
+        }
+    };
+
+    let mut r: Reply = if head || start == end {
+        Response::new(Bytes::new().into())
+    } else {
+        let player = state
+            .engine
+            .open_player(idx, start, end, remote)
+            .await
+            .map_err(|e| match e {
+                OpenError::NoSuchFile => HttpError::NotFound,
+                OpenError::Busy => HttpError::Busy,
+                OpenError::ShuttingDown => HttpError::Unavailable("Shutting down.".into()),
+                OpenError::Engine(m) => {
+                    HttpError::Internal(format!("The engine cannot stream this file: {m}"))
+                }
+            })?;
+        tracing::info!("{remote} plays {} from byte {start}", file.path);
+        let body = body_stream(player, end - start, state.read_timeout, state.cancel.clone());
+        warp::Reply::into_response(warp::reply::stream(body))
+    };
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    let mime = content_type(&file.path)
+        .or_else(|| mime_guess::from_path(&file.path).first_raw())
+        .unwrap_or("application/octet-stream");
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    Ok(r)
+}
+
+/// Types players care about that the generic table gets wrong or lacks.
+fn content_type(path: &str) -> Option<&'static str> {
+    let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "mkv" => "video/x-matroska",
+        "mka" => "audio/x-matroska",
+        "mp4" | "m4v" => "video/mp4",
+        "webm" => "video/webm",
+        "avi" => "video/x-msvideo",
+        "ts" | "m2ts" => "video/mp2t",
+        "srt" => "application/x-subrip",
+        "vtt" => "text/vtt",
+        "ass" | "ssa" => "text/x-ssa",
+        "flac" => "audio/flac",
+        "opus" => "audio/opus",
+        "torrent" => "application/x-bittorrent",
+        _ => return None,
+    })
+}
+
+/// The body: verified bytes as they arrive. A read that sees no progress for `idle` ends the
+/// body with an error, so the player sees a broken connection, never a short file.
+fn body_stream(
+    player: PlayerStream,
+    remaining: u64,
+    idle: Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync + 'static {
+    futures::stream::unfold(
+        (player, remaining, cancel),
+        move |(mut player, remaining, cancel)| async move {
+            if remaining == 0 {
+                return None;
+            }
+            let mut buf = vec![0u8; CHUNK.min(remaining as usize)];
+            let read = tokio::select! {
+                _ = cancel.cancelled() => Err(std::io::Error::other("shutting down")),
+                r = tokio::time::timeout(idle, player.read(&mut buf)) => match r {
+                    Ok(r) => r,
+                    Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!(
+                        "no data for {} s at byte {}", idle.as_secs(), player.info().position()))),
+                },
+            };
+            match read {
+                Ok(0) => {
+                    let e = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file ended early");
+                    tracing::error!("stream to {} ended: {e}", player.info().client);
+                    Some((Err(e), (player, 0, cancel)))
+                }
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(Bytes::from(buf)), (player, remaining - n as u64, cancel)))
+                }
+                Err(e) => {
+                    tracing::error!("stream to {} ended: {e}", player.info().client);
+                    Some((Err(e), (player, 0, cancel)))
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_type;
+
+    #[test]
+    fn types() {
+        assert_eq!(content_type("a/B.MKV"), Some("video/x-matroska"));
+        assert_eq!(content_type("x.srt"), Some("application/x-subrip"));
+        assert_eq!(content_type("x.vtt"), Some("text/vtt"));
+        assert_eq!(content_type("noext"), None);
+    }
+}

@@ -1,0 +1,128 @@
+//! bt2p-tui: stream the files of a torrent over HTTP while they download.
+//!
+//! `run` wires the parts under one cancellation token: the engine (librqbit), the HTTP
+//! server (warp) and the front end (headless status lines).
+
+pub mod access;
+pub mod cli;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod fmt;
+pub mod headless;
+pub mod http;
+pub mod logging;
+pub mod net;
+pub mod seeder;
+pub mod source;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::access::{AllowList, HostNames};
+use crate::cli::{Cli, Command, CommonArgs};
+use crate::engine::{Engine, EngineOptions};
+use crate::error::Error;
+use crate::source::Source;
+
+/// Runs what the command line asks for.
+pub async fn run(cli: Cli) -> Result<(), Error> {
+    let cancel = CancellationToken::new();
+    spawn_signal_handler(cancel.clone());
+    match cli.command {
+        Some(Command::Demo(args)) => demo::run(args, cancel).await,
+        None => {
+            let run = cli.run;
+            let _log = logging::init(&run.common)?;
+            let arg = run.source.clone().or(run.hash_file.clone()).ok_or_else(|| {
+                Error::Other(
+                    "no torrent given: pass a .torrent path, a magnet link or an info hash (see --help)"
+                        .into(),
+                )
+            })?;
+            let source = source::resolve(&arg).await?;
+            let resume_dir = if run.no_resume {
+                None
+            } else {
+                run.resume.clone().or_else(engine::default_resume_dir)
+            };
+            let opts = EngineOptions {
+                save_path: run.save_path.clone(),
+                resume_dir,
+                listen_ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
+                listen_port: run.listen_port,
+                listen_port_tries: 6889u16.saturating_sub(run.listen_port).max(8),
+                dht: !run.no_dht,
+                trackers: !run.no_trackers,
+                peers: run.peers.clone(),
+                download_limit: run.download_limit,
+                upload_limit: run.upload_limit,
+                on_demand: run.on_demand,
+                piece_par: run.common.piece_par,
+                metadata_timeout: run.metadata_timeout,
+                max_players: run.common.max_players as usize,
+            };
+            serve_torrent(&run.common, opts, source, cancel).await
+        }
+    }
+}
+
+/// Starts the HTTP server and the engine for `source`, then runs until a signal.
+pub async fn serve_torrent(
+    common: &CommonArgs,
+    opts: EngineOptions,
+    source: Source,
+    cancel: CancellationToken,
+) -> Result<(), Error> {
+    // Bind first: a busy port is the most common start-up failure and must leave nothing behind.
+    let listener = net::bind_http(common.bind, common.port).await?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(common.port);
+    let engine = Engine::start(opts, source, cancel.clone()).await?;
+
+    let host = common
+        .domain_name
+        .clone()
+        .unwrap_or_else(|| net::url_host(&net::advertised_ip(common.bind)));
+    let base_url = format!("http://{host}:{port}");
+    let hosts = HostNames::new(common.domain_name.as_deref(), &net::local_addresses());
+    let state = Arc::new(http::HttpState::new(
+        engine.clone(),
+        base_url,
+        AllowList::new(&common.allow),
+        hosts,
+        common.auth.as_deref(),
+        common.read_timeout,
+        cancel.clone(),
+    ));
+    let server = tokio::spawn(http::serve(listener, state.clone()));
+
+    headless::print_urls(&state);
+    headless::run(engine.clone(), cancel.clone()).await;
+
+    tracing::info!("shutting down");
+    let _ = tokio::time::timeout(Duration::from_secs(2), engine.stop()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), server).await;
+    Ok(())
+}
+
+fn spawn_signal_handler(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let term = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term => {}
+            _ = cancel.cancelled() => return,
+        }
+        cancel.cancel();
+    });
+}

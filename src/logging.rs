@@ -1,0 +1,86 @@
+//! Logs through `tracing`: to stderr in headless mode, and to a file with --log.
+
+use std::path::PathBuf;
+
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::cli::CommonArgs;
+use crate::error::Error;
+
+/// librqbit is chatty, and warp reports every player that hangs up as an error.
+pub const DEFAULT_FILTER: &str = "info,librqbit=warn,librqbit_core=warn,librqbit_dht=warn,librqbit_tracker_comms=warn,librqbit_upnp=off,warp::server=off,hyper=warn";
+
+/// The filter: --log-conf's directives, else RUST_LOG, else the default.
+pub fn filter(args: &CommonArgs) -> Result<EnvFilter, Error> {
+    let directives = match &args.log_conf {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::Log(format!("cannot read {}: {e}", path.display())))?;
+            text.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim())
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+        None => std::env::var("RUST_LOG").unwrap_or_else(|_| DEFAULT_FILTER.to_string()),
+    };
+    EnvFilter::builder()
+        .parse(&directives)
+        .map_err(|e| Error::Log(format!("bad filter directives '{directives}': {e}")))
+}
+
+pub fn default_log_file() -> PathBuf {
+    dirs::state_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("bt2p-tui")
+        .join("bt2p-tui.log")
+}
+
+/// Keeps the log file open for as long as it lives.
+pub struct LogGuard;
+
+/// Logs to stderr, and to a file when asked.
+pub fn init(args: &CommonArgs) -> Result<LogGuard, Error> {
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_filter_from(filter(args)?);
+    let file = if args.log || args.log_conf.is_some() || args.log_file.is_some() {
+        let path = args.log_file.clone().unwrap_or_else(default_log_file);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Log(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::Log(format!("cannot open {}: {e}", path.display())))?;
+        Some(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(f))
+                .with_filter_from(filter(args)?),
+        )
+    } else {
+        None
+    };
+    let _ = tracing_subscriber::registry().with(stderr).with(file).try_init();
+    Ok(LogGuard)
+}
+
+trait WithFilter<S>: Sized {
+    fn with_filter_from(self, f: EnvFilter) -> tracing_subscriber::filter::Filtered<Self, EnvFilter, S>;
+}
+
+impl<S, L: tracing_subscriber::Layer<S>> WithFilter<S> for L
+where
+    S: tracing::Subscriber,
+{
+    fn with_filter_from(self, f: EnvFilter) -> tracing_subscriber::filter::Filtered<Self, EnvFilter, S> {
+        tracing_subscriber::Layer::with_filter(self, f)
+    }
+}

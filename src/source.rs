@@ -1,0 +1,271 @@
+//! What the user asked to download: a `.torrent` file or URL, a magnet link, or a bare info hash,
+//! read and checked before the engine sees it.
+
+use std::path::Path;
+
+use librqbit::{Magnet, TorrentMetaV1Info, torrent_from_bytes};
+
+use crate::error::Error;
+
+/// The largest `.torrent` accepted; real ones are well under a few MB.
+const MAX_TORRENT_FILE: u64 = 64 * 1024 * 1024;
+
+/// A checked torrent source.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The bytes of a `.torrent` file, already validated.
+    Torrent { bytes: bytes::Bytes, info_hash: String },
+    /// A magnet URI (a bare info hash is turned into one); metadata comes from peers.
+    Magnet { uri: String, info_hash: String },
+}
+
+impl Source {
+    pub fn info_hash(&self) -> &str {
+        match self {
+            Source::Torrent { info_hash, .. } | Source::Magnet { info_hash, .. } => info_hash,
+        }
+    }
+}
+
+/// Reads SOURCE as the user wrote it.
+pub async fn resolve(arg: &str) -> Result<Source, Error> {
+    let arg = arg.trim();
+    if arg.starts_with("magnet:") {
+        return magnet(arg);
+    }
+    if arg.starts_with("http://") || arg.starts_with("https://") {
+        let bytes = fetch(arg).await?;
+        return from_torrent_bytes(bytes, arg);
+    }
+    if is_info_hash(arg) && !Path::new(arg).exists() {
+        return magnet(&format!("magnet:?xt=urn:btih:{arg}"));
+    }
+    let path = Path::new(arg);
+    let meta = std::fs::metadata(path).map_err(|e| Error::TorrentFile {
+        path: arg.into(),
+        problem: match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".into(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+            _ => e.to_string(),
+        },
+        fix: "give the path of a .torrent file, a magnet link or an info hash",
+    })?;
+    if meta.is_dir() {
+        return Err(Error::TorrentFile {
+            path: arg.into(),
+            problem: "is a directory".into(),
+            fix: "give the path of a .torrent file, not a folder",
+        });
+    }
+    if meta.len() > MAX_TORRENT_FILE {
+        return Err(Error::TorrentFile {
+            path: arg.into(),
+            problem: format!(
+                "is {} long, too large for a .torrent",
+                crate::fmt::size(meta.len())
+            ),
+            fix: "give the path of a .torrent file",
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::TorrentFile {
+        path: arg.into(),
+        problem: e.to_string(),
+        fix: "check that the file is readable",
+    })?;
+    from_torrent_bytes(bytes.into(), arg)
+}
+
+fn is_info_hash(s: &str) -> bool {
+    (s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        || (s.len() == 32
+            && s.bytes()
+                .all(|b| matches!(b.to_ascii_uppercase(), b'A'..=b'Z' | b'2'..=b'7')))
+}
+
+fn magnet(uri: &str) -> Result<Source, Error> {
+    let m = Magnet::parse(uri).map_err(|e| Error::BadMagnet {
+        problem: format!("{e:#}"),
+    })?;
+    let Some(id) = m.as_id20() else {
+        return Err(Error::BadMagnet {
+            problem: "it carries no BitTorrent v1 info hash (xt=urn:btih:…)".into(),
+        });
+    };
+    Ok(Source::Magnet {
+        uri: uri.to_string(),
+        info_hash: id.as_string(),
+    })
+}
+
+async fn fetch(url: &str) -> Result<bytes::Bytes, Error> {
+    let fail = |problem: String| Error::TorrentUrl {
+        url: url.into(),
+        problem,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let resp = client.get(url).send().await.map_err(|e| fail(format!("{e}")))?;
+    if !resp.status().is_success() {
+        return Err(fail(format!("the server answered {}", resp.status())));
+    }
+    if resp.content_length().unwrap_or(0) > MAX_TORRENT_FILE {
+        return Err(fail("the answer is too large for a .torrent".into()));
+    }
+    resp.bytes().await.map_err(|e| fail(e.to_string()))
+}
+
+/// Checks what the engine would trip over (see `check_info`), then keeps the bytes.
+pub fn from_torrent_bytes(bytes: bytes::Bytes, origin: &str) -> Result<Source, Error> {
+    let bad = |problem: String| Error::BadTorrent {
+        origin: origin.into(),
+        problem,
+    };
+    check_piece_length_fits(&bytes).map_err(bad)?;
+    // The bencode reader can still panic on numbers it did not expect: contain it.
+    let parsed = std::panic::catch_unwind(|| torrent_from_bytes(&bytes))
+        .map_err(|_| bad("its metadata holds numbers out of range".into()))?;
+    let meta = parsed.map_err(|e| {
+        bad(format!(
+            "it is not a valid torrent (bencode): {e}. Is it really a .torrent file?"
+        ))
+    })?;
+    check_info(&meta.info.data).map_err(bad)?;
+    Ok(Source::Torrent {
+        info_hash: meta.info_hash.as_string(),
+        bytes,
+    })
+}
+
+/// The bencode reader panics on a piece length past u32 (debug) or wraps it to 0 (release):
+/// look at every `piece length` integer before it does.
+fn check_piece_length_fits(bytes: &[u8]) -> Result<(), String> {
+    const KEY: &[u8] = b"12:piece lengthi";
+    let mut rest = bytes;
+    while let Some(i) = rest.windows(KEY.len()).position(|w| w == KEY) {
+        rest = &rest[i + KEY.len()..];
+        let digits: Vec<u8> = rest
+            .iter()
+            .copied()
+            .take_while(|b| *b == b'-' || b.is_ascii_digit())
+            .collect();
+        let ok = std::str::from_utf8(&digits)
+            .ok()
+            .and_then(|d| d.parse::<u32>().ok())
+            .is_some_and(|v| v > 0);
+        if !ok {
+            return Err(format!(
+                "its piece length {} is not a positive 32-bit number",
+                String::from_utf8_lossy(&digits)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Piece length, sizes and hash count must agree, or the engine divides by zero or
+/// reads out of bounds.
+pub fn check_info<B: AsRef<[u8]>>(info: &TorrentMetaV1Info<B>) -> Result<(), String> {
+    let pl = u64::from(info.piece_length);
+    if pl == 0 {
+        return Err("its piece length is 0".into());
+    }
+    if !pl.is_power_of_two() || !(1024..=256 * 1024 * 1024).contains(&pl) {
+        return Err(format!(
+            "its piece length {pl} is not a power of two between 1 KiB and 256 MiB"
+        ));
+    }
+    let total = match (&info.length, &info.files) {
+        (Some(len), None) => *len,
+        (None, Some(files)) => {
+            if files.is_empty() {
+                return Err("it lists no files".into());
+            }
+            let mut total: u64 = 0;
+            for f in files {
+                total = total
+                    .checked_add(f.length)
+                    .ok_or("its file lengths add up to more than 2^64 bytes")?;
+            }
+            total
+        }
+        (Some(_), Some(_)) => return Err("it has both 'length' and 'files'".into()),
+        (None, None) => return Err("it has neither 'length' nor 'files'".into()),
+    };
+    if total > 1 << 50 {
+        return Err(format!("its size {total} is absurd"));
+    }
+    let hashes = info.pieces.as_ref().len();
+    if hashes % 20 != 0 {
+        return Err(format!(
+            "its piece hashes are {hashes} bytes, not a multiple of 20"
+        ));
+    }
+    let want = total.div_ceil(pl);
+    if (hashes / 20) as u64 != want {
+        return Err(format!(
+            "it has {} piece hashes but its {total} bytes in pieces of {pl} need {want}",
+            hashes / 20
+        ));
+    }
+    if info.name.as_ref().is_none_or(|n| n.as_ref().is_empty()) && info.files.is_none() {
+        return Err("its single file has no name".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn torrent(piece_len: u64, len: u64, hashes: usize) -> Vec<u8> {
+        let mut v = b"d4:infod6:lengthi".to_vec();
+        v.extend(
+            format!(
+                "{len}e4:name5:a.mkv12:piece lengthi{piece_len}e6:pieces{}:",
+                hashes * 20
+            )
+            .bytes(),
+        );
+        v.extend(std::iter::repeat_n(0u8, hashes * 20));
+        v.extend(b"ee");
+        v
+    }
+
+    fn check(b: Vec<u8>) -> Result<Source, Error> {
+        from_torrent_bytes(b.into(), "t.torrent")
+    }
+
+    #[test]
+    fn good_torrent() {
+        assert!(check(torrent(16384, 16384 * 3, 3)).is_ok());
+        assert!(check(torrent(16384, 16384 * 3 - 1, 3)).is_ok());
+    }
+
+    #[test]
+    fn crafted_torrents_are_refused() {
+        for (b, needle) in [
+            (torrent(0, 100, 1), "piece length 0"),
+            (torrent(1 << 32, 100, 1), "piece length"),
+            (torrent(30000, 100, 1), "power of two"),
+            (torrent(16384, 16384 * 3, 4), "need 3"),
+            (torrent(16384, 16384 * 3, 2), "need 3"),
+            (b"not bencode".to_vec(), "not a valid torrent"),
+            (b"d4:infod".to_vec(), "not a valid torrent"),
+        ] {
+            let e = check(b).unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
+        }
+    }
+
+    #[test]
+    fn hashes_and_magnets() {
+        assert!(is_info_hash("0123456789abcdef0123456789ABCDEF01234567"));
+        assert!(is_info_hash("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+        assert!(!is_info_hash("0123"));
+        assert!(magnet("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567").is_ok());
+        assert!(magnet("magnet:?dn=nothing").is_err());
+        assert!(magnet("magnet:?xt=urn:btih:zz").is_err());
+    }
+}
