@@ -285,7 +285,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn status_json(state: &HttpState, head: bool) -> Reply {
-    let snap = state.engine.snapshot().borrow().clone();
+    let snap = state.engine.snapshot_now();
     let mut v = serde_json::to_value(&snap).unwrap_or_default();
     if let Some(files) = v.get_mut("files").and_then(|f| f.as_array_mut()) {
         files.retain(|f| f.get("padding") != Some(&serde_json::Value::Bool(true)));

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod cli;
+pub mod create;
 pub mod demo;
 pub mod engine;
 pub mod error;

@@ -7,10 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use librqbit::limits::LimitsConfig;
-use librqbit::spawn_utils::BlockingSpawner;
-use librqbit::{
-    AddTorrent, AddTorrentOptions, CreateTorrentOptions, ListenerOptions, Session, SessionOptions,
-};
+use librqbit::{AddTorrent, AddTorrentOptions, ListenerOptions, Session, SessionOptions};
 
 /// A running seeder session.
 pub struct Seeder {
@@ -19,7 +16,7 @@ pub struct Seeder {
 }
 
 impl Seeder {
-    /// Seeds `torrent`, whose data is in `dir`, on a free loopback port, with DHT, trackers and
+    /// Seeds `torrent`, whose data is in `dir` (a multi-file torrent's in `dir/<name>`), on a free loopback port, with DHT, trackers and
     /// local discovery off. `upload_limit` is in bytes per second.
     pub async fn start(
         dir: &Path,
@@ -56,7 +53,6 @@ impl Seeder {
                 AddTorrent::from_bytes(torrent),
                 Some(AddTorrentOptions {
                     overwrite: true,
-                    output_folder: Some(dir.to_string_lossy().into_owned()),
                     ..Default::default()
                 }),
             )
@@ -75,19 +71,9 @@ impl Seeder {
 
 /// A `.torrent` for the file or folder at `path`, with pieces of `piece_len` bytes.
 pub async fn make_torrent(path: &Path, piece_len: u32) -> anyhow::Result<bytes::Bytes> {
-    let spawner = BlockingSpawner::new(4);
-    let name = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
-    let r = librqbit::create_torrent(
-        path,
-        CreateTorrentOptions {
-            name: name.as_deref(),
-            trackers: Vec::new(),
-            piece_length: Some(piece_len),
-        },
-        &spawner,
-    )
-    .await?;
-    r.as_bytes()
+    let path = path.to_path_buf();
+    let t = tokio::task::spawn_blocking(move || crate::create::make_torrent(&path, piece_len, &[])).await??;
+    Ok(t.into())
 }
 
 /// A TCP port free on loopback right now.

@@ -21,7 +21,7 @@ pub fn is_media(path: &str) -> bool {
 }
 
 pub fn page(state: &HttpState, head: bool) -> Reply {
-    let s = state.engine.snapshot().borrow().clone();
+    let s = state.engine.snapshot_now();
     let mut h = String::with_capacity(4096);
     let title = text(&s.name);
     let _ = write!(

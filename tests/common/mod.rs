@@ -1,0 +1,156 @@
+//! Shared parts of the end-to-end tests: a real librqbit seeder on 127.0.0.1 and the real
+//! bt2p-tui binary as the client, both stopped by the test that started them.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bt2p_tui::seeder::{Seeder, free_port, make_torrent};
+use rand::{Rng, SeedableRng};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_bt2p-tui");
+
+/// Deterministic pseudo-random content.
+pub fn data(len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut v = vec![0u8; len];
+    rng.fill(&mut v[..]);
+    v
+}
+
+/// Files on disk, a torrent of them, and a seeder for it.
+pub struct Swarm {
+    pub dir: tempfile::TempDir,
+    pub torrent: bytes::Bytes,
+    pub torrent_path: PathBuf,
+    pub files: Vec<(String, Vec<u8>)>,
+    pub seeder: Seeder,
+}
+
+/// Seeds `files` (relative paths and lengths). One file: a single-file torrent; several: a folder
+/// named `name`. `rate` throttles the seeder's upload (bytes per second).
+pub async fn swarm(name: &str, files: &[(&str, usize)], piece_len: u32, rate: Option<u64>) -> Swarm {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed");
+    let mut out = Vec::new();
+    let root = if files.len() == 1 {
+        seed.clone()
+    } else {
+        seed.join(name)
+    };
+    for (i, (path, len)) in files.iter().enumerate() {
+        let bytes = data(*len, i as u64 + 7);
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, &bytes).unwrap();
+        out.push((path.to_string(), bytes));
+    }
+    let target = if files.len() == 1 {
+        seed.join(files[0].0)
+    } else {
+        seed.join(name)
+    };
+    let torrent = make_torrent(&target, piece_len).await.unwrap();
+    let torrent_path = dir.path().join("t.torrent");
+    std::fs::write(&torrent_path, &torrent).unwrap();
+    let seeder = Seeder::start(&seed, torrent.clone(), rate).await.unwrap();
+    Swarm {
+        dir,
+        torrent,
+        torrent_path,
+        files: out,
+        seeder,
+    }
+}
+
+/// The bt2p-tui binary running headless against one peer, killed on drop.
+pub struct Client {
+    pub child: Child,
+    pub base: String,
+    pub save: PathBuf,
+    pub port: u16,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the client on a free port and waits (at most 30 s) until its HTTP server answers.
+pub async fn client(source: &Path, peer: std::net::SocketAddr, save: &Path, extra: &[&str]) -> Client {
+    let port = free_port().unwrap();
+    let listen = free_port().unwrap();
+    let mut cmd = Command::new(BIN);
+    cmd.arg(source)
+        .args([
+            "--no-tui",
+            "--no-dht",
+            "--no-trackers",
+            "--no-resume",
+            "--bind",
+            "127.0.0.1",
+        ])
+        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
+        .args(["--peer", &peer.to_string(), "--save-path"])
+        .arg(save)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let child = cmd.spawn().unwrap();
+    let mut c = Client {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        save: save.to_path_buf(),
+        port,
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(Some(st)) = c.child.try_wait() {
+            panic!("bt2p-tui exited with {st} before answering");
+        }
+        if let Ok(r) = reqwest::get(format!("{}/status.json", c.base)).await
+            && r.status().is_success()
+        {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("bt2p-tui did not answer on {} within 30 s", c.base);
+}
+
+pub async fn status(c: &Client) -> serde_json::Value {
+    reqwest::get(format!("{}/status.json", c.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+pub fn sha(b: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(b))
+}
+
+/// GET with an optional Range header; (status, headers, body), bounded by `limit`.
+pub async fn get(
+    url: &str,
+    range: Option<&str>,
+    limit: Duration,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let client = reqwest::Client::builder().timeout(limit).build().unwrap();
+    let mut req = client.get(url);
+    if let Some(r) = range {
+        req = req.header("Range", r);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await.unwrap().to_vec();
+    (status, headers, body)
+}
