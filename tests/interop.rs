@@ -1,0 +1,157 @@
+//! Against programs written by others (Debian's aria2c, mktorrent, ffprobe, ffmpeg). Built only
+//! with `--features interop`; then a missing tool fails the test, it is never skipped.
+#![cfg(feature = "interop")]
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+fn need(tool: &str) {
+    let ok = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .unwrap()
+        .status
+        .success();
+    assert!(
+        ok,
+        "{tool} is not installed: apt-get install ffmpeg aria2 mktorrent"
+    );
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// aria2c seeds a torrent made by mktorrent; bt2p-tui streams it byte-exact, and ffprobe reads
+/// the real duration of the video through bt2p-tui's URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aria2c_seeds_a_mktorrent_video_that_ffprobe_reads_through_bt2p() {
+    for t in ["aria2c", "mktorrent", "ffmpeg", "ffprobe"] {
+        need(t);
+    }
+    let d = tempfile::tempdir().unwrap();
+    let seed = d.path().join("seed");
+    std::fs::create_dir_all(&seed).unwrap();
+    let video = seed.join("clip.mkv");
+    let st = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25:duration=12",
+        ])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=12",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+        ])
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let torrent = d.path().join("clip.torrent");
+    let st = Command::new("mktorrent")
+        .args(["-l", "16", "-a", "http://127.0.0.1:1/announce", "-o"])
+        .arg(&torrent)
+        .arg(&video)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+
+    let port = bt2p_tui::seeder::free_port().unwrap();
+    let _aria = Killed(
+        Command::new("aria2c")
+            .args([
+                "--seed-ratio=0",
+                "--check-integrity=true",
+                "--bt-seed-unverified=false",
+                "--enable-dht=false",
+            ])
+            .args([
+                "--bt-enable-lpd=false",
+                "--enable-peer-exchange=false",
+                "--bt-tracker-connect-timeout=1",
+            ])
+            .args([
+                &format!("--listen-port={port}"),
+                "--max-overall-upload-limit=2M",
+                "--console-log-level=warn",
+            ])
+            .arg(format!("--dir={}", seed.display()))
+            .arg(&torrent)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let save = d.path().join("dl");
+    let peer = format!("127.0.0.1:{port}").parse().unwrap();
+    let c = client(&torrent, peer, &save, &[]).await;
+    let url = format!("{}/clip.mkv", c.base);
+
+    let probe = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            Command::new("ffprobe")
+                .args([
+                    "-v",
+                    "error",
+                    "-show_entries",
+                    "format=duration",
+                    "-of",
+                    "csv=p=0",
+                    "-rw_timeout",
+                    "60000000",
+                ])
+                .arg(&url)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let duration: f64 = String::from_utf8_lossy(&probe.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0.0);
+    assert!(
+        (duration - 12.0).abs() < 0.2,
+        "ffprobe said {duration} ({})",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+
+    let original = std::fs::read(&video).unwrap();
+    let (st, _, body) = get(&url, None, Duration::from_secs(120)).await;
+    assert_eq!(st, 200);
+    assert_eq!(sha(&body), sha(&original));
+
+    // ffmpeg decodes the whole stream without errors.
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i", &url, "-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
