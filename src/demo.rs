@@ -68,6 +68,6 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         max_players: args.common.max_players as usize,
     };
     let r = crate::serve_torrent(&args.common, opts, source, cancel).await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), seeder.stop()).await;
+    let _ = tokio::time::timeout(Duration::from_millis(100), seeder.stop()).await;
     r
 }

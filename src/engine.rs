@@ -117,7 +117,10 @@ impl Engine {
                 .await
                 .map_err(|e| Error::Engine(format!("the torrent could not be added: {e}")))?
         };
-        let added = added.map_err(|e| Error::Engine(format!("{e:#}")))?;
+        let added = added.map_err(|e| match is_magnet {
+            true => Error::NoMetadata(format!("{e:#}")),
+            false => Error::Engine(format!("{e:#}")),
+        })?;
         let torrent = added
             .into_handle()
             .ok_or_else(|| Error::Engine("the torrent was not added".into()))?;
@@ -295,10 +298,12 @@ impl Engine {
             .map_err(|e| OpenError::Engine(e.to_string()))
     }
 
-    /// Stops the session: peers disconnected, resume data flushed.
+    /// Stops the session: the torrent paused (which flushes resume data), peers disconnected.
     pub async fn stop(&self) {
         self.cancel.cancel();
-        self.session.stop().await;
+        // The session pauses its torrents at once, then sleeps a second for its tasks to wind
+        // down; they are cancelled either way, so the sleep is not waited out.
+        let _ = tokio::time::timeout(Duration::from_millis(300), self.session.stop()).await;
     }
 }
 

@@ -26,6 +26,10 @@ pub enum Error {
         "no metadata for the magnet link after {secs} s (from {peers} peers): nobody who has the torrent was found. Check the network, add a peer with --peer ADDR, or raise --metadata-timeout"
     )]
     MetadataTimeout { secs: u64, peers: usize },
+    #[error(
+        "no metadata for the magnet link: {0}. Add a peer that has the torrent with --peer ADDR, or let bt2p-tui find peers (without --no-dht / --no-trackers)"
+    )]
+    NoMetadata(String),
     #[error("cannot use the save path {path}: {problem}. Choose a writable folder with --save-path DIR")]
     SavePath { path: PathBuf, problem: String },
     #[error(

@@ -103,8 +103,13 @@ pub async fn serve_torrent(
     headless::run(engine.clone(), cancel.clone()).await;
 
     tracing::info!("shutting down");
-    let _ = tokio::time::timeout(Duration::from_secs(2), engine.stop()).await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), server).await;
+    let started = std::time::Instant::now();
+    // Both at once, bounded: a stuck peer or player must not hold the exit.
+    let _ = tokio::time::timeout(Duration::from_millis(2500), async {
+        tokio::join!(engine.stop(), server)
+    })
+    .await;
+    tracing::debug!("stopped in {} ms", started.elapsed().as_millis());
     Ok(())
 }
 

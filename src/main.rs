@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(bt2p_tui::run(cli));
     // Engine tasks may still hold blocking threads; do not wait for them.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

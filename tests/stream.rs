@@ -283,3 +283,45 @@ async fn players_beyond_the_cap_get_503_with_retry_after() {
     let (st, _, _) = get(&url, Some("bytes=0-0"), T).await;
     assert_eq!(st, 206);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_a_waiting_player_exits_0_within_3_s() {
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let len = 4 * 1024 * 1024;
+        let s = swarm("t", &[("f.mkv", len)], 64 * 1024, Some(32 * 1024)).await;
+        let save = s.dir.path().join("dl");
+        let mut c = client(&s.torrent_path, s.seeder.addr, &save, &[]).await;
+        let url = format!("{}/f.mkv", c.base);
+        let reader = tokio::spawn(async move {
+            let r = reqwest::Client::new()
+                .get(&url)
+                .header("Range", "bytes=3000000-")
+                .send()
+                .await;
+            match r {
+                Ok(resp) => resp.bytes().await.map(|b| b.len()).unwrap_or(0),
+                Err(_) => 0,
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let pid = c.child.id() as i32;
+        // SAFETY: signalling the child this test started, by its PID.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let started = std::time::Instant::now();
+        let mut code = None;
+        while started.elapsed() < Duration::from_secs(3) {
+            if let Some(st) = c.child.try_wait().unwrap() {
+                code = st.code();
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(code, Some(0), "signal {signal}: not exited with 0 within 3 s");
+        // The waiting player got a broken connection, not a complete-looking short body.
+        let got = reader.await.unwrap();
+        assert!(
+            got < len - 3_000_000,
+            "signal {signal}: the player got {got} bytes"
+        );
+    }
+}
