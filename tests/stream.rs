@@ -325,3 +325,76 @@ async fn sigterm_with_a_waiting_player_exits_0_within_3_s() {
         );
     }
 }
+
+/// On demand, only the players' windows download: what arrives shows the real window, and
+/// raising piece_par past the engine's 32 MiB floor widens it with extra streams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_demand_downloads_exactly_the_window_and_piece_par_widens_it() {
+    const MIB: usize = 1024 * 1024;
+    let len = 96 * MIB;
+    let s = swarm("t", &[("w.mkv", len)], MIB as u32, None).await;
+    let save = s.dir.path().join("dl");
+    let c = client(
+        &s.torrent_path,
+        s.seeder.addr,
+        &save,
+        &["--on-demand", "--piece-par", "4"],
+    )
+    .await;
+    let url = format!("{}/w.mkv", c.base);
+    // A player that reads a little and then holds its connection open.
+    let resp = reqwest::Client::new().get(&url).send().await.unwrap();
+    let mut stream = resp.bytes_stream();
+    use futures::StreamExt;
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first[..], s.files[0].1[..first.len()]);
+
+    let settle = |c: &Client| {
+        let base = c.base.clone();
+        async move {
+            // Until the piece count stops moving for 6 s (idle engine peers look for new work
+            // every 5 s), at most 40 s.
+            let (mut last, mut same_since) = (0u64, std::time::Instant::now());
+            let deadline = std::time::Instant::now() + Duration::from_secs(40);
+            while std::time::Instant::now() < deadline {
+                let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let have = st["have_pieces"].as_u64().unwrap();
+                if have != last {
+                    (last, same_since) = (have, std::time::Instant::now());
+                } else if same_since.elapsed() > Duration::from_secs(6) && have > 0 {
+                    return st;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            panic!("the download never settled");
+        }
+    };
+    let st = settle(&c).await;
+    let have = st["have_pieces"].as_u64().unwrap();
+    let pos = st["streams"][0]["position"].as_u64().unwrap() / MIB as u64;
+    assert_eq!(st["effective_window_pieces"], 32);
+    assert_eq!(st["streams"][0]["window_streams"], 1);
+    // The engine's floor: 32 MiB from the player's piece (plus the piece it straddles).
+    assert!(
+        have >= pos + 32 && have <= pos + 34,
+        "have {have} pieces, player at piece {pos}"
+    );
+
+    let r = reqwest::get(format!("{}/?piece_par=60", c.base)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let st = settle(&c).await;
+    let have = st["have_pieces"].as_u64().unwrap();
+    let pos = st["streams"][0]["position"].as_u64().unwrap() / MIB as u64;
+    assert_eq!(st["streams"][0]["window_streams"], 2);
+    assert!(
+        have >= pos + 60 && have <= pos + 62,
+        "have {have} pieces, player at piece {pos}"
+    );
+    assert!(have < 96, "everything was downloaded: not on demand");
+    drop(stream);
+}

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -29,6 +29,8 @@ pub struct PlayerInfo {
     pub end: u64,
     /// Milliseconds since `started` at which the current read began waiting; 0 when not waiting.
     waiting_since_ms: AtomicU64,
+    /// Extra engine streams that widen this player's window (see `window`).
+    pub window_helpers: AtomicU32,
 }
 
 impl PlayerInfo {
@@ -87,6 +89,7 @@ impl Players {
             position: AtomicU64::new(start),
             end,
             waiting_since_ms: AtomicU64::new(0),
+            window_helpers: AtomicU32::new(0),
         });
         if let Ok(mut m) = self.map.lock() {
             m.insert(info.id, info.clone());

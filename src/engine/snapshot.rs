@@ -80,6 +80,8 @@ pub struct StreamSnap {
     pub window_end_piece: u32,
     /// How long the current read has waited for its piece, when it waits.
     pub waiting_ms: Option<u64>,
+    /// Engine streams prioritising this player's window: 1, plus the extra ones that widen it.
+    pub window_streams: u32,
     /// Connected peers that have the piece under the read position.
     pub peers_with_piece: Option<u32>,
     pub age_secs: u64,

@@ -187,6 +187,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 piece,
                 window_end_piece: window_end,
                 waiting_ms: p.waiting_ms().filter(|ms| *ms >= 100),
+                window_streams: 1 + p.window_helpers.load(std::sync::atomic::Ordering::Relaxed),
                 peers_with_piece: None,
                 age_secs: p.started.elapsed().as_secs(),
             })

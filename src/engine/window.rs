@@ -121,6 +121,8 @@ pub async fn run(
                     }
                 }
             }
+            p.window_helpers
+                .store(entry.len() as u32, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
