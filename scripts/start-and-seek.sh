@@ -13,10 +13,10 @@ mkdir -p "$work/seed" "$work/dl"
 head -c $((512 * 1024 * 1024)) /dev/urandom > "$work/seed/film.mkv"
 mktorrent -l 20 -a http://127.0.0.1:1/announce -o "$work/t.torrent" "$work/seed/film.mkv" >/dev/null
 seedport=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-aria2c --seed-ratio=0 --check-integrity=true --enable-dht=false --bt-enable-lpd=false \
+aria2c --seed-ratio=0 --bt-seed-unverified=true --enable-dht=false --bt-enable-lpd=false \
   --enable-peer-exchange=false --listen-port="$seedport" --max-overall-upload-limit=20M \
   --console-log-level=error --dir="$work/seed" "$work/t.torrent" >/dev/null 2>&1 &
-sleep 8   # integrity check of 512 MiB
+sleep 2
 len=$((512 * 1024 * 1024)); a=$((len * 7 / 10)); b=$((a + 1024 * 1024 - 1))
 t0=$(date +%s.%N)
 if [ "$who" = bt2p ]; then
@@ -24,8 +24,10 @@ if [ "$who" = bt2p ]; then
     --listen-port 6990 --peer "127.0.0.1:$seedport" --save-path "$work/dl" >/dev/null 2>&1 &
   url=http://127.0.0.1:17599/film.mkv
 else
-  rqbit --disable-dht --http-api-listen-addr 127.0.0.1:17599 download --disable-trackers \
-    --initial-peers "127.0.0.1:$seedport" -o "$work/dl" "$work/t.torrent" >/dev/null 2>&1 &
+  # The .torrent names a dead tracker on 127.0.0.1:1, so rqbit reaches only the seeder.
+  rqbit --disable-dht --disable-dht-persistence --disable-upnp-port-forward --listen-port 6990 \
+    --http-api-listen-addr 127.0.0.1:17599 download --initial-peers "127.0.0.1:$seedport" \
+    -o "$work/dl" "$work/t.torrent" >/dev/null 2>&1 &
   url=http://127.0.0.1:17599/torrents/0/stream/0
 fi
 for _ in $(seq 1 300); do
