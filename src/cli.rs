@@ -1,4 +1,4 @@
-//! The command line: `bt2p-tui [OPTIONS] <SOURCE>`, `bt2p-tui demo`.
+//! The command line: `bt2p-tui [OPTIONS] <SOURCE>`, `bt2p-tui create`, `bt2p-tui demo`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -24,8 +24,55 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Make a .torrent from a file or a folder (and with --serve, seed it at once).
+    Create(CreateArgs),
     /// Everything on this machine, no internet needed: a local seeder and the client.
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The file or folder to publish.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+
+    /// Where to write the .torrent [default: <name>.torrent in the current directory]
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Tracker announce URL (repeatable; the first becomes `announce`).
+    #[arg(long = "tracker", value_name = "URL")]
+    pub trackers: Vec<String>,
+
+    /// Piece size, a power of two from 16 KiB to 64 MiB, e.g. 1MiB [default: chosen from the total size]
+    #[arg(long, value_name = "SIZE", value_parser = parse_rate)]
+    pub piece_size: Option<u64>,
+
+    /// Name of the torrent [default: the file or folder name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Comment stored in the .torrent.
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+
+    /// Mark the torrent private (no DHT, no peer exchange).
+    #[arg(long)]
+    pub private: bool,
+
+    /// Web seed URL (BEP 19, repeatable).
+    #[arg(long = "web-seed", value_name = "URL")]
+    pub web_seeds: Vec<String>,
+
+    /// After writing the .torrent, seed it and serve the index, like `bt2p-tui FILE.torrent --save-path <parent of PATH>`.
+    #[arg(long)]
+    pub serve: bool,
+
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Debug, Args)]
@@ -49,6 +96,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH", env = "BT2P_HASH_FILE", conflicts_with = "source")]
     pub hash_file: Option<String>,
 
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// BitTorrent options of the commands that run the engine.
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
     /// Directory for the downloaded data; partial data already there is checked and reused.
     #[arg(long, value_name = "DIR", env = "BT2P_SAVE_PATH", default_value = ".")]
     pub save_path: PathBuf,
@@ -93,9 +150,6 @@ pub struct RunArgs {
     /// Upload rate limit per second, e.g. 1MiB [default: none]
     #[arg(long, value_name = "RATE", env = "BT2P_UPLOAD_LIMIT", value_parser = parse_rate)]
     pub upload_limit: Option<u64>,
-
-    #[command(flatten)]
-    pub common: CommonArgs,
 }
 
 /// Options shared by the main command and `demo`.

@@ -5,6 +5,16 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha1::{Digest, Sha1};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::CreateArgs;
+use crate::error::Error;
+
+/// `bt2p-tui create`.
+pub async fn run(args: CreateArgs, cancel: CancellationToken) -> Result<(), Error> {
+    let _ = (&args, &cancel);
+    Err(Error::Other("create: not available yet".into()))
+}
 
 /// A bencoded `.torrent` for `path`, with pieces of `piece_len` bytes.
 pub fn make_torrent(path: &Path, piece_len: u32, trackers: &[String]) -> std::io::Result<Vec<u8>> {

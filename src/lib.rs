@@ -23,7 +23,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::access::{AllowList, HostNames};
-use crate::cli::{Cli, Command, CommonArgs};
+use crate::cli::{Cli, Command, CommonArgs, EngineArgs};
 use crate::engine::{Engine, EngineOptions};
 use crate::error::Error;
 use crate::source::Source;
@@ -34,6 +34,10 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     spawn_signal_handler(cancel.clone());
     match cli.command {
         Some(Command::Demo(args)) => demo::run(args, cancel).await,
+        Some(Command::Create(args)) => {
+            let _log = logging::init(&args.common)?;
+            create::run(args, cancel).await
+        }
         None => {
             let run = cli.run;
             let _log = logging::init(&run.common)?;
@@ -44,29 +48,33 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 )
             })?;
             let source = source::resolve(&arg).await?;
-            let resume_dir = if run.no_resume {
-                None
-            } else {
-                run.resume.clone().or_else(engine::default_resume_dir)
-            };
-            let opts = EngineOptions {
-                save_path: run.save_path.clone(),
-                resume_dir,
-                listen_ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
-                listen_port: run.listen_port,
-                listen_port_tries: 6889u16.saturating_sub(run.listen_port).max(8),
-                dht: !run.no_dht,
-                trackers: !run.no_trackers,
-                peers: run.peers.clone(),
-                download_limit: run.download_limit,
-                upload_limit: run.upload_limit,
-                on_demand: run.on_demand,
-                piece_par: run.common.piece_par,
-                metadata_timeout: run.metadata_timeout,
-                max_players: run.common.max_players as usize,
-            };
+            let opts = engine_options(&run.engine, &run.common);
             serve_torrent(&run.common, opts, source, cancel).await
         }
+    }
+}
+
+/// The engine set-up the command line asks for.
+pub fn engine_options(e: &EngineArgs, common: &CommonArgs) -> EngineOptions {
+    EngineOptions {
+        save_path: e.save_path.clone(),
+        resume_dir: if e.no_resume {
+            None
+        } else {
+            e.resume.clone().or_else(engine::default_resume_dir)
+        },
+        listen_ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
+        listen_port: e.listen_port,
+        listen_port_tries: 6889u16.saturating_sub(e.listen_port).max(8),
+        dht: !e.no_dht,
+        trackers: !e.no_trackers,
+        peers: e.peers.clone(),
+        download_limit: e.download_limit,
+        upload_limit: e.upload_limit,
+        on_demand: e.on_demand,
+        piece_par: common.piece_par,
+        metadata_timeout: e.metadata_timeout,
+        max_players: common.max_players as usize,
     }
 }
 
