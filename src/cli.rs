@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make a .torrent from a file or a folder (and with --serve, seed it at once).
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// Everything on this machine, no internet needed: a local seeder and the client.
     Demo(DemoArgs),
 }

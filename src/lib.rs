@@ -36,7 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Demo(args)) => demo::run(args, cancel).await,
         Some(Command::Create(args)) => {
             let _log = logging::init(&args.common)?;
-            create::run(args, cancel).await
+            create::run(*args, cancel).await
         }
         None => {
             let run = cli.run;
