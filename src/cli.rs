@@ -192,6 +192,10 @@ pub struct CommonArgs {
     #[arg(long, env = "BT2P_NO_TUI")]
     pub no_tui: bool,
 
+    /// Draw the dashboard with ASCII only [default: automatic when the locale is not UTF-8]
+    #[arg(long, env = "BT2P_ASCII")]
+    pub ascii: bool,
+
     /// End a response when a player's read has waited this long with no progress.
     #[arg(long, value_name = "SECS", env = "BT2P_READ_TIMEOUT", default_value = "300", value_parser = parse_secs)]
     pub read_timeout: Duration,

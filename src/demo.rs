@@ -26,7 +26,7 @@ fn demo_dir() -> PathBuf {
 }
 
 pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error> {
-    let _log = crate::logging::init(&args.common)?;
+    let _log = crate::logging::init(&args.common, crate::use_tui(&args.common))?;
     let root = demo_dir();
     let seed_dir = root.join("seed");
     let fail = |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("demo: {what}: {e}"));

@@ -15,6 +15,24 @@ pub fn speed(bytes_per_sec: f64) -> String {
     format!("{}/s", format_size(bytes_per_sec as u64, BINARY))
 }
 
+/// A size in at most 6 characters: `999B`, `12.3K`, `160K`, `1.5M`, `12G` (binary units).
+pub fn compact(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{bytes}B")
+    } else if v < 10.0 {
+        format!("{v:.1}{}", UNITS[u])
+    } else {
+        format!("{v:.0}{}", UNITS[u])
+    }
+}
+
 /// `1h02m`, `4m05s`, `12s`.
 pub fn duration(d: Duration) -> String {
     let s = d.as_secs();
@@ -52,5 +70,9 @@ mod tests {
         assert_eq!(duration(Duration::from_secs(3720)), "1h02m");
         assert_eq!(percent(1, 4), 25.0);
         assert_eq!(percent(0, 0), 100.0);
+        assert_eq!(compact(999), "999B");
+        assert_eq!(compact(1536), "1.5K");
+        assert_eq!(compact(163_840), "160K");
+        assert_eq!(compact(20 * 1024 * 1024), "20M");
     }
 }

@@ -16,6 +16,7 @@ pub mod logging;
 pub mod net;
 pub mod seeder;
 pub mod source;
+pub mod ui;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,12 +36,12 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Some(Command::Demo(args)) => demo::run(args, cancel).await,
         Some(Command::Create(args)) => {
-            let _log = logging::init(&args.common)?;
+            let _log = logging::init(&args.common, false)?;
             create::run(*args, cancel).await
         }
         None => {
             let run = cli.run;
-            let _log = logging::init(&run.common)?;
+            let _log = logging::init(&run.common, use_tui(&run.common))?;
             let arg = run.source.clone().or(run.hash_file.clone()).ok_or_else(|| {
                 Error::Other(
                     "no torrent given: pass a .torrent path, a magnet link or an info hash (see --help)"
@@ -107,8 +108,17 @@ pub async fn serve_torrent(
     ));
     let server = tokio::spawn(http::serve(listener, state.clone()));
 
-    headless::print_urls(&state);
-    headless::run(engine.clone(), cancel.clone()).await;
+    if use_tui(common) {
+        let theme = ui::theme::Theme::from_env(common.ascii);
+        if let Err(e) = ui::run(engine.clone(), state.base_url.clone(), theme, cancel.clone()).await {
+            cancel.cancel();
+            return Err(Error::Other(format!("the dashboard failed: {e}")));
+        }
+        cancel.cancel();
+    } else {
+        headless::print_urls(&state);
+        headless::run(engine.clone(), cancel.clone()).await;
+    }
 
     tracing::info!("shutting down");
     let started = std::time::Instant::now();
@@ -119,6 +129,12 @@ pub async fn serve_torrent(
     .await;
     tracing::debug!("stopped in {} ms", started.elapsed().as_millis());
     Ok(())
+}
+
+/// The dashboard runs when asked for and both ends of the terminal are there.
+pub fn use_tui(common: &CommonArgs) -> bool {
+    use std::io::IsTerminal;
+    !common.no_tui && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
 }
 
 fn spawn_signal_handler(cancel: CancellationToken) {

@@ -1,6 +1,7 @@
 //! Logs through `tracing`: to stderr in headless mode, and to a file with --log.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -42,12 +43,39 @@ pub fn default_log_file() -> PathBuf {
 /// Keeps the log file open for as long as it lives.
 pub struct LogGuard;
 
-/// Logs to stderr, and to a file when asked.
-pub fn init(args: &CommonArgs) -> Result<LogGuard, Error> {
-    let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_filter_from(filter(args)?);
+static ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// ERROR events logged so far (after filtering); the dashboard opens its log panel on a new one.
+pub fn errors_logged() -> u64 {
+    ERRORS.load(Ordering::Relaxed)
+}
+
+struct ErrorCounter;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ErrorCounter {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if *event.metadata().level() == tracing::Level::ERROR {
+            ERRORS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Logs to the dashboard's log panel when `tui`, else to stderr; and to a file when asked.
+pub fn init(args: &CommonArgs, tui: bool) -> Result<LogGuard, Error> {
+    let stderr = (!tui).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_target(false)
+    });
+    let stderr = stderr.map(|l| l.with_filter_from(filter(args).unwrap_or_default()));
+    let panel = if tui {
+        tui_logger::init_logger(tui_logger::LevelFilter::Trace).map_err(|e| Error::Log(e.to_string()))?;
+        tui_logger::set_default_level(tui_logger::LevelFilter::Trace);
+        Some(tui_logger::TuiTracingSubscriberLayer.with_filter_from(filter(args)?))
+    } else {
+        None
+    };
+    let errors = ErrorCounter.with_filter_from(filter(args)?);
     let file = if args.log || args.log_conf.is_some() || args.log_file.is_some() {
         let path = args.log_file.clone().unwrap_or_else(default_log_file);
         if let Some(dir) = path.parent() {
@@ -68,7 +96,12 @@ pub fn init(args: &CommonArgs) -> Result<LogGuard, Error> {
     } else {
         None
     };
-    let _ = tracing_subscriber::registry().with(stderr).with(file).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(panel)
+        .with(file)
+        .with(errors)
+        .try_init();
     Ok(LogGuard)
 }
 

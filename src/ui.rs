@@ -1,0 +1,262 @@
+//! The dashboard (ratatui): header, files, the window ahead of each player, peers, speed
+//! history, log and keys. It reads snapshots and never holds a lock while drawing.
+
+pub mod app;
+mod files;
+mod header;
+mod overlay;
+mod peers;
+mod speed;
+pub mod terminal;
+pub mod theme;
+mod window;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use ratatui::Frame;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::{Engine, Snapshot};
+use app::{App, Effect, Overlay};
+use theme::Theme;
+
+/// Below this the dashboard says so instead of drawing.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// At most this many frames a second.
+const MIN_FRAME: Duration = Duration::from_millis(100);
+
+/// What the dashboard may ask of the engine.
+pub trait Control: Send + Sync {
+    /// Returns the value in force.
+    fn set_piece_par(&self, n: u32) -> u32;
+    fn toggle_pause(&self);
+}
+
+impl Control for Arc<Engine> {
+    fn set_piece_par(&self, n: u32) -> u32 {
+        let n = Engine::set_piece_par(self, n);
+        tracing::info!("piece_par set to {n}");
+        n
+    }
+
+    fn toggle_pause(&self) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            match Engine::toggle_pause(&engine).await {
+                Ok(true) => tracing::info!("paused"),
+                Ok(false) => tracing::info!("resumed"),
+                Err(e) => tracing::error!("pause/resume failed: {e}"),
+            }
+        });
+    }
+}
+
+/// Runs the dashboard on the real terminal until `q`, Ctrl-C or `cancel`.
+pub async fn run(
+    engine: Arc<Engine>,
+    base_url: String,
+    theme: Theme,
+    cancel: CancellationToken,
+) -> std::io::Result<()> {
+    let _guard = terminal::TerminalGuard::enter()?;
+    let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
+    let mut term = Terminal::new(backend)?;
+    let mut app = App::new(base_url);
+    let events = crossterm::event::EventStream::new();
+    run_loop(
+        &mut term,
+        events,
+        engine.snapshot(),
+        &engine,
+        theme,
+        &mut app,
+        &cancel,
+    )
+    .await
+}
+
+/// The event loop, generic over the backend and the event source so tests can script it.
+pub async fn run_loop<B, E>(
+    term: &mut Terminal<B>,
+    mut events: E,
+    mut snaps: watch::Receiver<Snapshot>,
+    control: &dyn Control,
+    theme: Theme,
+    app: &mut App,
+    cancel: &CancellationToken,
+) -> std::io::Result<()>
+where
+    B: Backend,
+    B::Error: Into<std::io::Error>,
+    E: Stream<Item = std::io::Result<Event>> + Unpin,
+{
+    let io = |e: B::Error| -> std::io::Error { e.into() };
+    let mut snap = snaps.borrow_and_update().clone();
+    app.on_snapshot(&snap);
+    let mut dirty = true;
+    let mut last_frame: Option<Instant> = None;
+    loop {
+        let wait = last_frame
+            .map(|t| MIN_FRAME.saturating_sub(t.elapsed()))
+            .unwrap_or_default();
+        if dirty && wait.is_zero() {
+            term.draw(|f| draw(f, app, &snap, &theme)).map_err(io)?;
+            last_frame = Some(Instant::now());
+            dirty = false;
+        }
+        let frame_due = async {
+            if dirty {
+                tokio::time::sleep(wait).await
+            } else {
+                std::future::pending().await
+            }
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            ev = events.next() => match ev {
+                None => break,
+                Some(Err(e)) => return Err(e),
+                Some(Ok(Event::Key(k))) => {
+                    if let Some(a) = app::key_to_action(k) {
+                        match app.apply(a, &snap) {
+                            Some(Effect::Quit) => {
+                                cancel.cancel();
+                                break;
+                            }
+                            Some(Effect::SetPiecePar(n)) => {
+                                snap.piece_par = control.set_piece_par(n);
+                                snap.effective_window_pieces =
+                                    crate::engine::window::effective_window(snap.piece_par, snap.piece_len);
+                            }
+                            Some(Effect::TogglePause) => control.toggle_pause(),
+                            Some(Effect::Copy(url)) => terminal::copy_to_clipboard(&url),
+                            None => {}
+                        }
+                    }
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(..))) => {
+                    term.autoresize().map_err(io)?;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+            },
+            r = snaps.changed() => {
+                if r.is_err() {
+                    break;
+                }
+                snap = snaps.borrow_and_update().clone();
+                app.on_snapshot(&snap);
+                app.on_errors(crate::logging::errors_logged());
+                dirty = true;
+            }
+            _ = frame_due => {}
+        }
+    }
+    Ok(())
+}
+
+/// One frame.
+pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "terminal too small (needs {MIN_WIDTH}×{MIN_HEIGHT}, has {}×{})",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg)
+                .wrap(Wrap { trim: true })
+                .alignment(Alignment::Center),
+            area,
+        );
+        return;
+    }
+    let players = s.streams.len().max(1) as u16;
+    let window_h = 3 + 2 * players;
+    let log_h = if app.show_log { (area.height / 4).max(5) } else { 0 };
+    let speed_h = if app.show_log && area.height < 30 { 3 } else { 4 };
+    // The lists take what their rows need (within bounds); the window takes the rest.
+    let list_rows = s
+        .files
+        .iter()
+        .filter(|f| !f.padding)
+        .count()
+        .max(s.peers.len() + 1) as u16;
+    let lists_h = (list_rows + 2).clamp(5, (area.height / 3).max(5));
+    let [header_a, lists, window_a, speed_a, log_a, status_a] = Layout::vertical([
+        Constraint::Length(header::HEIGHT),
+        Constraint::Length(lists_h),
+        Constraint::Min(window_h.min(5)),
+        Constraint::Length(speed_h),
+        Constraint::Length(log_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(f, header_a, app, s, t);
+    let [files_a, peers_a] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(lists);
+    files::draw(f, files_a, app, s, t);
+    peers::draw(f, peers_a, app, s, t);
+    window::draw(f, window_a, app, s, t);
+    speed::draw(f, speed_a, app, t);
+    if app.show_log {
+        log_panel(f, log_a, t);
+    }
+    status_bar(f, status_a, app, t);
+    match app.overlay {
+        Some(Overlay::Help) => overlay::help(f, area, t),
+        Some(Overlay::Url) => overlay::url(f, area, app, s, t),
+        None => {}
+    }
+}
+
+fn log_panel(f: &mut Frame, area: Rect, t: &Theme) {
+    let w = tui_logger::TuiLoggerWidget::default()
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Log · l hides ")
+                .border_style(t.dim()),
+        )
+        .output_timestamp(Some("%H:%M:%S".into()))
+        .output_level(Some(tui_logger::TuiLoggerLevelOutput::Abbreviated))
+        .output_target(false)
+        .output_file(false)
+        .output_line(false)
+        .style_error(t.error())
+        .style_warn(t.receiving());
+    f.render_widget(w, area);
+}
+
+fn status_bar(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let keys = [
+        ("q", "quit"),
+        ("?", "help"),
+        ("+-*/", "piece_par"),
+        ("Enter", "URL"),
+        ("y", "copy"),
+        ("p", "pause"),
+        ("l", "log"),
+        ("Tab", "focus"),
+    ];
+    let mut spans: Vec<Span> = Vec::new();
+    for (k, what) in keys {
+        spans.push(Span::styled(format!(" {k}"), t.accent()));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    if let Some(n) = &app.note {
+        spans.push(Span::styled(format!(" {n}"), t.verified()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

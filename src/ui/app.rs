@@ -1,0 +1,299 @@
+//! Dashboard state and what keys do to it. Pure: no terminal, no engine.
+
+use std::collections::VecDeque;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::engine::{MAX_PIECE_PAR, Snapshot};
+
+/// Samples kept for the speed history: 2 per second, 4 minutes.
+pub const HISTORY: usize = 480;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Files,
+    Peers,
+    Window,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Url,
+}
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    PieceParAdd(i32),
+    PieceParDouble,
+    PieceParHalve,
+    Up,
+    Down,
+    ShowUrl,
+    CopyUrl,
+    TogglePause,
+    ToggleLog,
+    NextFocus,
+    Help,
+    Close,
+    Quit,
+}
+
+/// What an action asks of the world outside the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    SetPiecePar(u32),
+    TogglePause,
+    Copy(String),
+    Quit,
+}
+
+pub fn key_to_action(key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Action::Quit,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('+') | KeyCode::Char('=') => Action::PieceParAdd(1),
+        KeyCode::Char('-') | KeyCode::Char('_') => Action::PieceParAdd(-1),
+        KeyCode::Char('*') => Action::PieceParDouble,
+        KeyCode::Char('/') => Action::PieceParHalve,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Enter => Action::ShowUrl,
+        KeyCode::Char('y') => Action::CopyUrl,
+        KeyCode::Char('p') => Action::TogglePause,
+        KeyCode::Char('l') => Action::ToggleLog,
+        KeyCode::Tab => Action::NextFocus,
+        KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
+        KeyCode::Esc => Action::Close,
+        _ => return None,
+    })
+}
+
+/// Everything the dashboard remembers between frames.
+#[derive(Debug)]
+pub struct App {
+    /// Index into the visible (non-padding) files.
+    pub selected: usize,
+    pub focus: Focus,
+    pub overlay: Option<Overlay>,
+    pub show_log: bool,
+    /// Download and upload rates, oldest first.
+    pub history: VecDeque<(u64, u64)>,
+    /// A short note in the status bar (e.g. "URL copied").
+    pub note: Option<String>,
+    pub peers_offset: usize,
+    /// Errors logged so far; a new one opens the log panel.
+    pub errors_seen: u64,
+    pub base_url: String,
+}
+
+impl App {
+    pub fn new(base_url: String) -> Self {
+        App {
+            selected: 0,
+            focus: Focus::Files,
+            overlay: None,
+            show_log: false,
+            history: VecDeque::with_capacity(HISTORY),
+            note: None,
+            peers_offset: 0,
+            errors_seen: 0,
+            base_url,
+        }
+    }
+
+    pub fn on_snapshot(&mut self, s: &Snapshot) {
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history
+            .push_back((s.download_bps as u64, s.upload_bps as u64));
+        let n = s.files.iter().filter(|f| !f.padding).count();
+        self.selected = self.selected.min(n.saturating_sub(1));
+        self.peers_offset = self.peers_offset.min(s.peers.len().saturating_sub(1));
+    }
+
+    /// A new error was logged: show the log, once per error.
+    pub fn on_errors(&mut self, total: u64) {
+        if total > self.errors_seen {
+            self.errors_seen = total;
+            self.show_log = true;
+        }
+    }
+
+    /// The URL of the selected file.
+    pub fn selected_url(&self, s: &Snapshot) -> Option<String> {
+        let f = s.files.iter().filter(|f| !f.padding).nth(self.selected)?;
+        Some(format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
+    }
+
+    pub fn apply(&mut self, a: Action, s: &Snapshot) -> Option<Effect> {
+        self.note = None;
+        let pp = s.piece_par;
+        let set = |n: u64| Some(Effect::SetPiecePar(n.clamp(1, u64::from(MAX_PIECE_PAR)) as u32));
+        match a {
+            Action::Quit => return Some(Effect::Quit),
+            Action::Close => self.overlay = None,
+            Action::Help => {
+                self.overlay = if self.overlay == Some(Overlay::Help) {
+                    None
+                } else {
+                    Some(Overlay::Help)
+                }
+            }
+            Action::ShowUrl => {
+                self.overlay = if self.overlay == Some(Overlay::Url) {
+                    None
+                } else {
+                    Some(Overlay::Url)
+                }
+            }
+            Action::PieceParAdd(d) => return set((i64::from(pp) + i64::from(d)).max(1) as u64),
+            Action::PieceParDouble => return set(u64::from(pp) * 2),
+            Action::PieceParHalve => return set(u64::from(pp) / 2),
+            Action::TogglePause => return Some(Effect::TogglePause),
+            Action::ToggleLog => self.show_log = !self.show_log,
+            Action::NextFocus => {
+                self.focus = match self.focus {
+                    Focus::Files => Focus::Peers,
+                    Focus::Peers => Focus::Window,
+                    Focus::Window => Focus::Files,
+                }
+            }
+            Action::Up | Action::Down => {
+                let down = a == Action::Down;
+                if self.focus == Focus::Peers {
+                    let max = s.peers.len().saturating_sub(1);
+                    self.peers_offset = step(self.peers_offset, down, max);
+                } else {
+                    let max = s.files.iter().filter(|f| !f.padding).count().saturating_sub(1);
+                    self.selected = step(self.selected, down, max);
+                }
+            }
+            Action::CopyUrl => {
+                let url = self.selected_url(s)?;
+                self.note = Some("URL copied to the clipboard (OSC 52)".into());
+                return Some(Effect::Copy(url));
+            }
+        }
+        None
+    }
+}
+
+fn step(v: usize, down: bool, max: usize) -> usize {
+    if down {
+        (v + 1).min(max)
+    } else {
+        v.saturating_sub(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keymap() {
+        let table = [
+            (key(KeyCode::Char('+')), Some(Action::PieceParAdd(1))),
+            (key(KeyCode::Char('-')), Some(Action::PieceParAdd(-1))),
+            (key(KeyCode::Char('*')), Some(Action::PieceParDouble)),
+            (key(KeyCode::Char('/')), Some(Action::PieceParHalve)),
+            (key(KeyCode::Char('j')), Some(Action::Down)),
+            (key(KeyCode::Down), Some(Action::Down)),
+            (key(KeyCode::Char('k')), Some(Action::Up)),
+            (key(KeyCode::Up), Some(Action::Up)),
+            (key(KeyCode::Enter), Some(Action::ShowUrl)),
+            (key(KeyCode::Char('y')), Some(Action::CopyUrl)),
+            (key(KeyCode::Char('p')), Some(Action::TogglePause)),
+            (key(KeyCode::Char('l')), Some(Action::ToggleLog)),
+            (key(KeyCode::Tab), Some(Action::NextFocus)),
+            (key(KeyCode::Char('?')), Some(Action::Help)),
+            (key(KeyCode::Esc), Some(Action::Close)),
+            (key(KeyCode::Char('q')), Some(Action::Quit)),
+            (
+                KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                Some(Action::Quit),
+            ),
+            (key(KeyCode::Char('x')), None),
+        ];
+        for (k, want) in table {
+            assert_eq!(key_to_action(k), want, "{k:?}");
+        }
+    }
+
+    fn snap(pp: u32) -> Snapshot {
+        let file = |i: usize, p: &str| crate::engine::FileSnap {
+            index: i,
+            path: p.into(),
+            length: 10,
+            offset: 0,
+            progress_bytes: 0,
+            first_piece: 0,
+            end_piece: 1,
+            padding: false,
+            players: 0,
+        };
+        Snapshot {
+            piece_par: pp,
+            files: std::sync::Arc::new(vec![file(0, "a b.mkv"), file(1, "c.srt")]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn actions() {
+        let mut app = App::new("http://h:1".into());
+        let s = snap(16);
+        assert_eq!(
+            app.apply(Action::PieceParAdd(1), &s),
+            Some(Effect::SetPiecePar(17))
+        );
+        assert_eq!(
+            app.apply(Action::PieceParAdd(-1), &snap(1)),
+            Some(Effect::SetPiecePar(1))
+        );
+        assert_eq!(
+            app.apply(Action::PieceParDouble, &s),
+            Some(Effect::SetPiecePar(32))
+        );
+        assert_eq!(
+            app.apply(Action::PieceParHalve, &snap(1)),
+            Some(Effect::SetPiecePar(1))
+        );
+        assert_eq!(
+            app.apply(Action::PieceParDouble, &snap(4096)),
+            Some(Effect::SetPiecePar(4096))
+        );
+        assert_eq!(app.apply(Action::Down, &s), None);
+        assert_eq!(app.selected, 1);
+        app.apply(Action::Down, &s);
+        assert_eq!(app.selected, 1, "stays on the last file");
+        app.apply(Action::Up, &s);
+        assert_eq!(
+            app.apply(Action::CopyUrl, &s),
+            Some(Effect::Copy("http://h:1/a%20b.mkv".into()))
+        );
+        app.apply(Action::Help, &s);
+        assert_eq!(app.overlay, Some(Overlay::Help));
+        app.apply(Action::Close, &s);
+        assert_eq!(app.overlay, None);
+        app.apply(Action::NextFocus, &s);
+        assert_eq!(app.focus, Focus::Peers);
+        assert_eq!(app.apply(Action::Quit, &s), Some(Effect::Quit));
+        app.on_errors(2);
+        assert!(app.show_log);
+        app.apply(Action::ToggleLog, &s);
+        app.on_errors(2);
+        assert!(!app.show_log, "the same errors do not reopen the log");
+    }
+}

@@ -1,0 +1,86 @@
+//! Name, state, progress, speeds, peers, pieces, piece_par and the URL to open.
+
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Gauge, Paragraph};
+
+use super::app::App;
+use super::theme::Theme;
+use crate::engine::Snapshot;
+use crate::fmt;
+
+pub const HEIGHT: u16 = 4;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
+    let rows = Layout::vertical([Constraint::Length(1); 4]).split(area);
+    let state_style = match s.state.as_str() {
+        "error" => t.error(),
+        "paused" | "checking" => t.receiving(),
+        _ => t.verified(),
+    };
+    let title = Line::from(vec![
+        Span::styled(format!(" {} ", s.name), t.title()),
+        Span::styled(format!("[{}]", s.state), state_style),
+        Span::styled(format!("  {}", short_hash(&s.info_hash)), t.dim()),
+    ]);
+    f.render_widget(Paragraph::new(title), rows[0]);
+
+    let ratio = if s.total_bytes == 0 {
+        1.0
+    } else {
+        (s.progress_bytes as f64 / s.total_bytes as f64).clamp(0.0, 1.0)
+    };
+    let label = format!(
+        "{:.1}%  {} / {}",
+        ratio * 100.0,
+        fmt::size(s.progress_bytes),
+        fmt::size(s.total_bytes)
+    );
+    let gauge = Gauge::default()
+        .ratio(ratio)
+        .label(label)
+        .gauge_style(t.verified())
+        .use_unicode(!t.ascii);
+    f.render_widget(gauge, rows[1]);
+
+    let (down, up) = t.arrows();
+    let eta = s
+        .eta_secs
+        .map(|e| fmt::duration(Duration::from_secs(e)))
+        .unwrap_or_else(|| "-".into());
+    let stats = Line::from(vec![
+        Span::styled(
+            format!(" {down} {}/s", fmt::compact(s.download_bps as u64)),
+            t.verified(),
+        ),
+        Span::raw(format!(" {up} {}/s", fmt::compact(s.upload_bps as u64))),
+        Span::raw(format!("  ETA {eta}")),
+        Span::raw(format!(
+            "  peers {} ({}S {}L)",
+            s.peers_connected, s.seeders, s.leechers
+        )),
+        Span::raw(format!("  {}×{}", s.piece_count, fmt::compact(s.piece_len))),
+        Span::styled(
+            format!(
+                "  piece_par {} (window {})",
+                s.piece_par, s.effective_window_pieces
+            ),
+            t.accent(),
+        ),
+    ]);
+    f.render_widget(Paragraph::new(stats), rows[2]);
+
+    let url = app.selected_url(s).unwrap_or_default();
+    let mut line = vec![Span::raw(" open "), Span::styled(url, t.accent())];
+    if let Some(e) = &s.error {
+        line = vec![Span::styled(format!(" error: {e}"), t.error())];
+    }
+    f.render_widget(Paragraph::new(Line::from(line)), rows[3]);
+}
+
+fn short_hash(h: &str) -> &str {
+    h.get(..12).unwrap_or(h)
+}

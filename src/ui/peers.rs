@@ -1,0 +1,74 @@
+//! Connected peers, fastest first.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+
+use super::app::{App, Focus};
+use super::theme::Theme;
+use crate::engine::Snapshot;
+use crate::fmt;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
+    let (down, up) = t.arrows();
+    // Narrow panels drop the client name and the upload column.
+    let wide = area.width >= 58;
+    let header: Vec<&str> = if wide {
+        vec!["address", "client", down, up, "got"]
+    } else {
+        vec!["address", down, "got"]
+    };
+    let header = Row::new(header).style(t.dim());
+    let rows = s.peers.iter().map(|p| {
+        let down = Cell::from(format!("{}/s", fmt::compact(p.download_bps as u64)));
+        let got = Cell::from(fmt::compact(p.fetched_bytes));
+        if wide {
+            Row::new(vec![
+                Cell::from(p.addr.clone()),
+                Cell::from(p.client.clone().unwrap_or_else(|| "?".into())),
+                down,
+                Cell::from(format!("{}/s", fmt::compact(p.upload_bps as u64))),
+                got,
+            ])
+        } else {
+            Row::new(vec![Cell::from(p.addr.clone()), down, got])
+        }
+    });
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Min(15),
+            Constraint::Min(6),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Length(6),
+        ]
+    } else {
+        vec![Constraint::Min(15), Constraint::Length(8), Constraint::Length(6)]
+    };
+    let title = format!(
+        " Peers {} · {} connecting · {} queued ",
+        s.peers.len(),
+        s.peers_connecting,
+        s.peers_queued
+    );
+    let block =
+        Block::default()
+            .borders(Borders::ALL)
+            .title(title)
+            .border_style(if app.focus == Focus::Peers {
+                t.focused_border()
+            } else {
+                t.dim()
+            });
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(if app.focus == Focus::Peers {
+            t.selected()
+        } else {
+            Default::default()
+        });
+    let mut state =
+        TableState::default().with_selected((app.focus == Focus::Peers).then_some(app.peers_offset));
+    f.render_stateful_widget(table, area, &mut state);
+}

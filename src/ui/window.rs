@@ -1,0 +1,156 @@
+//! The window ahead of each player: one cell per piece from the read position onward.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::app::{App, Focus};
+use super::theme::Theme;
+use crate::engine::{Snapshot, StreamSnap};
+use crate::fmt;
+
+/// One row's worth of what to draw.
+struct Row<'a> {
+    label: Vec<Span<'a>>,
+    first: u32,
+    /// One past the file's last piece.
+    file_end: u32,
+    blocked: bool,
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(
+            " Window · piece_par {} · engine window {} pieces ({}) ",
+            s.piece_par,
+            s.effective_window_pieces,
+            fmt::size(u64::from(s.effective_window_pieces) * s.piece_len)
+        ))
+        .border_style(if app.focus == Focus::Window {
+            t.focused_border()
+        } else {
+            t.dim()
+        });
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+
+    let mut rows: Vec<Row> = s.streams.iter().filter_map(|st| player_row(st, s, t)).collect();
+    let none = rows.is_empty();
+    if none && let Some(file) = s.files.iter().filter(|f| !f.padding).nth(app.selected) {
+        rows.push(Row {
+            label: vec![Span::styled(
+                format!("no player connected · a player starting {} would get:", file.path),
+                t.dim(),
+            )],
+            first: file.first_piece,
+            file_end: file.end_piece,
+            blocked: false,
+        });
+    }
+
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let fit = (inner.height as usize).saturating_sub(1).max(1) / 2;
+    let shown = rows.len().min(fit.max(1));
+    for r in rows.iter().take(shown) {
+        lines.push(Line::from(r.label.clone()));
+        lines.push(cells(r, s, t, width));
+    }
+    if rows.len() > shown {
+        lines.push(Line::styled(
+            format!("+{} more players", rows.len() - shown),
+            t.dim(),
+        ));
+    } else if lines.len() < inner.height as usize {
+        lines.push(legend(t));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme) -> Option<Row<'a>> {
+    let file = s.files.get(st.file)?;
+    let pct = fmt::percent(st.position, st.file_len.max(1));
+    let mut label = vec![
+        Span::styled(format!("{} ", t.glyph_playing()), t.accent()),
+        Span::raw(format!("{}  ", st.client)),
+        Span::styled(file.path.clone(), t.title()),
+        Span::raw(format!("  at {} ({pct:.1}%)", fmt::size(st.position))),
+    ];
+    if let Some(ms) = st.waiting_ms {
+        let peers = st
+            .peers_with_piece
+            .map(|n| format!(", {n} peers have it"))
+            .unwrap_or_default();
+        label.push(Span::styled(
+            format!(
+                "  waiting {:.1} s on piece {}{peers}",
+                ms as f64 / 1000.0,
+                st.piece
+            ),
+            t.blocked(),
+        ));
+    }
+    Some(Row {
+        label,
+        first: st.piece,
+        file_end: file.end_piece,
+        blocked: st.waiting_ms.is_some(),
+    })
+}
+
+/// Cells from the read position through the window and a little past it.
+fn cells<'a>(r: &Row, s: &Snapshot, t: &Theme, width: usize) -> Line<'a> {
+    let window_end = r.first.saturating_add(s.effective_window_pieces).min(r.file_end);
+    let par_end = r.first.saturating_add(s.piece_par).min(r.file_end);
+    let past = (s.effective_window_pieces / 4).clamp(2, 64);
+    let end = window_end.saturating_add(past).min(r.file_end);
+    let mut spans: Vec<Span> = Vec::with_capacity(width);
+    let mut used = 0usize;
+    for p in r.first..end {
+        if used >= width {
+            break;
+        }
+        if (p == par_end || (p == window_end && window_end != par_end)) && p != r.first {
+            spans.push(Span::styled(t.glyph_boundary(), t.accent()));
+            used += 1;
+            if used >= width {
+                break;
+            }
+        }
+        let (g, style) = if s.have.get(p) {
+            (t.glyph_verified(), t.verified())
+        } else if p == r.first && r.blocked {
+            (t.glyph_blocked(), t.blocked())
+        } else if let Some(b) = s.receiving_bytes(p) {
+            (
+                t.glyph_receiving(f64::from(b) / s.piece_len_of(p).max(1) as f64),
+                t.receiving(),
+            )
+        } else {
+            (t.glyph_missing(), t.missing())
+        };
+        spans.push(Span::styled(g, style));
+        used += 1;
+    }
+    Line::from(spans)
+}
+
+fn legend<'a>(t: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(t.glyph_verified(), t.verified()),
+        Span::raw(" have "),
+        Span::styled(t.glyph_receiving(0.5), t.receiving()),
+        Span::raw(" receiving "),
+        Span::styled(t.glyph_missing(), t.missing()),
+        Span::raw(" missing "),
+        Span::styled(t.glyph_blocked(), t.blocked()),
+        Span::raw(" player waits "),
+        Span::styled(t.glyph_boundary(), t.accent()),
+        Span::raw(" piece_par/window end"),
+    ])
+}
