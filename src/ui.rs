@@ -21,7 +21,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -97,10 +97,10 @@ pub async fn run_loop<B, E>(
 ) -> std::io::Result<()>
 where
     B: Backend,
-    B::Error: Into<std::io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
     E: Stream<Item = std::io::Result<Event>> + Unpin,
 {
-    let io = |e: B::Error| -> std::io::Error { e.into() };
+    let io = std::io::Error::other;
     let mut snap = snaps.borrow_and_update().clone();
     app.on_snapshot(&snap);
     let mut dirty = true;
@@ -171,7 +171,7 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
-            "terminal too small (needs {MIN_WIDTH}×{MIN_HEIGHT}, has {}×{})",
+            "terminal too small (needs {MIN_WIDTH}x{MIN_HEIGHT}, has {}x{})",
             area.width, area.height
         );
         f.render_widget(
@@ -183,21 +183,14 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
         return;
     }
     let players = s.streams.len().max(1) as u16;
-    let window_h = 3 + 2 * players;
     let log_h = if app.show_log { (area.height / 4).max(5) } else { 0 };
     let speed_h = if app.show_log && area.height < 30 { 3 } else { 4 };
-    // The lists take what their rows need (within bounds); the window takes the rest.
-    let list_rows = s
-        .files
-        .iter()
-        .filter(|f| !f.padding)
-        .count()
-        .max(s.peers.len() + 1) as u16;
-    let lists_h = (list_rows + 2).clamp(5, (area.height / 3).max(5));
+    // The window gets a label and a row of cells per player, and a legend; the lists the rest.
+    let window_h = (3 + 2 * players).min((area.height / 2).max(5));
     let [header_a, lists, window_a, speed_a, log_a, status_a] = Layout::vertical([
         Constraint::Length(header::HEIGHT),
-        Constraint::Length(lists_h),
-        Constraint::Min(window_h.min(5)),
+        Constraint::Min(5),
+        Constraint::Length(window_h),
         Constraint::Length(speed_h),
         Constraint::Length(log_h),
         Constraint::Length(1),
@@ -223,12 +216,7 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
 
 fn log_panel(f: &mut Frame, area: Rect, t: &Theme) {
     let w = tui_logger::TuiLoggerWidget::default()
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Log · l hides ")
-                .border_style(t.dim()),
-        )
+        .block(t.block().title(" Log (l hides) ").border_style(t.dim()))
         .output_timestamp(Some("%H:%M:%S".into()))
         .output_level(Some(tui_logger::TuiLoggerLevelOutput::Abbreviated))
         .output_target(false)

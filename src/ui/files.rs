@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::app::{App, Focus};
 use super::theme::Theme;
@@ -19,15 +19,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             Cell::from(Span::styled(mark, t.accent())),
             Cell::from(format!("{}", file.index)),
             Cell::from(file.path.clone()),
-            Cell::from(fmt::size(file.length)),
+            Cell::from(fmt::compact(file.length)),
             Cell::from(Span::styled(
                 format!("{pct:>5.1}%"),
                 if pct >= 100.0 { t.verified() } else { t.receiving() },
             )),
         ])
     });
-    let block = Block::default()
-        .borders(Borders::ALL)
+    let block = t
+        .block()
         .title(format!(" Files ({}) ", visible.len()))
         .border_style(if app.focus == Focus::Files {
             t.focused_border()
@@ -40,7 +40,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             Constraint::Length(1),
             Constraint::Length(3),
             Constraint::Min(8),
-            Constraint::Length(10),
+            Constraint::Length(6),
             Constraint::Length(6),
         ],
     )

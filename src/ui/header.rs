@@ -39,12 +39,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         fmt::size(s.progress_bytes),
         fmt::size(s.total_bytes)
     );
-    let gauge = Gauge::default()
-        .ratio(ratio)
-        .label(label)
-        .gauge_style(t.verified())
-        .use_unicode(!t.ascii);
-    f.render_widget(gauge, rows[1]);
+    if t.ascii {
+        // Block characters are not ASCII: a bar of '#' instead.
+        let w = (rows[1].width as usize).saturating_sub(label.len() + 4);
+        let filled = (ratio * w as f64).round() as usize;
+        let bar = format!("[{}{}] {label}", "#".repeat(filled), ".".repeat(w - filled));
+        f.render_widget(Paragraph::new(Span::styled(bar, t.verified())), rows[1]);
+    } else {
+        let gauge = Gauge::default()
+            .ratio(ratio)
+            .label(label)
+            .gauge_style(t.verified());
+        f.render_widget(gauge, rows[1]);
+    }
 
     let (down, up) = t.arrows();
     let eta = s
@@ -62,7 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             "  peers {} ({}S {}L)",
             s.peers_connected, s.seeders, s.leechers
         )),
-        Span::raw(format!("  {}×{}", s.piece_count, fmt::compact(s.piece_len))),
+        Span::raw(format!("  {}x{}", s.piece_count, fmt::compact(s.piece_len))),
         Span::styled(
             format!(
                 "  piece_par {} (window {})",

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::app::App;
 use super::theme::Theme;
@@ -56,11 +56,7 @@ pub fn help(f: &mut Frame, area: Rect, t: &Theme) {
     let r = centered(area, 76, lines.len() as u16 + 2);
     f.render_widget(Clear, r);
     f.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Keys · Esc closes "),
-        ),
+        Paragraph::new(lines).block(t.block().title(" Keys (Esc closes) ")),
         r,
     );
 }
@@ -76,14 +72,14 @@ pub fn url(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         Line::styled("VLC:", t.dim()),
         Line::raw(format!("vlc --network-caching=10000 '{url}'")),
         Line::raw(""),
-        Line::styled("y copies the URL · Esc closes", t.dim()),
+        Line::styled("y copies the URL, Esc closes", t.dim()),
     ];
     let r = centered(area, area.width.saturating_sub(4), 12);
     f.render_widget(Clear, r);
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::ALL).title(" Open in a player ")),
+            .block(t.block().title(" Open in a player ")),
         r,
     );
 }

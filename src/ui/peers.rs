@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::app::{App, Focus};
 use super::theme::Theme;
@@ -46,20 +46,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         vec![Constraint::Min(15), Constraint::Length(8), Constraint::Length(6)]
     };
     let title = format!(
-        " Peers {} · {} connecting · {} queued ",
+        " Peers {}, {} connecting, {} queued ",
         s.peers.len(),
         s.peers_connecting,
         s.peers_queued
     );
-    let block =
-        Block::default()
-            .borders(Borders::ALL)
-            .title(title)
-            .border_style(if app.focus == Focus::Peers {
-                t.focused_border()
-            } else {
-                t.dim()
-            });
+    let block = t.block().title(title).border_style(if app.focus == Focus::Peers {
+        t.focused_border()
+    } else {
+        t.dim()
+    });
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::symbols;
-use ratatui::widgets::{Block, Borders, Sparkline};
+use ratatui::widgets::Sparkline;
 
 use super::app::App;
 use super::theme::Theme;
@@ -23,18 +23,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let (down, up) = t.arrows();
     let last_up = app.history.back().map(|h| h.1).unwrap_or(0);
     let title = format!(
-        " Speed {down} peak {} · {up} {} · last {} s ",
+        " Speed {down} peak {}, {up} {}, last {} s ",
         fmt::speed(peak as f64),
         fmt::speed(last_up as f64),
         data.len() / 2
     );
     let spark = Sparkline::default()
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title)
-                .border_style(t.dim()),
-        )
+        .block(t.block().title(title).border_style(t.dim()))
         .data(&data)
         .bar_set(if t.ascii {
             ascii_bars()

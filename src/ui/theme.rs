@@ -1,6 +1,19 @@
 //! Colours and glyphs: 16 ANSI colours, none under NO_COLOR, ASCII when the terminal lacks UTF-8.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::border;
+use ratatui::widgets::{Block, Borders};
+
+const ASCII_BORDER: border::Set = border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
@@ -71,6 +84,12 @@ impl Theme {
         } else {
             Style::default().add_modifier(Modifier::BOLD)
         }
+    }
+
+    /// A bordered panel, with ASCII borders when the terminal cannot show box drawing.
+    pub fn block<'a>(&self) -> Block<'a> {
+        let b = Block::default().borders(Borders::ALL);
+        if self.ascii { b.border_set(ASCII_BORDER) } else { b }
     }
 
     pub fn glyph_verified(&self) -> &'static str {

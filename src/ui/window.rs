@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::app::{App, Focus};
 use super::theme::Theme;
@@ -20,10 +20,10 @@ struct Row<'a> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
-    let block = Block::default()
-        .borders(Borders::ALL)
+    let block = t
+        .block()
         .title(format!(
-            " Window · piece_par {} · engine window {} pieces ({}) ",
+            " Window: piece_par {}, engine window {} pieces ({}) ",
             s.piece_par,
             s.effective_window_pieces,
             fmt::size(u64::from(s.effective_window_pieces) * s.piece_len)
@@ -44,7 +44,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     if none && let Some(file) = s.files.iter().filter(|f| !f.padding).nth(app.selected) {
         rows.push(Row {
             label: vec![Span::styled(
-                format!("no player connected · a player starting {} would get:", file.path),
+                format!("no player connected; a player starting {} would get:", file.path),
                 t.dim(),
             )],
             first: file.first_piece,
@@ -75,23 +75,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme) -> Option<Row<'a>> {
     let file = s.files.get(st.file)?;
     let pct = fmt::percent(st.position, st.file_len.max(1));
+    let name = file.path.rsplit('/').next().unwrap_or(&file.path).to_string();
     let mut label = vec![
         Span::styled(format!("{} ", t.glyph_playing()), t.accent()),
-        Span::raw(format!("{}  ", st.client)),
-        Span::styled(file.path.clone(), t.title()),
-        Span::raw(format!("  at {} ({pct:.1}%)", fmt::size(st.position))),
+        Span::styled(format!("{} ", st.client), t.dim()),
+        Span::styled(name, t.title()),
+        Span::raw(format!(" {} {pct:.1}%", fmt::compact(st.position))),
     ];
     if let Some(ms) = st.waiting_ms {
         let peers = st
             .peers_with_piece
-            .map(|n| format!(", {n} peers have it"))
+            .map(|n| format!(" ({n} peers have it)"))
             .unwrap_or_default();
         label.push(Span::styled(
-            format!(
-                "  waiting {:.1} s on piece {}{peers}",
-                ms as f64 / 1000.0,
-                st.piece
-            ),
+            format!("  waits {:.1} s on #{}{peers}", ms as f64 / 1000.0, st.piece),
             t.blocked(),
         ));
     }

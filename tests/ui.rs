@@ -1,0 +1,302 @@
+//! The dashboard drawn from fixed snapshots into ratatui's TestBackend, and its event loop
+//! driven by scripted keys.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use bt2p_tui::engine::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
+use bt2p_tui::ui::app::App;
+use bt2p_tui::ui::theme::Theme;
+use bt2p_tui::ui::{Control, draw, run_loop};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+const KIB: u64 = 1024;
+
+/// A torrent of two files, 1 MiB pieces, one player waiting on a piece, a few peers, and every
+/// cell state in the player's window: verified, receiving, missing, blocked.
+fn snapshot() -> Snapshot {
+    let piece = 1024 * KIB;
+    let files = vec![
+        FileSnap {
+            index: 0,
+            path: "bbb.mkv".into(),
+            length: 200 * piece,
+            offset: 0,
+            progress_bytes: 61 * piece,
+            first_piece: 0,
+            end_piece: 200,
+            padding: false,
+            players: 1,
+        },
+        FileSnap {
+            index: 1,
+            path: "Subs/bbb.en.srt".into(),
+            length: 40 * KIB,
+            offset: 200 * piece,
+            progress_bytes: 0,
+            first_piece: 200,
+            end_piece: 201,
+            padding: false,
+            players: 0,
+        },
+    ];
+    // Pieces 0..=49 and 60..=70 verified; 50 is where the player waits; 51, 52 receiving.
+    let mut bits = vec![0u8; 26];
+    for p in (0..50).chain(60..=70) {
+        bits[p / 8] |= 0x80 >> (p % 8);
+    }
+    Snapshot {
+        name: "Big Buck Bunny".into(),
+        info_hash: "c20fbb0fd7a205ad84745afed2a8118acc6240c6".into(),
+        state: "downloading".into(),
+        piece_len: piece,
+        piece_count: 201,
+        piece_par: 16,
+        effective_window_pieces: 32,
+        progress_bytes: 61 * piece,
+        total_bytes: 200 * piece + 40 * KIB,
+        download_bps: 20.0 * 1024.0 * 1024.0,
+        upload_bps: 512.0 * 1024.0,
+        eta_secs: Some(7),
+        peers_connected: 3,
+        seeders: 2,
+        leechers: 1,
+        peers_connecting: 1,
+        files: Arc::new(files),
+        peers: vec![
+            PeerSnap {
+                addr: "192.168.1.7:51413".into(),
+                client: Some("Transmission 4.0".into()),
+                state: "live".into(),
+                download_bps: 12.0 * 1024.0 * 1024.0,
+                upload_bps: 0.0,
+                fetched_bytes: 40 * piece,
+                uploaded_bytes: 0,
+            },
+            PeerSnap {
+                addr: "10.0.0.3:6881".into(),
+                client: Some("qBittorrent 4.5".into()),
+                state: "live".into(),
+                download_bps: 8.0 * 1024.0 * 1024.0,
+                upload_bps: 512.0 * 1024.0,
+                fetched_bytes: 21 * piece,
+                uploaded_bytes: 3 * piece,
+            },
+        ],
+        streams: vec![StreamSnap {
+            id: 1,
+            client: "192.168.1.20:50312".into(),
+            file: 0,
+            position: 50 * piece + 1000,
+            end: 200 * piece,
+            file_len: 200 * piece,
+            piece: 50,
+            window_end_piece: 82,
+            waiting_ms: Some(1500),
+            window_streams: 1,
+            peers_with_piece: Some(2),
+            age_secs: 30,
+        }],
+        receiving: vec![(51, 512 * KIB as u32), (52, 100 * KIB as u32)],
+        have: Arc::new(Have { bits, len: 201 }),
+        ..Default::default()
+    }
+}
+
+fn app(s: &Snapshot) -> App {
+    let mut a = App::new("http://192.168.1.20:17580".into());
+    for i in 0..60 {
+        let mut s2 = s.clone();
+        s2.download_bps = (i % 20) as f64 * 1024.0 * 1024.0;
+        a.on_snapshot(&s2);
+    }
+    a
+}
+
+fn render(w: u16, h: u16, app: &App, s: &Snapshot, theme: Theme) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, app, s, &theme)).unwrap();
+    t
+}
+
+fn lines(t: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = t.backend().buffer();
+    let w = buf.area.width;
+    (0..buf.area.height)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
+        .collect()
+}
+
+const UTF8: Theme = Theme {
+    color: true,
+    ascii: false,
+};
+
+#[test]
+fn dashboard_80x24() {
+    let s = snapshot();
+    let t = render(80, 24, &app(&s), &s, UTF8);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn dashboard_120x40_with_log() {
+    let s = snapshot();
+    let mut a = app(&s);
+    a.show_log = true;
+    let t = render(120, 40, &a, &s, UTF8);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn window_row_cells_in_every_state() {
+    let s = snapshot();
+    let t = render(80, 24, &app(&s), &s, UTF8);
+    let rows = lines(&t);
+    // Blocked on 50, 51 half received, 52 a tenth, missing until 60, verified 60..=70; the
+    // piece_par boundary after 16 cells, the engine window's after 32.
+    let cells = rows.iter().find(|r| r.starts_with("│!")).expect("no window row");
+    assert!(
+        cells.starts_with("│!▅▁·······██████│█████···········│"),
+        "{cells}"
+    );
+    let label = rows
+        .iter()
+        .find(|r| r.contains("bbb.mkv 50M 25.0%"))
+        .expect("no player label");
+    assert!(label.contains("waits 1.5 s on #50 (2 peers have it)"), "{label}");
+    assert!(label.contains("192.168.1.20:50312"), "{label}");
+}
+
+#[test]
+fn no_player_shows_what_a_player_would_get() {
+    let mut s = snapshot();
+    s.streams.clear();
+    let t = render(80, 24, &app(&s), &s, UTF8);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn help_and_url_overlays() {
+    let s = snapshot();
+    let mut a = app(&s);
+    a.overlay = Some(bt2p_tui::ui::app::Overlay::Help);
+    insta::assert_snapshot!("help", render(80, 24, &a, &s, UTF8).backend());
+    a.overlay = Some(bt2p_tui::ui::app::Overlay::Url);
+    insta::assert_snapshot!("url", render(80, 24, &a, &s, UTF8).backend());
+}
+
+#[test]
+fn no_color_has_no_colours_and_ascii_has_no_unicode() {
+    let s = snapshot();
+    let t = render(
+        80,
+        24,
+        &app(&s),
+        &s,
+        Theme {
+            color: false,
+            ascii: true,
+        },
+    );
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "coloured cell {cell:?}"
+        );
+    }
+    let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+    let rows = lines(&t);
+    let window = rows.iter().find(|r| r.starts_with("|!")).expect("no window row");
+    assert!(
+        window.starts_with("|!50.......######|#####...........|"),
+        "{window}"
+    );
+    assert!(text.is_ascii(), "{text}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn every_small_size_renders_without_panic() {
+    let s = snapshot();
+    let a = app(&s);
+    for w in 0..=70 {
+        for h in 0..=20 {
+            render(w, h, &a, &s, UTF8);
+        }
+    }
+    render(500, 200, &a, &s, UTF8);
+    let small = render(40, 10, &a, &s, UTF8);
+    let text: String = small
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(text.contains("terminal too small (needs 60x16"), "{text}");
+}
+
+#[derive(Default)]
+struct Recorder {
+    piece_par: Mutex<Vec<u32>>,
+    pauses: Mutex<u32>,
+}
+
+impl Control for Recorder {
+    fn set_piece_par(&self, n: u32) -> u32 {
+        self.piece_par.lock().unwrap().push(n);
+        n
+    }
+    fn toggle_pause(&self) {
+        *self.pauses.lock().unwrap() += 1;
+    }
+}
+
+#[tokio::test]
+async fn event_loop_follows_scripted_keys_and_snapshots() {
+    let s = snapshot();
+    let (tx, rx) = tokio::sync::watch::channel(s.clone());
+    let (ktx, krx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<Event>>();
+    let events = tokio_stream_from(krx);
+    let key = |c: KeyCode| Ok(Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    let rec = Recorder::default();
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut a = App::new("http://h:1".into());
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let script = async {
+        ktx.send(key(KeyCode::Char('+'))).unwrap();
+        ktx.send(key(KeyCode::Char('*'))).unwrap();
+        ktx.send(key(KeyCode::Char('p'))).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let mut s2 = s.clone();
+        s2.piece_par = 5;
+        tx.send(s2).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        ktx.send(key(KeyCode::Char('-'))).unwrap();
+        ktx.send(Ok(Event::Resize(40, 10))).unwrap();
+        ktx.send(key(KeyCode::Char('q'))).unwrap();
+    };
+    let (r, _) = tokio::join!(
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            run_loop(&mut term, events, rx, &rec, UTF8, &mut a, &cancel)
+        ),
+        script
+    );
+    r.expect("the loop did not end on q").unwrap();
+    // 16+1, then doubled from what is in force (17), then 5-1 from the new snapshot.
+    assert_eq!(*rec.piece_par.lock().unwrap(), vec![17, 34, 4]);
+    assert_eq!(*rec.pauses.lock().unwrap(), 1);
+    assert!(cancel.is_cancelled(), "q asks the whole program to stop");
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<std::io::Result<Event>>,
+) -> impl futures::Stream<Item = std::io::Result<Event>> + Unpin {
+    Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)))
+}
