@@ -143,6 +143,10 @@ pub struct EngineArgs {
     #[arg(long, env = "BT2P_NO_TRACKERS")]
     pub no_trackers: bool,
 
+    /// Do not discover peers on the LAN by multicast (BEP 14).
+    #[arg(long, env = "BT2P_NO_LSD")]
+    pub no_lsd: bool,
+
     /// Download rate limit per second, e.g. 5MiB, 800KB [default: none]
     #[arg(long, value_name = "RATE", env = "BT2P_DOWNLOAD_LIMIT", value_parser = parse_rate)]
     pub download_limit: Option<u64>,

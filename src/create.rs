@@ -88,7 +88,12 @@ pub async fn run(args: CreateArgs, cancel: CancellationToken) -> Result<(), Erro
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{name}.torrent")));
-    refuse_existing(&output, args.serve)?;
+    // The engine finds the data in place when it is given the folder holding PATH.
+    let parent = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    refuse_existing(&output, args.serve.then_some(parent.as_path()))?;
 
     let content = {
         let path = path.clone();
@@ -144,10 +149,6 @@ pub async fn run(args: CreateArgs, cancel: CancellationToken) -> Result<(), Erro
     }
     let source = crate::source::from_torrent_bytes(torrent.bytes.into(), &output.display().to_string())?;
     let mut opts = crate::engine_options(&args.engine, &args.common);
-    let parent = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("/"));
     if opts.save_path != Path::new(".") && opts.save_path != parent {
         tracing::warn!(
             "--save-path {} is not used with create --serve: the data is seeded from {}",
@@ -181,7 +182,7 @@ pub fn make_torrent(path: &Path, piece_len: u32, trackers: &[String]) -> std::io
 
 /// Errors in what the user asked for, as opposed to failures of the machine.
 fn usage(message: String) -> Error {
-    Error::Other(message)
+    Error::Usage(message)
 }
 
 /// The smallest power of two that keeps the piece count at most [`DEFAULT_MAX_PIECES`],
@@ -202,7 +203,7 @@ pub fn check_piece_size(size: u64) -> Result<u32, Error> {
     }
     Err(usage(format!(
         "--piece-size {size} bytes is not a power of two from 16 KiB to 64 MiB. \
-         Write e.g. --piece-size 1MiB (1MB is 1000000 bytes, not a power of two), \
+         Write e.g. --piece-size 1MiB (KiB and MiB, not KB and MB), \
          or leave it out to have it chosen from the total size"
     )))
 }
@@ -271,30 +272,34 @@ fn locate(path: &Path) -> Result<(PathBuf, String), Error> {
     Ok((abs, name))
 }
 
-fn refuse_existing(output: &Path, serve: bool) -> Result<(), Error> {
+/// Refuses an output path that exists; with `--serve`, says how to seed the one already there.
+fn refuse_existing(output: &Path, serve_from: Option<&Path>) -> Result<(), Error> {
     if std::fs::symlink_metadata(output).is_err() {
         return Ok(());
     }
-    let hint = if serve {
-        format!(
-            " To seed that .torrent as it is, run bt2p-tui {} --save-path <folder holding the data>",
-            output.display()
-        )
-    } else {
-        String::new()
-    };
-    Err(usage(format!(
+    Err(exists(output, serve_from))
+}
+
+fn exists(output: &Path, serve_from: Option<&Path>) -> Error {
+    let hint = serve_from
+        .map(|dir| {
+            format!(
+                " To seed that .torrent as it is: bt2p-tui {} --save-path {}",
+                output.display(),
+                dir.display()
+            )
+        })
+        .unwrap_or_default();
+    usage(format!(
         "{} already exists and is left alone: remove it, or write elsewhere with -o FILE.{hint}",
         output.display()
-    )))
+    ))
 }
 
 /// Writes `bytes` to a new file; never replaces one that appeared meanwhile.
 fn write_new(output: &Path, bytes: &[u8]) -> Result<(), Error> {
     let fail = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => refuse_existing(output, false)
-            .err()
-            .unwrap_or_else(|| usage(format!("{} already exists", output.display()))),
+        std::io::ErrorKind::AlreadyExists => exists(output, None),
         _ => usage(format!(
             "cannot write {}: {e}. Write it elsewhere with -o FILE",
             output.display()
@@ -1086,7 +1091,8 @@ mod tests {
         let m = message(write_new(&out, b"second"));
         assert!(m.contains("already exists") && m.contains("-o FILE"), "{m}");
         assert_eq!(std::fs::read(&out).unwrap(), b"first");
-        assert!(message(refuse_existing(&out, true)).contains("--save-path"));
+        let m = message(refuse_existing(&out, Some(Path::new("/data"))));
+        assert!(m.contains("--save-path /data"), "{m}");
     }
 
     #[test]

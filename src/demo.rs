@@ -59,6 +59,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         listen_port_tries: 8,
         dht: false,
         trackers: false,
+        lsd: false,
         peers: vec![seeder.addr],
         download_limit: None,
         upload_limit: None,

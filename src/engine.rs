@@ -48,6 +48,8 @@ pub struct EngineOptions {
     pub listen_port_tries: u16,
     pub dht: bool,
     pub trackers: bool,
+    /// Local service discovery (LAN multicast).
+    pub lsd: bool,
     pub peers: Vec<SocketAddr>,
     pub download_limit: Option<u64>,
     pub upload_limit: Option<u64>,
@@ -374,7 +376,7 @@ async fn start_session(
         let so = SessionOptions {
             dht: opts.dht.then(Default::default),
             disable_trackers: !opts.trackers,
-            disable_local_service_discovery: !opts.trackers,
+            disable_local_service_discovery: !opts.lsd,
             fastresume: persistence.is_some(),
             persistence: persistence
                 .clone()

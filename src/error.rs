@@ -58,6 +58,9 @@ pub enum Error {
     Log(String),
     #[error("the BitTorrent engine failed: {0}")]
     Engine(String),
+    /// Bad input in the user's words, already naming the fix.
+    #[error("{0}")]
+    Usage(String),
     #[error("{0}")]
     Other(String),
 }

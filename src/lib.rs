@@ -36,7 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Some(Command::Demo(args)) => demo::run(args, cancel).await,
         Some(Command::Create(args)) => {
-            let _log = logging::init(&args.common, false)?;
+            let _log = logging::init(&args.common, args.serve && use_tui(&args.common))?;
             create::run(*args, cancel).await
         }
         None => {
@@ -69,6 +69,7 @@ pub fn engine_options(e: &EngineArgs, common: &CommonArgs) -> EngineOptions {
         listen_port_tries: 6889u16.saturating_sub(e.listen_port).max(8),
         dht: !e.no_dht,
         trackers: !e.no_trackers,
+        lsd: !e.no_trackers && !e.no_lsd,
         peers: e.peers.clone(),
         download_limit: e.download_limit,
         upload_limit: e.upload_limit,
