@@ -42,16 +42,22 @@ pub trait Control: Send + Sync {
     fn toggle_pause(&self);
 }
 
-impl Control for Arc<Engine> {
+/// The engine, driven from the dashboard's thread; its work runs on the main runtime.
+struct EngineControl {
+    engine: Arc<Engine>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Control for EngineControl {
     fn set_piece_par(&self, n: u32) -> u32 {
-        let n = Engine::set_piece_par(self, n);
+        let n = self.engine.set_piece_par(n);
         tracing::info!("piece_par set to {n}");
         n
     }
 
     fn toggle_pause(&self) {
-        let engine = self.clone();
-        tokio::spawn(async move {
+        let engine = self.engine.clone();
+        self.runtime.spawn(async move {
             match Engine::toggle_pause(&engine).await {
                 Ok(true) => tracing::info!("paused"),
                 Ok(false) => tracing::info!("resumed"),
@@ -62,27 +68,42 @@ impl Control for Arc<Engine> {
 }
 
 /// Runs the dashboard on the real terminal until `q`, Ctrl-C or `cancel`.
+///
+/// It has a thread of its own: writing to a slow terminal (a stalled SSH link) blocks only
+/// that thread, never the engine or the HTTP server.
 pub async fn run(
     engine: Arc<Engine>,
     base_url: String,
     theme: Theme,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
-    let _guard = terminal::TerminalGuard::enter()?;
-    let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
-    let mut term = Terminal::new(backend)?;
-    let mut app = App::new(base_url);
-    let events = crossterm::event::EventStream::new();
-    run_loop(
-        &mut term,
-        events,
-        engine.snapshot(),
-        &engine,
-        theme,
-        &mut app,
-        &cancel,
-    )
-    .await
+    let snaps = engine.snapshot();
+    let control = EngineControl {
+        engine,
+        runtime: tokio::runtime::Handle::current(),
+    };
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("dashboard".into())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .and_then(|rt| {
+                    rt.block_on(async {
+                        let _guard = terminal::TerminalGuard::enter()?;
+                        let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
+                        let mut term = Terminal::new(backend)?;
+                        let mut app = App::new(base_url);
+                        let events = crossterm::event::EventStream::new();
+                        run_loop(&mut term, events, snaps, &control, theme, &mut app, &cancel).await
+                    })
+                });
+            let _ = done_tx.send(result);
+        })?;
+    done_rx
+        .await
+        .unwrap_or_else(|_| Err(std::io::Error::other("the dashboard thread ended without a word")))
 }
 
 /// The event loop, generic over the backend and the event source so tests can script it.

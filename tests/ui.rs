@@ -167,7 +167,7 @@ fn window_row_cells_in_every_state() {
         .iter()
         .find(|r| r.contains("bbb.mkv 50M 25.0%"))
         .expect("no player label");
-    assert!(label.contains("waits 1.5 s on #50 (2 peers have it)"), "{label}");
+    assert!(label.contains("waits 1.5 s on #50 (≥2 peers have it)"), "{label}");
     assert!(label.contains("192.168.1.20:50312"), "{label}");
 }
 

@@ -82,7 +82,8 @@ pub struct StreamSnap {
     pub waiting_ms: Option<u64>,
     /// Engine streams prioritising this player's window: 1, plus the extra ones that widen it.
     pub window_streams: u32,
-    /// Connected peers that have the piece under the read position.
+    /// Connected peers known to have the piece under the read position: a lower bound (the
+    /// connected seeders), as the engine keeps other peers' bitfields to itself.
     pub peers_with_piece: Option<u32>,
     pub age_secs: u64,
 }

@@ -188,7 +188,9 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 window_end_piece: window_end,
                 waiting_ms: p.waiting_ms().filter(|ms| *ms >= 100),
                 window_streams: 1 + p.window_helpers.load(std::sync::atomic::Ordering::Relaxed),
-                peers_with_piece: None,
+                // Peers' bitfields are private to the engine: connected seeders are the
+                // known lower bound.
+                peers_with_piece: Some(s.seeders),
                 age_secs: p.started.elapsed().as_secs(),
             })
         })

@@ -85,7 +85,7 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme) -> Option<Row<'a>
     if let Some(ms) = st.waiting_ms {
         let peers = st
             .peers_with_piece
-            .map(|n| format!(" ({n} peers have it)"))
+            .map(|n| format!(" ({}{n} peers have it)", if t.ascii { ">=" } else { "≥" }))
             .unwrap_or_default();
         label.push(Span::styled(
             format!("  waits {:.1} s on #{}{peers}", ms as f64 / 1000.0, st.piece),
