@@ -212,7 +212,50 @@ pub fn check_info<B: AsRef<[u8]>>(info: &TorrentMetaV1Info<B>) -> Result<(), Str
     if info.name.as_ref().is_none_or(|n| n.as_ref().is_empty()) && info.files.is_none() {
         return Err("its single file has no name".into());
     }
+    if let Some(name) = &info.name {
+        check_component(name.as_ref()).map_err(|p| format!("its name {p}"))?;
+    }
+    for f in info.files.iter().flatten() {
+        if f.path.is_empty() {
+            return Err("one of its files has an empty path".into());
+        }
+        if f.path.len() > 64 {
+            return Err(format!("a file path has {} levels of folders", f.path.len()));
+        }
+        for c in &f.path {
+            check_component(c.as_ref()).map_err(|p| {
+                let shown: Vec<String> = f
+                    .path
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c.as_ref()).into_owned())
+                    .collect();
+                format!("the file path {:?} {p}", shown.join("/"))
+            })?;
+        }
+    }
     Ok(())
+}
+
+/// One name of a file or folder must stay a plain name inside the save path on any system.
+fn check_component(c: &[u8]) -> Result<(), String> {
+    let why = if c.is_empty() {
+        "has an empty part"
+    } else if c == b"." || c == b".." {
+        "has a '.' or '..' part that would leave its folder"
+    } else if c.contains(&b'/') || c.contains(&b'\\') {
+        "has a path separator inside a name"
+    } else if c.contains(&0) {
+        "has a NUL byte"
+    } else if c.len() > 255 {
+        "has a name longer than 255 bytes"
+    } else if c.len() == 2 && c[0].is_ascii_alphabetic() && c[1] == b':' {
+        "looks like a Windows drive"
+    } else if c.iter().any(|b| *b < 0x20) {
+        "has control characters"
+    } else {
+        return Ok(());
+    };
+    Err(why.to_string())
 }
 
 #[cfg(test)]
@@ -257,6 +300,46 @@ mod tests {
             let e = check(b).unwrap_err().to_string();
             assert!(e.contains(needle), "{e}");
         }
+    }
+
+    fn multi(paths: &[&[&str]]) -> Vec<u8> {
+        let mut v = b"d4:infod5:filesl".to_vec();
+        for p in paths {
+            v.extend(b"d6:lengthi10e4:pathl");
+            for c in *p {
+                v.extend(format!("{}:", c.len()).bytes());
+                v.extend(c.bytes());
+            }
+            v.extend(b"ee");
+        }
+        let hashes = (paths.len() * 10).div_ceil(16384);
+        v.extend(format!("e4:name4:show12:piece lengthi16384e6:pieces{}:", hashes * 20).bytes());
+        v.extend(std::iter::repeat_n(0u8, hashes * 20));
+        v.extend(b"ee");
+        v
+    }
+
+    #[test]
+    fn paths_that_could_leave_the_save_path_are_refused() {
+        let long = "x".repeat(300);
+        for (paths, needle) in [
+            (vec![&["..", "etc", "passwd"][..]], "'..'"),
+            (vec![&["a", "."][..]], "'.'"),
+            (vec![&["a/b"][..]], "separator"),
+            (vec![&["a\\b"][..]], "separator"),
+            (vec![&["/etc"][..]], "separator"),
+            (vec![&["C:", "x"][..]], "Windows drive"),
+            (vec![&["a\0b"][..]], "NUL"),
+            (vec![&[long.as_str()][..]], "255 bytes"),
+            (vec![&[""][..]], "empty part"),
+            (vec![&[][..]], "empty path"),
+            (vec![&["tab\there"][..]], "control"),
+        ] {
+            let e = check(multi(&paths)).unwrap_err().to_string();
+            assert!(e.contains(needle), "{paths:?}: {e}");
+        }
+        assert!(check(multi(&[&["Сезон 1", "エピソード 🎬.mkv"]])).is_ok());
+        assert!(check(multi(&[&["Movie: Part 2.mkv"]])).is_ok());
     }
 
     #[test]

@@ -69,6 +69,20 @@ fn bad_torrents_and_sources() {
             ),
             vec!["add up to more than"],
         ),
+        (
+            write(
+                "traversal.torrent",
+                b"d4:infod5:filesld6:lengthi10e4:pathl2:..6:escapeeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee",
+            ),
+            vec!["'..'", "../escape"],
+        ),
+        (
+            write(
+                "absolute.torrent",
+                b"d4:infod6:lengthi10e4:name11:/etc/passwd12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee",
+            ),
+            vec!["separator"],
+        ),
         ("magnet:?dn=nothing".into(), vec!["bad magnet link"]),
         ("magnet:?xt=urn:btih:123".into(), vec!["bad magnet link"]),
         (d.path().to_string_lossy().into(), vec!["is a directory"]),
@@ -77,8 +91,9 @@ fn bad_torrents_and_sources() {
         let out = run(&[&src], &save);
         assert_fails(&out, &needles);
     }
-    // Nothing was left behind by the refusals.
+    // Nothing was left behind by the refusals, there or beside it.
     assert!(!save.exists() || std::fs::read_dir(&save).unwrap().next().is_none());
+    assert!(!d.path().join("escape").exists());
 }
 
 #[test]

@@ -81,6 +81,17 @@ impl Drop for Client {
 
 /// Starts the client on a free port and waits (at most 30 s) until its HTTP server answers.
 pub async fn client(source: &Path, peer: std::net::SocketAddr, save: &Path, extra: &[&str]) -> Client {
+    client_with_env(source, peer, save, extra, &[("RUST_LOG", "warn")]).await
+}
+
+/// `client` with environment variables of its own.
+pub async fn client_with_env(
+    source: &Path,
+    peer: std::net::SocketAddr,
+    save: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Client {
     let port = free_port().unwrap();
     let listen = free_port().unwrap();
     let mut cmd = Command::new(BIN);
@@ -97,10 +108,15 @@ pub async fn client(source: &Path, peer: std::net::SocketAddr, save: &Path, extr
         .args(["--peer", &peer.to_string(), "--save-path"])
         .arg(save)
         .args(extra)
-        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        // Kept beside the save path: `<save>.stderr`.
+        .stderr(
+            std::fs::File::create(save.with_extension("stderr"))
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::inherit()),
+        );
     let child = cmd.spawn().unwrap();
     let mut c = Client {
         child,
@@ -113,9 +129,8 @@ pub async fn client(source: &Path, peer: std::net::SocketAddr, save: &Path, extr
         if let Ok(Some(st)) = c.child.try_wait() {
             panic!("bt2p-tui exited with {st} before answering");
         }
-        if let Ok(r) = reqwest::get(format!("{}/status.json", c.base)).await
-            && r.status().is_success()
-        {
+        // Any HTTP answer means the server is up (401 and 403 included).
+        if reqwest::get(format!("{}/status.json", c.base)).await.is_ok() {
             return c;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
