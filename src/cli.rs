@@ -204,6 +204,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "SECS", env = "BT2P_READ_TIMEOUT", default_value = "300", value_parser = parse_secs)]
     pub read_timeout: Duration,
 
+    /// Close HTTP connections that send no complete request headers for this long (slow
+    /// clients, idle keep-alive).
+    #[arg(long, value_name = "SECS", env = "BT2P_HTTP_IDLE_TIMEOUT", default_value = "20", value_parser = parse_secs)]
+    pub http_idle_timeout: Duration,
+
     /// Player connections streamed at once; more get 503 with Retry-After.
     #[arg(long, value_name = "N", env = "BT2P_MAX_PLAYERS", default_value_t = 32,
           value_parser = clap::value_parser!(u32).range(1..=256))]

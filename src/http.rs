@@ -29,29 +29,16 @@ pub struct HttpState {
     /// The expected `Authorization` header value, when --auth is set.
     pub auth: Option<String>,
     pub read_timeout: Duration,
+    /// How long a client may take to send a request's headers, and how long an idle keep-alive
+    /// connection stays open: slow or silent clients must not hold connections for ever.
+    pub idle_timeout: Duration,
     pub cancel: CancellationToken,
 }
 
 impl HttpState {
-    pub fn new(
-        engine: Arc<Engine>,
-        base_url: String,
-        allow: AllowList,
-        hosts: HostNames,
-        auth: Option<&str>,
-        read_timeout: Duration,
-        cancel: CancellationToken,
-    ) -> Self {
-        let auth = auth.map(|a| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(a)));
-        HttpState {
-            engine,
-            base_url,
-            allow,
-            hosts,
-            auth,
-            read_timeout,
-            cancel,
-        }
+    /// The `Authorization` header value that `--auth USER:PASS` expects.
+    pub fn basic_auth(user_pass: &str) -> String {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_pass))
     }
 
     /// The URL of a file of the torrent, each path segment percent-encoded.
@@ -74,9 +61,17 @@ pub fn encode_path(path: &str) -> String {
         .join("/")
 }
 
+/// The client address of a connection, handed from the accept loop to the routes.
+#[derive(Debug, Clone, Copy)]
+struct ClientAddr(SocketAddr);
+
 /// Serves until `cancel` fires; open bodies end then too.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<HttpState>) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower_service::Service as _;
+
     let cancel = state.cancel.clone();
+    let idle_timeout = state.idle_timeout;
     let st = warp::any().map(move || state.clone());
     let query = warp::query::raw().or(warp::any().map(String::new)).unify();
     let route = st
@@ -84,13 +79,43 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<HttpState>) {
         .and(warp::path::full())
         .and(query)
         .and(warp::header::headers_cloned())
-        .and(warp::addr::remote())
-        .then(handle);
-    warp::serve(route)
-        .incoming(listener)
-        .graceful(async move { cancel.cancelled().await })
-        .run()
-        .await;
+        .and(warp::ext::get::<ClientAddr>())
+        .then(|st, m, p, q, h, ClientAddr(a)| handle(st, m, p, q, h, Some(a)));
+    let service = warp::service(route);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, remote) = tokio::select! {
+            _ = cancel.cancelled() => break,
+            r = listener.accept() => match r {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!("accepting an HTTP connection failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let svc = service.clone();
+        let per_request = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ClientAddr(remote));
+            let mut svc = svc.clone();
+            async move { svc.call(req).await }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(idle_timeout)
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), per_request);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("HTTP connection from {remote}: {e}");
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(1), graceful.shutdown()).await;
 }
 
 async fn handle(
@@ -210,7 +235,7 @@ async fn route(
 }
 
 /// `/a%20b/c.mkv` → `a b/c.mkv`; None for paths no file can have.
-fn decode_path(path: &str) -> Option<String> {
+pub fn decode_path(path: &str) -> Option<String> {
     let p = path.strip_prefix('/')?;
     let s = percent_encoding::percent_decode_str(p).decode_utf8().ok()?;
     if s.is_empty() || s.contains('\0') || s.len() > 8192 {
@@ -219,7 +244,7 @@ fn decode_path(path: &str) -> Option<String> {
     Some(s.into_owned())
 }
 
-fn query_param(query: &str, key: &str) -> Option<String> {
+pub fn query_param(query: &str, key: &str) -> Option<String> {
     query.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
         (k == key).then(|| {

@@ -98,15 +98,16 @@ pub async fn serve_torrent(
         .unwrap_or_else(|| net::url_host(&net::advertised_ip(common.bind)));
     let base_url = format!("http://{host}:{port}");
     let hosts = HostNames::new(common.domain_name.as_deref(), &net::local_addresses());
-    let state = Arc::new(http::HttpState::new(
-        engine.clone(),
+    let state = Arc::new(http::HttpState {
+        engine: engine.clone(),
         base_url,
-        AllowList::new(&common.allow),
+        allow: AllowList::new(&common.allow),
         hosts,
-        common.auth.as_deref(),
-        common.read_timeout,
-        cancel.clone(),
-    ));
+        auth: common.auth.as_deref().map(http::HttpState::basic_auth),
+        read_timeout: common.read_timeout,
+        idle_timeout: common.http_idle_timeout,
+        cancel: cancel.clone(),
+    });
     let server = tokio::spawn(http::serve(listener, state.clone()));
 
     if use_tui(common) {

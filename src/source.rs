@@ -82,7 +82,7 @@ fn is_info_hash(s: &str) -> bool {
                 .all(|b| matches!(b.to_ascii_uppercase(), b'A'..=b'Z' | b'2'..=b'7')))
 }
 
-fn magnet(uri: &str) -> Result<Source, Error> {
+pub fn magnet(uri: &str) -> Result<Source, Error> {
     let m = Magnet::parse(uri).map_err(|e| Error::BadMagnet {
         problem: format!("{e:#}"),
     })?;
