@@ -38,7 +38,10 @@ pub struct HttpState {
 impl HttpState {
     /// The `Authorization` header value that `--auth USER:PASS` expects.
     pub fn basic_auth(user_pass: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_pass))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(user_pass)
+        )
     }
 
     /// The URL of a file of the torrent, each path segment percent-encoded.
@@ -97,11 +100,12 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<HttpState>) {
             },
         };
         let svc = service.clone();
-        let per_request = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ClientAddr(remote));
-            let mut svc = svc.clone();
-            async move { svc.call(req).await }
-        });
+        let per_request =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ClientAddr(remote));
+                let mut svc = svc.clone();
+                async move { svc.call(req).await }
+            });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(idle_timeout)

@@ -9,11 +9,16 @@ use common::*;
 use rand::{Rng, SeedableRng};
 
 fn fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 async fn streams(c: &Client) -> usize {
-    status(c).await["streams"].as_array().map(|a| a.len()).unwrap_or(usize::MAX)
+    status(c).await["streams"]
+        .as_array()
+        .map(|a| a.len())
+        .unwrap_or(usize::MAX)
 }
 
 /// Waits (at most 10 s) for the open streams to drop to 0 and the descriptors to `baseline`
@@ -45,7 +50,12 @@ async fn thirty_two_players_on_missing_regions_then_no_leak() {
         let a = 200_000 + (i / 4) * 700_000;
         let want = data[a..a + 50_000].to_vec();
         tasks.push(tokio::spawn(async move {
-            let (st, _, body) = get(&url, Some(&format!("bytes={a}-{}", a + 49_999)), Duration::from_secs(120)).await;
+            let (st, _, body) = get(
+                &url,
+                Some(&format!("bytes={a}-{}", a + 49_999)),
+                Duration::from_secs(120),
+            )
+            .await;
             (st, body == want)
         }));
     }
@@ -55,7 +65,10 @@ async fn thirty_two_players_on_missing_regions_then_no_leak() {
     let (st, _, _) = get(&format!("{}/", c.base), None, Duration::from_secs(5)).await;
     assert_eq!(st, 200);
     let index_ms = t0.elapsed().as_millis();
-    assert!(index_ms < 2000, "the index took {index_ms} ms with 32 players waiting");
+    assert!(
+        index_ms < 2000,
+        "the index took {index_ms} ms with 32 players waiting"
+    );
     let r = reqwest::Client::new()
         .get(format!("{}/Ep%200.mkv", c.base))
         .header("Range", "bytes=5000000-5000001")
@@ -71,7 +84,10 @@ async fn thirty_two_players_on_missing_regions_then_no_leak() {
     assert_eq!(busy, 503, "the 33rd player was not refused");
     let (streams_left, fds_left) = settle(&c, baseline + 2).await;
     assert_eq!(streams_left, 0);
-    assert!(fds_left <= baseline + 2, "file descriptors {baseline} before, {fds_left} after");
+    assert!(
+        fds_left <= baseline + 2,
+        "file descriptors {baseline} before, {fds_left} after"
+    );
     eprintln!("32 players: index answered in {index_ms} ms; fds {baseline} → {fds_left}");
 }
 
@@ -91,36 +107,58 @@ async fn a_thousand_connect_read_close_cycles_leave_no_leak() {
         let a = rng.random_range(0..len - 1);
         let mut sock = std::net::TcpStream::connect(&addr).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        write!(sock, "GET /f.mkv HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes={a}-\r\n\r\n").unwrap();
+        write!(
+            sock,
+            "GET /f.mkv HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes={a}-\r\n\r\n"
+        )
+        .unwrap();
         let mut buf = [0u8; 512];
         let n = sock.read(&mut buf).unwrap();
         assert!(n > 0, "cycle {i}: nothing read");
-        assert!(buf.starts_with(b"HTTP/1.1 206"), "cycle {i}: {}", String::from_utf8_lossy(&buf[..n]));
+        assert!(
+            buf.starts_with(b"HTTP/1.1 206"),
+            "cycle {i}: {}",
+            String::from_utf8_lossy(&buf[..n])
+        );
         drop(sock);
     }
     let took = started.elapsed();
     let (streams_left, fds_left) = settle(&c, baseline + 2).await;
     assert_eq!(streams_left, 0, "streams left open after 1000 cycles");
-    assert!(fds_left <= baseline + 2, "file descriptors {baseline} before, {fds_left} after");
-    eprintln!("1000 cycles in {:.1} s; fds {baseline} → {fds_left}", took.as_secs_f64());
+    assert!(
+        fds_left <= baseline + 2,
+        "file descriptors {baseline} before, {fds_left} after"
+    );
+    eprintln!(
+        "1000 cycles in {:.1} s; fds {baseline} → {fds_left}",
+        took.as_secs_f64()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_idle_clients_are_closed_and_block_nobody() {
     let s = swarm("t", &[("f.mkv", 100_000)], 16 * 1024, None).await;
     let save = s.dir.path().join("dl");
-    let c = client(&s.torrent_path, s.seeder.addr, &save, &["--http-idle-timeout", "2"]).await;
+    let c = client(
+        &s.torrent_path,
+        s.seeder.addr,
+        &save,
+        &["--http-idle-timeout", "2"],
+    )
+    .await;
     let addr = c.base.trim_start_matches("http://").to_string();
     // Twenty clients that send half a header and stop, and one that goes idle after a request.
     let mut slow: Vec<std::net::TcpStream> = (0..20)
         .map(|_| {
             let mut s = std::net::TcpStream::connect(&addr).unwrap();
-            s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ").unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                .unwrap();
             s
         })
         .collect();
     let mut idle = std::net::TcpStream::connect(&addr).unwrap();
-    idle.write_all(b"GET /status.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    idle.write_all(b"GET /status.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
     let mut first = [0u8; 64];
     idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     assert!(idle.read(&mut first).unwrap() > 0);
@@ -143,5 +181,9 @@ async fn slow_and_idle_clients_are_closed_and_block_nobody() {
             }
         }
     }
-    assert!(t0.elapsed() < Duration::from_secs(6), "closing took {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(6),
+        "closing took {:?}",
+        t0.elapsed()
+    );
 }
