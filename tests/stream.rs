@@ -398,3 +398,59 @@ async fn on_demand_downloads_exactly_the_window_and_piece_par_widens_it() {
     assert!(have < 96, "everything was downloaded: not on demand");
     drop(stream);
 }
+
+/// Without a terminal (no --no-tui, stdin from /dev/null, stdout a pipe, its own session) it
+/// runs headless: the URLs on stdout, status lines on stderr, and SIGTERM ends it with 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_it_runs_headless() {
+    let s = swarm("t", &[("a.mkv", 100_000)], 16 * 1024, None).await;
+    let port = bt2p_tui::seeder::free_port().unwrap();
+    let listen = bt2p_tui::seeder::free_port().unwrap();
+    let mut child = std::process::Command::new("setsid")
+        .arg(BIN)
+        .arg(&s.torrent_path)
+        .args(["--no-dht", "--no-trackers", "--no-resume", "--bind", "127.0.0.1"])
+        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
+        .args(["--peer", &s.seeder.addr.to_string(), "--save-path"])
+        .arg(s.dir.path().join("dl"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/status.json")).await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "no HTTP server");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    // SAFETY: signalling the child this test started, by its PID.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no exit after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains(&format!(":{port}/a.mkv")), "{stdout}");
+    assert!(stdout.contains("index: http://"), "{stdout}");
+    assert!(
+        !stdout.contains("\u{1b}["),
+        "escape sequences on stdout: {stdout:?}"
+    );
+    assert!(stderr.contains("piece_par 16"), "no status line: {stderr}");
+}
