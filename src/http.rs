@@ -2,6 +2,7 @@
 
 mod files;
 mod index;
+mod multipart;
 pub mod range;
 
 use std::net::SocketAddr;

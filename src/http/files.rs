@@ -30,11 +30,14 @@ pub async fn serve(
         .get(header::IF_RANGE)
         .is_none_or(|v| v.as_bytes() == etag.as_bytes());
     let answer = match range_header {
-        Some(r) if if_range_ok => range::parse(r, len, 1),
+        Some(r) if if_range_ok => range::parse(r, len, super::multipart::MAX_RANGES),
         _ => RangeAnswer::Full,
     };
     let (status, start, end) = match answer {
-        RangeAnswer::Full | RangeAnswer::Multi(_) => (StatusCode::OK, 0, len),
+        RangeAnswer::Full => (StatusCode::OK, 0, len),
+        RangeAnswer::Multi(ranges) => {
+            return super::multipart::serve(state, idx, &file, ranges, head, &etag, remote).await;
+        }
         RangeAnswer::Single { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
         RangeAnswer::Unsatisfiable => {
             let mut r = super::simple(
@@ -53,27 +56,14 @@ pub async fn serve(
     let mut r: Reply = if head || start == end {
         Response::new(Bytes::new().into())
     } else {
-        let player = state
-            .engine
-            .open_player(idx, start, end, remote)
-            .await
-            .map_err(|e| match e {
-                OpenError::NoSuchFile => HttpError::NotFound,
-                OpenError::Busy => HttpError::Busy,
-                OpenError::ShuttingDown => HttpError::Unavailable("Shutting down.".into()),
-                OpenError::Engine(m) => {
-                    HttpError::Internal(format!("The engine cannot stream this file: {m}"))
-                }
-            })?;
+        let player = open(state, idx, start, end, remote).await?;
         tracing::info!("{remote} plays {} from byte {start}", file.path);
         let body = body_stream(player, end - start, state.read_timeout, state.cancel.clone());
         warp::Reply::into_response(warp::reply::stream(body))
     };
     *r.status_mut() = status;
     let h = r.headers_mut();
-    let mime = content_type(&file.path)
-        .or_else(|| mime_guess::from_path(&file.path).first_raw())
-        .unwrap_or("application/octet-stream");
+    let mime = mime_of(&file.path);
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
@@ -90,6 +80,29 @@ pub async fn serve(
         h.insert(header::CONTENT_RANGE, v);
     }
     Ok(r)
+}
+
+/// Opens a player stream of file `idx` from `start`, mapping the engine's refusals to HTTP.
+pub(super) async fn open(
+    state: &HttpState,
+    idx: usize,
+    start: u64,
+    end: u64,
+    remote: SocketAddr,
+) -> Result<PlayerStream, HttpError> {
+    state.engine.open_player(idx, start, end, remote).await.map_err(|e| match e {
+        OpenError::NoSuchFile => HttpError::NotFound,
+        OpenError::Busy => HttpError::Busy,
+        OpenError::ShuttingDown => HttpError::Unavailable("Shutting down.".into()),
+        OpenError::Engine(m) => HttpError::Internal(format!("The engine cannot stream this file: {m}")),
+    })
+}
+
+/// The Content-Type of a file of the torrent.
+pub(super) fn mime_of(path: &str) -> &'static str {
+    content_type(path)
+        .or_else(|| mime_guess::from_path(path).first_raw())
+        .unwrap_or("application/octet-stream")
 }
 
 /// Types players care about that the generic table gets wrong or lacks.
@@ -126,24 +139,10 @@ fn body_stream(
             if remaining == 0 {
                 return None;
             }
-            let mut buf = vec![0u8; CHUNK.min(remaining as usize)];
-            let read = tokio::select! {
-                _ = cancel.cancelled() => Err(std::io::Error::other("shutting down")),
-                r = tokio::time::timeout(idle, player.read(&mut buf)) => match r {
-                    Ok(r) => r,
-                    Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!(
-                        "no data for {} s at byte {}", idle.as_secs(), player.info().position()))),
-                },
-            };
-            match read {
-                Ok(0) => {
-                    let e = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file ended early");
-                    tracing::error!("stream to {} ended: {e}", player.info().client);
-                    Some((Err(e), (player, 0, cancel)))
-                }
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(Bytes::from(buf)), (player, remaining - n as u64, cancel)))
+            match read_chunk(&mut player, remaining, idle, &cancel).await {
+                Ok(bytes) => {
+                    let left = remaining - bytes.len() as u64;
+                    Some((Ok(bytes), (player, left, cancel)))
                 }
                 Err(e) => {
                     tracing::error!("stream to {} ended: {e}", player.info().client);
@@ -152,6 +151,31 @@ fn body_stream(
             }
         },
     )
+}
+
+/// The next verified bytes, at most `remaining` and a chunk's worth. A read with no progress
+/// for `idle`, an early end of file and shutdown are errors: the body must not end short
+/// without saying so.
+pub(super) async fn read_chunk(
+    player: &mut PlayerStream,
+    remaining: u64,
+    idle: Duration,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> std::io::Result<Bytes> {
+    let mut buf = vec![0u8; CHUNK.min(remaining as usize)];
+    let n = tokio::select! {
+        _ = cancel.cancelled() => return Err(std::io::Error::other("shutting down")),
+        r = tokio::time::timeout(idle, player.read(&mut buf)) => match r {
+            Ok(r) => r?,
+            Err(_) => return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!(
+                "no data for {} s at byte {}", idle.as_secs(), player.info().position()))),
+        },
+    };
+    if n == 0 {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file ended early"));
+    }
+    buf.truncate(n);
+    Ok(Bytes::from(buf))
 }
 
 #[cfg(test)]
