@@ -90,12 +90,16 @@ pub(super) async fn open(
     end: u64,
     remote: SocketAddr,
 ) -> Result<PlayerStream, HttpError> {
-    state.engine.open_player(idx, start, end, remote).await.map_err(|e| match e {
-        OpenError::NoSuchFile => HttpError::NotFound,
-        OpenError::Busy => HttpError::Busy,
-        OpenError::ShuttingDown => HttpError::Unavailable("Shutting down.".into()),
-        OpenError::Engine(m) => HttpError::Internal(format!("The engine cannot stream this file: {m}")),
-    })
+    state
+        .engine
+        .open_player(idx, start, end, remote)
+        .await
+        .map_err(|e| match e {
+            OpenError::NoSuchFile => HttpError::NotFound,
+            OpenError::Busy => HttpError::Busy,
+            OpenError::ShuttingDown => HttpError::Unavailable("Shutting down.".into()),
+            OpenError::Engine(m) => HttpError::Internal(format!("The engine cannot stream this file: {m}")),
+        })
 }
 
 /// The Content-Type of a file of the torrent.
@@ -172,7 +176,10 @@ pub(super) async fn read_chunk(
         },
     };
     if n == 0 {
-        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file ended early"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the file ended early",
+        ));
     }
     buf.truncate(n);
     Ok(Bytes::from(buf))
