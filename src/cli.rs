@@ -118,6 +118,11 @@ pub struct EngineArgs {
     #[arg(long, env = "BT2P_NO_RESUME", conflicts_with = "resume")]
     pub no_resume: bool,
 
+    /// Re-hash all existing data at start instead of trusting resume data (which is checked
+    /// only on a sample of pieces).
+    #[arg(long, env = "BT2P_RECHECK")]
+    pub recheck: bool,
+
     /// Download only what players read (bt2p's original behaviour). By default the whole torrent
     /// is fetched in the background while the players' windows come first.
     #[arg(long, env = "BT2P_ON_DEMAND")]

@@ -54,6 +54,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
     let opts = EngineOptions {
         save_path: download,
         resume_dir: None,
+        recheck: false,
         listen_ip: Ipv4Addr::LOCALHOST.into(),
         listen_port: free_port().map_err(|e| fail("no free port", &e))?,
         listen_port_tries: 8,

@@ -1,6 +1,7 @@
 //! The BitTorrent side: owns the librqbit session and its one torrent, opens player streams,
 //! keeps the piece_par windows, and publishes a `Snapshot` every half second.
 
+mod journal;
 mod players;
 mod receiving;
 mod snapshot;
@@ -42,6 +43,8 @@ pub struct EngineOptions {
     pub save_path: PathBuf,
     /// Folder for resume data; None turns resume off.
     pub resume_dir: Option<PathBuf>,
+    /// Forget resume data and re-hash all existing data.
+    pub recheck: bool,
     pub listen_ip: IpAddr,
     pub listen_port: u16,
     /// Ports tried after `listen_port` when it is busy.
@@ -94,7 +97,7 @@ impl Engine {
     ) -> Result<Arc<Engine>, Error> {
         prepare_save_path(&opts.save_path)?;
         let receiving = Arc::new(Receiving::default());
-        let session = start_session(&opts, &source, receiving.clone(), &cancel).await?;
+        let (session, journal) = start_session(&opts, &source, receiving.clone(), &cancel).await?;
 
         let add = match &source {
             Source::Torrent { bytes, .. } => AddTorrent::from_bytes(bytes.clone()),
@@ -207,6 +210,9 @@ impl Engine {
             cancel.clone(),
         ));
         let api = Api::new(session.clone(), None);
+        if let Some(place) = journal {
+            tokio::spawn(journal_after_check(torrent.clone(), Api::new(session.clone(), None), place));
+        }
         tokio::spawn(stats::run(
             stats::Sources {
                 torrent,
@@ -309,6 +315,17 @@ impl Engine {
     }
 }
 
+/// Once the engine has checked the data on disk, the journal takes its view as the truth:
+/// pieces found by that check were never reported as completed one by one.
+async fn journal_after_check(torrent: Arc<ManagedTorrent>, api: Api, place: journal::JournalPlace) {
+    if torrent.wait_until_initialized().await.is_err() {
+        return;
+    }
+    if let (Some(j), Ok((bits, _))) = (place.journal(), api.api_dump_haves(id_of(&torrent))) {
+        j.reset(bits.as_raw_slice());
+    }
+}
+
 fn prepare_save_path(path: &Path) -> Result<(), Error> {
     let fail = |problem: String| Error::SavePath {
         path: path.to_path_buf(),
@@ -359,11 +376,19 @@ async fn start_session(
     source: &Source,
     receiving: Arc<Receiving>,
     cancel: &CancellationToken,
-) -> Result<Arc<Session>, Error> {
+) -> Result<(Arc<Session>, Option<journal::JournalPlace>), Error> {
     let persistence = match &opts.resume_dir {
         Some(dir) => Some(resume_folder(dir, source.info_hash(), &opts.save_path)?),
         None => None,
     };
+    let journal = persistence
+        .as_ref()
+        .map(|folder| journal::JournalPlace::new(folder.clone(), source.info_hash()));
+    if opts.recheck
+        && let Some(j) = &journal
+    {
+        j.forget();
+    }
     let last = opts.listen_port.saturating_add(opts.listen_port_tries);
     let mut problem = String::new();
     for port in opts.listen_port..=last {
@@ -390,6 +415,7 @@ async fn start_session(
             default_storage_factory: Some(
                 receiving::WatchedStorageFactory {
                     receiving: receiving.clone(),
+                    journal: journal.clone(),
                 }
                 .boxed(),
             ),
@@ -406,6 +432,7 @@ async fn start_session(
         };
         return Session::new_with_opts(opts.save_path.clone(), so)
             .await
+            .map(|s| (s, journal))
             .map_err(|e| Error::Engine(format!("the BitTorrent session could not start: {e:#}")));
     }
     Err(Error::ListenPort {

@@ -64,6 +64,7 @@ pub fn engine_options(e: &EngineArgs, common: &CommonArgs) -> EngineOptions {
         } else {
             e.resume.clone().or_else(engine::default_resume_dir)
         },
+        recheck: e.recheck,
         listen_ip: std::net::Ipv4Addr::UNSPECIFIED.into(),
         listen_port: e.listen_port,
         listen_port_tries: 6889u16.saturating_sub(e.listen_port).max(8),

@@ -12,6 +12,8 @@ use librqbit::storage::{BoxStorageFactory, StorageFactory, StorageFactoryExt, To
 use librqbit::{ManagedTorrentShared, TorrentMetadata};
 use librqbit_core::lengths::ValidPieceIndex;
 
+use super::journal::{Journal, JournalPlace};
+
 /// Bytes written so far into each piece that is not verified yet.
 #[derive(Default, Debug)]
 pub struct Receiving {
@@ -55,10 +57,12 @@ impl Receiving {
     }
 }
 
-/// Wraps the filesystem storage so that every write is noted in `Receiving`.
+/// Wraps the filesystem storage so that every write is noted in `Receiving`, and every
+/// verified piece in the resume journal.
 #[derive(Clone)]
 pub struct WatchedStorageFactory {
     pub receiving: Arc<Receiving>,
+    pub journal: Option<JournalPlace>,
 }
 
 impl StorageFactory for WatchedStorageFactory {
@@ -71,8 +75,19 @@ impl StorageFactory for WatchedStorageFactory {
     ) -> anyhow::Result<WatchedStorage> {
         let inner: Box<dyn TorrentStorage> =
             Box::new(FilesystemStorageFactory::default().create(shared, metadata)?);
+        let journal = match &self.journal {
+            Some(place) => match Journal::open(place, metadata.lengths().total_pieces()) {
+                Ok(j) => Some(j),
+                Err(e) => {
+                    tracing::warn!("no resume journal (a kill may cost re-downloads): {e}");
+                    None
+                }
+            },
+            None => None,
+        };
         Ok(WatchedStorage {
             inner,
+            journal,
             receiving: self.receiving.clone(),
             offsets: metadata.file_infos.iter().map(|f| f.offset_in_torrent).collect(),
             piece_len: u64::from(metadata.lengths().default_piece_length()),
@@ -90,6 +105,7 @@ impl StorageFactory for WatchedStorageFactory {
 
 pub struct WatchedStorage {
     inner: Box<dyn TorrentStorage>,
+    journal: Option<Arc<Journal>>,
     receiving: Arc<Receiving>,
     offsets: Vec<u64>,
     piece_len: u64,
@@ -148,6 +164,7 @@ impl TorrentStorage for WatchedStorage {
     fn take(&self) -> anyhow::Result<Box<dyn TorrentStorage>> {
         Ok(Box::new(WatchedStorage {
             inner: self.inner.take()?,
+            journal: self.journal.clone(),
             receiving: self.receiving.clone(),
             offsets: self.offsets.clone(),
             piece_len: self.piece_len,
@@ -156,6 +173,9 @@ impl TorrentStorage for WatchedStorage {
 
     fn on_piece_completed(&self, piece_index: ValidPieceIndex) -> anyhow::Result<()> {
         self.receiving.completed(piece_index.get());
+        if let Some(j) = &self.journal {
+            j.record(piece_index.get());
+        }
         self.inner.on_piece_completed(piece_index)
     }
 }

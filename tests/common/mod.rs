@@ -96,14 +96,12 @@ pub async fn client_with_env(
     let listen = free_port().unwrap();
     let mut cmd = Command::new(BIN);
     cmd.arg(source)
-        .args([
-            "--no-tui",
-            "--no-dht",
-            "--no-trackers",
-            "--no-resume",
-            "--bind",
-            "127.0.0.1",
-        ])
+        .args(["--no-tui", "--no-dht", "--no-trackers", "--bind", "127.0.0.1"])
+        .args(if extra.contains(&"--resume") {
+            &[][..]
+        } else {
+            &["--no-resume"][..]
+        })
         .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
         .args(["--peer", &peer.to_string(), "--save-path"])
         .arg(save)
@@ -127,7 +125,8 @@ pub async fn client_with_env(
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if let Ok(Some(st)) = c.child.try_wait() {
-            panic!("bt2p-tui exited with {st} before answering");
+            let err = std::fs::read_to_string(save.with_extension("stderr")).unwrap_or_default();
+            panic!("bt2p-tui exited with {st} before answering: {err}");
         }
         // Any HTTP answer means the server is up (401 and 403 included).
         if reqwest::get(format!("{}/status.json", c.base)).await.is_ok() {
