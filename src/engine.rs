@@ -211,7 +211,11 @@ impl Engine {
         ));
         let api = Api::new(session.clone(), None);
         if let Some(place) = journal {
-            tokio::spawn(journal_after_check(torrent.clone(), Api::new(session.clone(), None), place));
+            tokio::spawn(journal_after_check(
+                torrent.clone(),
+                Api::new(session.clone(), None),
+                place,
+            ));
         }
         tokio::spawn(stats::run(
             stats::Sources {
