@@ -205,6 +205,11 @@ pub struct CommonArgs {
     #[arg(long, env = "BT2P_ASCII")]
     pub ascii: bool,
 
+    /// Headless: after the URLs, print a QR code of the first video's URL, to open it on a phone.
+    /// (The dashboard shows one for the selected file with `c`.)
+    #[arg(long, env = "BT2P_QR")]
+    pub qr: bool,
+
     /// End a response when a player's read has waited this long with no progress.
     #[arg(long, value_name = "SECS", env = "BT2P_READ_TIMEOUT", default_value = "300", value_parser = parse_secs)]
     pub read_timeout: Duration,

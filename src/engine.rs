@@ -6,6 +6,7 @@ mod players;
 mod receiving;
 mod snapshot;
 mod stats;
+mod subs;
 pub mod window;
 
 use std::net::{IpAddr, SocketAddr};
@@ -87,6 +88,7 @@ pub struct Engine {
     piece_len: u64,
     torrent_bytes: bytes::Bytes,
     cancel: CancellationToken,
+    subs: subs::Subtitles,
 }
 
 impl Engine {
@@ -190,6 +192,7 @@ impl Engine {
             piece_len,
             torrent_bytes,
             cancel: cancel.clone(),
+            subs: subs::Subtitles::default(),
         });
 
         let geometry = {

@@ -14,8 +14,10 @@ pub mod headless;
 pub mod http;
 pub mod logging;
 pub mod net;
+pub mod qr;
 pub mod seeder;
 pub mod source;
+pub mod subtitles;
 pub mod ui;
 
 use std::sync::Arc;
@@ -120,6 +122,9 @@ pub async fn serve_torrent(
         cancel.cancel();
     } else {
         headless::print_urls(&state);
+        if common.qr {
+            headless::print_qr(&state);
+        }
         headless::run(engine.clone(), cancel.clone()).await;
     }
 

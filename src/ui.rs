@@ -231,6 +231,7 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
     match app.overlay {
         Some(Overlay::Help) => overlay::help(f, area, t),
         Some(Overlay::Url) => overlay::url(f, area, app, s, t),
+        Some(Overlay::Qr) => overlay::qr(f, area, app, s, t),
         None => {}
     }
 }

@@ -300,3 +300,133 @@ fn tokio_stream_from(
 ) -> impl futures::Stream<Item = std::io::Result<Event>> + Unpin {
     Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)))
 }
+
+/// A season with subtitles beside, under and in a Subs folder of its videos.
+fn season() -> Snapshot {
+    let mut s = snapshot();
+    let base = s.files[0].clone();
+    let paths = [
+        ("Show/Ep 1.en.srt", 30 * KIB),
+        ("Show/Ep 1.mkv", 90 * 1024 * KIB),
+        ("Show/Ep 10.mkv", 60 * 1024 * KIB),
+        ("Show/Ep 2.mkv", 50 * 1024 * KIB),
+        ("Show/Subs/Ep 1/2_English.srt", 41 * KIB),
+        ("Show/Subs/Ep 2.fr.ass", 52 * KIB),
+        ("Show/info.nfo", 2 * KIB),
+    ];
+    let mut offset = 0;
+    let files: Vec<FileSnap> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, (p, len))| {
+            let f = FileSnap {
+                index: i,
+                path: p.to_string(),
+                length: *len,
+                offset,
+                progress_bytes: if p.ends_with(".mkv") { 0 } else { *len },
+                players: u32::from(i == 1),
+                ..base.clone()
+            };
+            offset += len;
+            f
+        })
+        .collect();
+    s.files = Arc::new(files);
+    s.streams[0].file = 1;
+    s
+}
+
+#[test]
+fn subtitles_sit_under_their_video_and_reach_the_player_lines() {
+    let s = season();
+    let mut a = app(&s);
+    // The first video is selected at start, its subtitles listed under it.
+    assert_eq!(a.selected, 1);
+    insta::assert_snapshot!("season_80x24", render(80, 24, &a, &s, UTF8).backend());
+    a.overlay = Some(bt2p_tui::ui::app::Overlay::Url);
+    let t = render(80, 24, &a, &s, UTF8);
+    let text = lines(&t).join("\n");
+    assert!(
+        text.contains("--sub-file='http://192.168.1.20:17580/Show/Ep%201.en.srt'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("playlist: http://192.168.1.20:17580/playlist.m3u"),
+        "{text}"
+    );
+    insta::assert_snapshot!("season_url_80x24", t.backend());
+}
+
+/// The cells drawn white on black, read back as an image and decoded.
+fn decode_qr(t: &Terminal<TestBackend>) -> Vec<String> {
+    const PX: usize = 4;
+    let buf = t.backend().buffer();
+    let code: Vec<(u16, u16)> = buf
+        .content()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.bg == Color::Black)
+        .map(|(i, _)| buf.pos_of(i))
+        .collect();
+    let x0 = code.iter().map(|p| p.0).min().unwrap();
+    let y0 = code.iter().map(|p| p.1).min().unwrap();
+    let w = (code.iter().map(|p| p.0).max().unwrap() - x0 + 1) as usize;
+    let h = (code.iter().map(|p| p.1).max().unwrap() - y0 + 1) as usize;
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w * PX, h * 2 * PX, |x, y| {
+        let cell = &buf[(x0 + (x / PX) as u16, y0 + (y / (2 * PX)) as u16)];
+        let top = (y / PX).is_multiple_of(2);
+        let light = match cell.symbol() {
+            "█" => true,
+            "▀" => top,
+            "▄" => !top,
+            _ => false,
+        };
+        if light { 255 } else { 0 }
+    });
+    img.detect_grids()
+        .iter()
+        .map(|g| g.decode().map(|(_, s)| s).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn qr_overlay_scans_back_to_the_selected_url() {
+    let s = season();
+    let mut a = app(&s);
+    a.overlay = Some(bt2p_tui::ui::app::Overlay::Qr);
+    let t = render(80, 24, &a, &s, UTF8);
+    assert_eq!(
+        decode_qr(&t),
+        vec!["http://192.168.1.20:17580/Show/Ep%201.mkv".to_string()]
+    );
+    insta::assert_snapshot!("qr_80x24", t.backend());
+    // The next row, a longer URL: a bigger code, still on screen.
+    a.apply(bt2p_tui::ui::app::Action::Down, &s);
+    let t = render(80, 24, &a, &s, UTF8);
+    assert_eq!(
+        decode_qr(&t),
+        vec!["http://192.168.1.20:17580/Show/Subs/Ep%201/2_English.srt".to_string()]
+    );
+}
+
+#[test]
+fn qr_overlay_says_when_it_cannot_be_drawn() {
+    let s = season();
+    let mut a = app(&s);
+    a.overlay = Some(bt2p_tui::ui::app::Overlay::Qr);
+    for w in 0..=90 {
+        for h in 0..=30 {
+            render(w, h, &a, &s, UTF8);
+        }
+    }
+    let text = lines(&render(60, 16, &a, &s, UTF8)).join("\n");
+    assert!(text.contains("needs a terminal of 35x20"), "{text}");
+    let ascii = Theme {
+        color: false,
+        ascii: true,
+    };
+    let text = lines(&render(80, 24, &a, &s, ascii)).join("\n");
+    assert!(text.contains("A QR code needs a UTF-8 terminal"), "{text}");
+    assert!(text.is_ascii(), "{text}");
+}

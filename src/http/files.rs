@@ -58,6 +58,8 @@ pub async fn serve(
     } else {
         let player = open(state, idx, start, end, remote).await?;
         tracing::info!("{remote} plays {} from byte {start}", file.path);
+        // Players ask for subtitles when they start, or when the user picks one: have them by then.
+        state.engine.fetch_subtitles(idx);
         let body = body_stream(player, end - start, state.read_timeout, state.cancel.clone());
         warp::Reply::into_response(warp::reply::stream(body))
     };
@@ -122,6 +124,9 @@ fn content_type(path: &str) -> Option<&'static str> {
         "srt" => "application/x-subrip",
         "vtt" => "text/vtt",
         "ass" | "ssa" => "text/x-ssa",
+        // MicroDVD text or VobSub data (with its `.idx`): players look at the bytes, and a
+        // browser shows the text. The generic table says DVB subtitles, which these are not.
+        "sub" | "idx" => "text/plain",
         "flac" => "audio/flac",
         "opus" => "audio/opus",
         "torrent" => "application/x-bittorrent",
@@ -194,6 +199,10 @@ mod tests {
         assert_eq!(content_type("a/B.MKV"), Some("video/x-matroska"));
         assert_eq!(content_type("x.srt"), Some("application/x-subrip"));
         assert_eq!(content_type("x.vtt"), Some("text/vtt"));
+        assert_eq!(content_type("Subs/x.en.ASS"), Some("text/x-ssa"));
+        assert_eq!(content_type("x.ssa"), Some("text/x-ssa"));
+        assert_eq!(content_type("x.sub"), Some("text/plain"));
+        assert_eq!(content_type("x.idx"), Some("text/plain"));
         assert_eq!(content_type("noext"), None);
     }
 }

@@ -6,19 +6,11 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use warp::http::{HeaderValue, StatusCode, header};
 
 use super::{HttpState, Reply, simple};
+use crate::engine::FileSnap;
 use crate::fmt;
+use crate::subtitles::{self, Pairs};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-
-const MEDIA: &[&str] = &[
-    "mkv", "mp4", "m4v", "avi", "webm", "mov", "wmv", "mpg", "mpeg", "ts", "m2ts", "flv", "ogv", "mp3",
-    "flac", "ogg", "opus", "m4a", "aac", "wav", "mka",
-];
-
-pub fn is_media(path: &str) -> bool {
-    path.rsplit_once('.')
-        .is_some_and(|(_, e)| MEDIA.contains(&e.to_ascii_lowercase().as_str()))
-}
 
 pub fn page(state: &HttpState, head: bool) -> Reply {
     let s = state.engine.snapshot_now();
@@ -32,7 +24,7 @@ pub fn page(state: &HttpState, head: bool) -> Reply {
 <style>body{{font:15px/1.4 system-ui,sans-serif;margin:1.5em;max-width:70em}}\
 table{{border-collapse:collapse;width:100%}}td,th{{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left}}\
 td.n{{text-align:right;white-space:nowrap}}code{{word-break:break-all}}\
-progress{{width:8em}}</style></head><body><h1>{title}</h1>"
+progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</h1>"
     );
     let pct = fmt::percent(s.progress_bytes, s.total_bytes);
     let _ = write!(
@@ -78,18 +70,15 @@ progress{{width:8em}}</style></head><body><h1>{title}</h1>"
         attr(&magnet),
     );
     h.push_str("<table><tr><th>#</th><th>File</th><th>Size</th><th>Progress</th></tr>");
-    for f in s.files.iter().filter(|f| !f.padding) {
-        let url = state.file_url(&f.path);
-        let _ = write!(
-            h,
-            "<tr><td class=n>{}</td><td><a href=\"{}\">{}</a>{}</td><td class=n>{}</td><td class=n>{:.1}%</td></tr>",
-            f.index,
-            attr(&url),
-            text(&f.path),
-            if f.players > 0 { " ▶" } else { "" },
-            fmt::size(f.length),
-            fmt::percent(f.progress_bytes, f.length),
-        );
+    let pairs = state.engine.subtitles();
+    let visible = s.files.iter().filter(|f| !f.padding).map(|f| f.index);
+    // Each video's subtitles right under it, marked as such.
+    for f in pairs
+        .listing_order(visible)
+        .into_iter()
+        .filter_map(|i| s.files.get(i))
+    {
+        file_row(&mut h, state, pairs, f);
     }
     h.push_str("</table><p>Open a file's link in mpv, VLC or Kodi. bt2p-tui</p></body></html>\n");
     let mut r = simple(StatusCode::OK, "text/html; charset=utf-8", h.into_bytes(), head);
@@ -100,31 +89,88 @@ progress{{width:8em}}</style></head><body><h1>{title}</h1>"
     r
 }
 
-/// Every media file in natural order (`Ep 2` before `Ep 10`), with absolute URLs.
+fn file_row(h: &mut String, state: &HttpState, pairs: &Pairs, f: &FileSnap) {
+    let link = format!(
+        "<a href=\"{}\">{}</a>",
+        attr(&state.file_url(&f.path)),
+        text(&f.path)
+    );
+    let playing = if f.players > 0 { " ▶" } else { "" };
+    let name = match pairs.video_of(f.index) {
+        Some(_) => format!("<span class=sub>↳ subtitles: {link}{playing}</span>"),
+        None => {
+            let note = match pairs.of(f.index).len() {
+                0 => String::new(),
+                1 => " <small>(1 subtitle file)</small>".into(),
+                n => format!(" <small>({n} subtitle files)</small>"),
+            };
+            format!("{link}{playing}{note}")
+        }
+    };
+    let _ = write!(
+        h,
+        "<tr><td class=n>{}</td><td>{name}</td><td class=n>{}</td><td class=n>{:.1}%</td></tr>",
+        f.index,
+        fmt::size(f.length),
+        fmt::percent(f.progress_bytes, f.length),
+    );
+}
+
+/// `GET /playlist.m3u`: every media file of the torrent.
 pub fn playlist(state: &HttpState, head: bool) -> Reply {
-    let mut files: Vec<_> = state
-        .engine
-        .files()
-        .iter()
-        .filter(|f| !f.padding && is_media(&f.path))
-        .cloned()
-        .collect();
-    files.sort_by(|a, b| natord::compare(&a.path, &b.path));
-    let mut m = String::from("#EXTM3U\n");
-    for f in files {
-        let title = f.path.rsplit('/').next().unwrap_or(&f.path);
-        let title = title.rsplit_once('.').map(|(t, _)| t).unwrap_or(title);
-        let _ = write!(
-            m,
-            "#EXTINF:-1,{}\n{}\n",
-            title.replace(['\n', '\r'], " "),
-            state.file_url(&f.path)
-        );
-    }
+    let name = state.engine.snapshot().borrow().name.clone();
+    let files = state.engine.files();
+    let paths = files.iter().filter(|f| !f.padding).map(|f| f.path.as_str());
+    let body = m3u(&name, paths, |p| state.file_url(p));
     simple(
         StatusCode::OK,
         "audio/x-mpegurl; charset=utf-8",
-        m.into_bytes(),
+        body.into_bytes(),
         head,
     )
+}
+
+/// An extended M3U of the media among `paths`, in natural order folder by folder (`Ep 2`
+/// before `Ep 10`), each titled with its file name without extension.
+pub fn m3u<'a>(name: &str, paths: impl Iterator<Item = &'a str>, url: impl Fn(&str) -> String) -> String {
+    let one_line = |t: &str| t.replace(['\n', '\r'], " ");
+    let mut media: Vec<&str> = paths.filter(|p| subtitles::is_media(p)).collect();
+    media.sort_by(|a, b| subtitles::natural_path(a, b));
+    let mut m = format!("#EXTM3U\n#PLAYLIST:{}\n", one_line(name));
+    for path in media {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        let title = file.rsplit_once('.').map(|(t, _)| t).unwrap_or(file);
+        let _ = write!(m, "#EXTINF:-1,{}\n{}\n", one_line(title), url(path));
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn playlist_in_natural_order_with_titles_and_absolute_urls() {
+        let paths = [
+            "Show/Season 10/Ep 1.mkv",
+            "Show/Season 2/Ep 10.mkv",
+            "Show/Season 2/Ep 2.mkv",
+            "Show/Season 2/Ep 2.en.srt",
+            "Show/Season 2/notes.txt",
+            "Show/Extras/Making of.mp4",
+            "Show/theme.flac",
+            "Show/Season 2/odd\nname.avi",
+        ];
+        let got = m3u("My Show", paths.iter().copied(), |p| {
+            format!("http://media.lan:17580/{}", crate::http::encode_path(p))
+        });
+        let want = "#EXTM3U\n#PLAYLIST:My Show\n\
+#EXTINF:-1,Making of\nhttp://media.lan:17580/Show/Extras/Making%20of.mp4\n\
+#EXTINF:-1,Ep 2\nhttp://media.lan:17580/Show/Season%202/Ep%202.mkv\n\
+#EXTINF:-1,Ep 10\nhttp://media.lan:17580/Show/Season%202/Ep%2010.mkv\n\
+#EXTINF:-1,odd name\nhttp://media.lan:17580/Show/Season%202/odd%0Aname.avi\n\
+#EXTINF:-1,Ep 1\nhttp://media.lan:17580/Show/Season%2010/Ep%201.mkv\n\
+#EXTINF:-1,theme\nhttp://media.lan:17580/Show/theme.flac\n";
+        assert_eq!(got, want);
+    }
 }

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::engine::{MAX_PIECE_PAR, Snapshot};
+use crate::subtitles::{self, Pairs};
 
 /// Samples kept for the speed history: 2 per second, 4 minutes.
 pub const HISTORY: usize = 480;
@@ -20,6 +21,7 @@ pub enum Focus {
 pub enum Overlay {
     Help,
     Url,
+    Qr,
 }
 
 /// What a key asks for.
@@ -31,6 +33,7 @@ pub enum Action {
     Up,
     Down,
     ShowUrl,
+    ShowQr,
     CopyUrl,
     TogglePause,
     ToggleLog,
@@ -64,6 +67,7 @@ pub fn key_to_action(key: KeyEvent) -> Option<Action> {
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
         KeyCode::Enter => Action::ShowUrl,
+        KeyCode::Char('c') => Action::ShowQr,
         KeyCode::Char('y') => Action::CopyUrl,
         KeyCode::Char('p') => Action::TogglePause,
         KeyCode::Char('l') => Action::ToggleLog,
@@ -90,6 +94,10 @@ pub struct App {
     /// Errors logged so far; a new one opens the log panel.
     pub errors_seen: u64,
     pub base_url: String,
+    /// Subtitles paired with videos; keys are indices into the visible files.
+    pub subtitles: Pairs,
+    /// The visible files in the order they are listed: each video followed by its subtitles.
+    pub order: Vec<usize>,
 }
 
 impl App {
@@ -104,6 +112,8 @@ impl App {
             peers_offset: 0,
             errors_seen: 0,
             base_url,
+            subtitles: Pairs::default(),
+            order: Vec::new(),
         }
     }
 
@@ -113,9 +123,31 @@ impl App {
         }
         self.history
             .push_back((s.download_bps as u64, s.upload_bps as u64));
-        let n = s.files.iter().filter(|f| !f.padding).count();
+        self.refresh_listing(s);
+        let n = self.order.len();
         self.selected = self.selected.min(n.saturating_sub(1));
         self.peers_offset = self.peers_offset.min(s.peers.len().saturating_sub(1));
+    }
+
+    /// Pairs subtitles and orders the list when the files are new. The first time, the first
+    /// video or audio file is selected, as that is what the user came for.
+    fn refresh_listing(&mut self, s: &Snapshot) {
+        let visible: Vec<&str> = s
+            .files
+            .iter()
+            .filter(|f| !f.padding)
+            .map(|f| f.path.as_str())
+            .collect();
+        if self.order.len() == visible.len() {
+            return;
+        }
+        let first = self.order.is_empty();
+        self.subtitles = Pairs::new(visible.iter().copied().enumerate());
+        self.order = self.subtitles.listing_order(0..visible.len());
+        if first {
+            let path = |i: usize| visible.get(i).copied();
+            self.selected = subtitles::first_to_play(&self.order, path).unwrap_or(0);
+        }
     }
 
     /// A new error was logged: show the log, once per error.
@@ -132,6 +164,21 @@ impl App {
         Some(format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
     }
 
+    /// The URLs of the selected video's subtitles, as players should be given them.
+    pub fn selected_subtitle_urls(&self, s: &Snapshot) -> Vec<String> {
+        let visible: Vec<_> = s.files.iter().filter(|f| !f.padding).collect();
+        self.subtitles
+            .for_player(self.selected)
+            .iter()
+            .filter_map(|sub| visible.get(sub.key))
+            .map(|f| format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
+            .collect()
+    }
+
+    pub fn playlist_url(&self) -> String {
+        format!("{}/playlist.m3u", self.base_url)
+    }
+
     pub fn apply(&mut self, a: Action, s: &Snapshot) -> Option<Effect> {
         self.note = None;
         let pp = s.piece_par;
@@ -139,20 +186,9 @@ impl App {
         match a {
             Action::Quit => return Some(Effect::Quit),
             Action::Close => self.overlay = None,
-            Action::Help => {
-                self.overlay = if self.overlay == Some(Overlay::Help) {
-                    None
-                } else {
-                    Some(Overlay::Help)
-                }
-            }
-            Action::ShowUrl => {
-                self.overlay = if self.overlay == Some(Overlay::Url) {
-                    None
-                } else {
-                    Some(Overlay::Url)
-                }
-            }
+            Action::Help => self.toggle(Overlay::Help),
+            Action::ShowUrl => self.toggle(Overlay::Url),
+            Action::ShowQr => self.toggle(Overlay::Qr),
             Action::PieceParAdd(d) => return set((i64::from(pp) + i64::from(d)).max(1) as u64),
             Action::PieceParDouble => return set(u64::from(pp) * 2),
             Action::PieceParHalve => return set(u64::from(pp) / 2),
@@ -171,8 +207,11 @@ impl App {
                     let max = s.peers.len().saturating_sub(1);
                     self.peers_offset = step(self.peers_offset, down, max);
                 } else {
-                    let max = s.files.iter().filter(|f| !f.padding).count().saturating_sub(1);
-                    self.selected = step(self.selected, down, max);
+                    // Through the files as listed, subtitles under their video.
+                    self.refresh_listing(s);
+                    let at = self.order.iter().position(|i| *i == self.selected).unwrap_or(0);
+                    let to = step(at, down, self.order.len().saturating_sub(1));
+                    self.selected = self.order.get(to).copied().unwrap_or(0);
                 }
             }
             Action::CopyUrl => {
@@ -182,6 +221,10 @@ impl App {
             }
         }
         None
+    }
+
+    fn toggle(&mut self, o: Overlay) {
+        self.overlay = if self.overlay == Some(o) { None } else { Some(o) };
     }
 }
 
@@ -214,6 +257,7 @@ mod tests {
             (key(KeyCode::Up), Some(Action::Up)),
             (key(KeyCode::Enter), Some(Action::ShowUrl)),
             (key(KeyCode::Char('y')), Some(Action::CopyUrl)),
+            (key(KeyCode::Char('c')), Some(Action::ShowQr)),
             (key(KeyCode::Char('p')), Some(Action::TogglePause)),
             (key(KeyCode::Char('l')), Some(Action::ToggleLog)),
             (key(KeyCode::Tab), Some(Action::NextFocus)),
@@ -248,6 +292,47 @@ mod tests {
             files: std::sync::Arc::new(vec![file(0, "a b.mkv"), file(1, "c.srt")]),
             ..Default::default()
         }
+    }
+
+    fn files(paths: &[&str]) -> Snapshot {
+        let mut s = snap(16);
+        let mut v = Vec::new();
+        for (i, p) in paths.iter().enumerate() {
+            let mut f = s.files[0].clone();
+            (f.index, f.path) = (i, p.to_string());
+            v.push(f);
+        }
+        s.files = std::sync::Arc::new(v);
+        s
+    }
+
+    #[test]
+    fn selection_follows_the_listing_and_starts_on_a_video() {
+        // Listed: info.nfo, a.mkv, a.en.srt, a.fr.srt, b.mkv.
+        let s = files(&["info.nfo", "a.en.srt", "a.mkv", "a.fr.srt", "b.mkv"]);
+        let mut app = App::new("http://h:1".into());
+        app.on_snapshot(&s);
+        assert_eq!(app.order, vec![0, 2, 1, 3, 4]);
+        assert_eq!(app.selected, 2, "the first video");
+        assert_eq!(
+            app.selected_subtitle_urls(&s),
+            vec!["http://h:1/a.en.srt", "http://h:1/a.fr.srt"]
+        );
+        let mut seen = vec![app.selected];
+        for _ in 0..5 {
+            app.apply(Action::Down, &s);
+            seen.push(app.selected);
+        }
+        assert_eq!(seen, vec![2, 1, 3, 4, 4, 4]);
+        app.apply(Action::Up, &s);
+        assert_eq!(app.selected, 3);
+        app.on_snapshot(&s);
+        assert_eq!(app.selected, 3, "a new snapshot keeps the selection");
+        assert_eq!(app.apply(Action::ShowQr, &s), None);
+        assert_eq!(app.overlay, Some(Overlay::Qr));
+        app.apply(Action::ShowQr, &s);
+        assert_eq!(app.overlay, None);
+        assert_eq!(app.playlist_url(), "http://h:1/playlist.m3u");
     }
 
     #[test]

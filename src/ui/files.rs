@@ -1,8 +1,9 @@
-//! The files of the torrent: index, path, size, progress, a mark on those being played.
+//! The files of the torrent: index, path, size, progress, a mark on those being played, and
+//! under each video its subtitles.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::app::{App, Focus};
@@ -12,20 +13,39 @@ use crate::fmt;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     let visible: Vec<_> = s.files.iter().filter(|f| !f.padding).collect();
-    let rows = visible.iter().map(|file| {
-        let pct = fmt::percent(file.progress_bytes, file.length);
-        let mark = if file.players > 0 { t.glyph_playing() } else { " " };
-        Row::new(vec![
-            Cell::from(Span::styled(mark, t.accent())),
-            Cell::from(format!("{}", file.index)),
-            Cell::from(file.path.clone()),
-            Cell::from(fmt::compact(file.length)),
-            Cell::from(Span::styled(
-                format!("{pct:>5.1}%"),
-                if pct >= 100.0 { t.verified() } else { t.receiving() },
-            )),
-        ])
-    });
+    // Before the first snapshot reached the app, the files as they come.
+    let fresh = app.order.len() == visible.len();
+    let order: Vec<usize> = if fresh {
+        app.order.clone()
+    } else {
+        (0..visible.len()).collect()
+    };
+    let branch = if t.ascii { "`-" } else { "└" };
+    let rows = order
+        .iter()
+        .filter_map(|i| Some((*i, *visible.get(*i)?)))
+        .map(|(i, file)| {
+            let pct = fmt::percent(file.progress_bytes, file.length);
+            let mark = if file.players > 0 { t.glyph_playing() } else { " " };
+            // A video's subtitles sit under it, named by what sets them apart (`en.srt`).
+            let name = match app.subtitles.subtitle(i).filter(|_| fresh) {
+                Some(sub) => Line::from(vec![
+                    Span::styled(format!("{branch} "), t.dim()),
+                    Span::raw(sub.short()),
+                ]),
+                None => Line::raw(file.path.clone()),
+            };
+            Row::new(vec![
+                Cell::from(Span::styled(mark, t.accent())),
+                Cell::from(format!("{}", file.index)),
+                Cell::from(name),
+                Cell::from(fmt::compact(file.length)),
+                Cell::from(Span::styled(
+                    format!("{pct:>5.1}%"),
+                    if pct >= 100.0 { t.verified() } else { t.receiving() },
+                )),
+            ])
+        });
     let block = t
         .block()
         .title(format!(" Files ({}) ", visible.len()))
@@ -47,6 +67,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     .block(block)
     .column_spacing(1)
     .row_highlight_style(t.selected());
-    let mut state = TableState::default().with_selected(Some(app.selected));
+    let row = order.iter().position(|i| *i == app.selected);
+    let mut state = TableState::default().with_selected(row);
     f.render_stateful_widget(table, area, &mut state);
 }

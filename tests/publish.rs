@@ -1,0 +1,140 @@
+//! Publishing a torrent's files: subtitles next to their videos on the index, served with
+//! their types and fetched when their video is opened; the playlist.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use futures::StreamExt;
+
+const T: Duration = Duration::from_secs(60);
+
+const FILES: &[(&str, usize)] = &[
+    ("Ep 1.en.srt", 200_003),
+    ("Ep 1.mkv", 1_100_000),
+    ("Ep 10.mkv", 300_001),
+    ("Ep 10.vtt", 5_000),
+    ("Ep 2.mkv", 700_000),
+    ("Ep 2.sub", 4_000),
+    ("Subs/Ep 1/2_English.srt", 210_000),
+    ("Subs/Ep 2.fr.ass", 220_000),
+    ("notes.txt", 1_000),
+];
+
+async fn file_progress(c: &Client) -> Vec<(String, u64, u64)> {
+    let st = status(c).await;
+    st["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["progress_bytes"].as_u64().unwrap(),
+                f["length"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn complete(files: &[(String, u64, u64)], path: &str) -> bool {
+    files.iter().any(|(p, have, len)| p == path && have == len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subtitles_are_listed_typed_and_fetched_with_their_video() {
+    let s = swarm("Show", FILES, 64 * 1024, None).await;
+    let save = s.dir.path().join("dl");
+    // On demand, nothing downloads but what players (and their subtitles) need.
+    let c = client(
+        &s.torrent_path,
+        s.seeder.addr,
+        &save,
+        &["--on-demand", "--domain-name", "media.lan"],
+    )
+    .await;
+    let base = format!("http://media.lan:{}", c.port);
+
+    // The index: each video, then its subtitles, marked; other files where they were.
+    let (st, _, page) = get(&format!("{}/", c.base), None, T).await;
+    assert_eq!(st, 200);
+    let page = String::from_utf8(page).unwrap();
+    let at = |path: &str| {
+        let link = format!("<a href=\"{base}/{}\">", bt2p_tui::http::encode_path(path));
+        page.find(&link)
+            .unwrap_or_else(|| panic!("no link {link} in {page}"))
+    };
+    let listed = [
+        "Ep 1.mkv",
+        "Subs/Ep 1/2_English.srt",
+        "Ep 1.en.srt",
+        "Ep 10.mkv",
+        "Ep 10.vtt",
+        "Ep 2.mkv",
+        "Ep 2.sub",
+        "Subs/Ep 2.fr.ass",
+        "notes.txt",
+    ];
+    let places: Vec<usize> = listed.iter().map(|p| at(p)).collect();
+    assert!(places.is_sorted(), "listed in this order: {listed:?}\n{page}");
+    assert_eq!(page.matches("↳ subtitles: ").count(), 5, "{page}");
+    assert!(page.contains("(2 subtitle files)"), "{page}");
+
+    // The playlist: media only, natural order, absolute URLs on --domain-name.
+    let (st, h, m3u) = get(&format!("{}/playlist.m3u", c.base), None, T).await;
+    assert_eq!(st, 200);
+    assert_eq!(h["content-type"], "audio/x-mpegurl; charset=utf-8");
+    assert_eq!(
+        String::from_utf8(m3u).unwrap(),
+        format!(
+            "#EXTM3U\n#PLAYLIST:Show\n#EXTINF:-1,Ep 1\n{base}/Ep%201.mkv\n#EXTINF:-1,Ep 2\n{base}/Ep%202.mkv\n#EXTINF:-1,Ep 10\n{base}/Ep%2010.mkv\n"
+        )
+    );
+
+    // Types, asked with HEAD, which fetches nothing.
+    let http = reqwest::Client::builder().timeout(T).build().unwrap();
+    let types = [
+        ("Ep 1.en.srt", "application/x-subrip"),
+        ("Ep 10.vtt", "text/vtt"),
+        ("Subs/Ep 2.fr.ass", "text/x-ssa"),
+        ("Ep 2.sub", "text/plain"),
+        ("Ep 1.mkv", "video/x-matroska"),
+    ];
+    for (path, want) in types {
+        let url = format!("{}/{}", c.base, bt2p_tui::http::encode_path(path));
+        let r = http.head(&url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], want, "{path}");
+    }
+    let before = file_progress(&c).await;
+    assert!(!complete(&before, "Ep 1.en.srt") && !complete(&before, "Subs/Ep 1/2_English.srt"));
+
+    // A player opens Ep 1 and holds its connection: both its subtitles arrive, unasked.
+    let resp = http.get(format!("{}/Ep%201.mkv", c.base)).send().await.unwrap();
+    let mut player = resp.bytes_stream();
+    let first = player.next().await.unwrap().unwrap();
+    assert_eq!(first[..], s.files[1].1[..first.len()]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut files = file_progress(&c).await;
+    while !(complete(&files, "Ep 1.en.srt") && complete(&files, "Subs/Ep 1/2_English.srt")) {
+        assert!(
+            Instant::now() < deadline,
+            "Ep 1's subtitles did not arrive: {files:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        files = file_progress(&c).await;
+    }
+    // Another video's subtitle waits for its own video.
+    assert!(!complete(&files, "Subs/Ep 2.fr.ass"), "{files:?}");
+
+    // Every subtitle is served whole, with its type.
+    for (path, want) in types {
+        let i = FILES.iter().position(|(p, _)| *p == path).unwrap();
+        let url = format!("{}/{}", c.base, bt2p_tui::http::encode_path(path));
+        let (st, h, body) = get(&url, None, T).await;
+        assert_eq!((st, h["content-type"].to_str().unwrap()), (200, want), "{path}");
+        assert_eq!(sha(&body), sha(&s.files[i].1), "{path}");
+    }
+    drop(player);
+}
