@@ -213,6 +213,13 @@ impl Engine {
             cancel.clone(),
         ));
         let api = Api::new(session.clone(), None);
+        tokio::spawn(resume_after_disk_full(
+            session.clone(),
+            torrent.clone(),
+            opts.save_path.clone(),
+            piece_len,
+            cancel.clone(),
+        ));
         if let Some(place) = journal {
             tokio::spawn(journal_after_check(
                 torrent.clone(),
@@ -320,6 +327,37 @@ impl Engine {
         // down; they are cancelled either way, so the sleep is not waited out.
         let _ = tokio::time::timeout(Duration::from_millis(300), self.session.stop()).await;
     }
+}
+
+/// The engine stops a torrent whose data cannot be written. When the cause was a full disk,
+/// this starts it again once there is room for a few pieces.
+async fn resume_after_disk_full(
+    session: Arc<Session>,
+    torrent: Arc<ManagedTorrent>,
+    save_path: PathBuf,
+    piece_len: u64,
+    cancel: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+        let stats = torrent.stats();
+        let full = matches!(stats.state, librqbit::TorrentStatsState::Error)
+            && stats.error.as_deref().is_some_and(is_disk_full);
+        if full && free_bytes(&save_path).is_some_and(|free| free >= 4 * piece_len) {
+            tracing::info!("there is room on the disk again: resuming (existing data is checked first)");
+            if let Err(e) = session.unpause(&torrent).await {
+                tracing::warn!("could not resume after the disk was full: {e:#}");
+            }
+        }
+    }
+}
+
+/// Whether an engine error says the disk is full.
+pub(crate) fn is_disk_full(error: &str) -> bool {
+    error.contains("No space left on device") || error.contains("os error 28")
 }
 
 /// Once the engine has checked the data on disk, the journal takes its view as the truth:

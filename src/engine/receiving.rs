@@ -14,10 +14,11 @@ use librqbit_core::lengths::ValidPieceIndex;
 
 use super::journal::{Journal, JournalPlace};
 
-/// Bytes written so far into each piece that is not verified yet.
+/// Bytes written so far into each piece that is not verified yet, and the last write error.
 #[derive(Default, Debug)]
 pub struct Receiving {
     pieces: Mutex<HashMap<u32, Partial>>,
+    write_error: Mutex<Option<(String, Instant)>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +43,30 @@ impl Receiving {
         if let Ok(mut m) = self.pieces.lock() {
             m.remove(&piece);
         }
+    }
+
+    fn failed(&self, e: &anyhow::Error) {
+        let Ok(mut last) = self.write_error.lock() else {
+            return;
+        };
+        let message = if is_full(e) {
+            format!("the disk is full: downloading waits until there is room again ({e:#})")
+        } else {
+            format!("cannot write downloaded data: {e:#}")
+        };
+        // Logged once per 10 s: a full disk fails every chunk of every peer.
+        if last.as_ref().is_none_or(|(_, at)| at.elapsed().as_secs() >= 10) {
+            tracing::error!("{message}");
+        }
+        *last = Some((message, Instant::now()));
+    }
+
+    /// The last write error, while it is recent (writes failed in the last 15 s).
+    pub fn write_error(&self) -> Option<String> {
+        let last = self.write_error.lock().ok()?;
+        last.as_ref()
+            .filter(|(_, at)| at.elapsed().as_secs() < 15)
+            .map(|(m, _)| m.clone())
     }
 
     /// (piece, bytes received) of every piece written to in the last minute and not verified,
@@ -123,6 +148,39 @@ impl WatchedStorage {
     }
 }
 
+/// Whether an error is the disk being full.
+fn is_full(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let io = c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(libc::ENOSPC)
+        });
+        // The vectored write path reports errno through another error type.
+        io || super::is_disk_full(&c.to_string())
+    })
+}
+
+impl WatchedStorage {
+    /// Writes `buf`; on a full disk, waits and tries again instead of failing. The engine
+    /// stops a torrent for good on a write error, so waiting here keeps it running: verified
+    /// pieces still stream, the error shows, and writing goes on by itself once there is room.
+    /// This runs on a blocking thread of the engine's.
+    fn write_waiting_for_room(&self, file_id: usize, offset: u64, buf: &[u8]) -> anyhow::Result<()> {
+        loop {
+            match self.inner.pwrite_all(file_id, offset, buf) {
+                Ok(()) => return Ok(()),
+                Err(e) if is_full(&e) => {
+                    self.receiving.failed(&e);
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+                Err(e) => {
+                    self.receiving.failed(&e);
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
 impl TorrentStorage for WatchedStorage {
     fn init(&mut self, shared: &ManagedTorrentShared, metadata: &TorrentMetadata) -> anyhow::Result<()> {
         self.inner.init(shared, metadata)
@@ -133,7 +191,7 @@ impl TorrentStorage for WatchedStorage {
     }
 
     fn pwrite_all(&self, file_id: usize, offset: u64, buf: &[u8]) -> anyhow::Result<()> {
-        self.inner.pwrite_all(file_id, offset, buf)?;
+        self.write_waiting_for_room(file_id, offset, buf)?;
         self.note(file_id, offset, buf.len());
         Ok(())
     }
@@ -144,9 +202,27 @@ impl TorrentStorage for WatchedStorage {
         offset: u64,
         bufs: [IoSlice<'_>; 2],
     ) -> anyhow::Result<usize> {
-        let n = self.inner.pwrite_all_vectored(file_id, offset, bufs)?;
-        self.note(file_id, offset, n);
-        Ok(n)
+        let total = bufs[0].len() + bufs[1].len();
+        let n = match self.inner.pwrite_all_vectored(
+            file_id,
+            offset,
+            [IoSlice::new(&bufs[0]), IoSlice::new(&bufs[1])],
+        ) {
+            Ok(n) => n,
+            Err(e) if is_full(&e) => 0,
+            Err(e) => {
+                self.receiving.failed(&e);
+                return Err(e);
+            }
+        };
+        if n < total {
+            // A short write (a full disk) must not come back as a count: the engine takes any
+            // count as the whole chunk written.
+            let rest: Vec<u8> = bufs[0].iter().chain(bufs[1].iter()).skip(n).copied().collect();
+            self.write_waiting_for_room(file_id, offset + n as u64, &rest)?;
+        }
+        self.note(file_id, offset, total);
+        Ok(total)
     }
 
     fn remove_file(&self, file_id: usize, filename: &Path) -> anyhow::Result<()> {

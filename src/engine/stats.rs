@@ -85,7 +85,14 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     let mut s = base.clone();
     s.piece_par = piece_par;
     s.effective_window_pieces = effective_window(piece_par, s.piece_len);
-    s.error = stats.error.clone();
+    s.error = stats
+        .error
+        .as_deref()
+        .map(|e| match super::is_disk_full(e) {
+            true => format!("the disk is full, cannot write downloaded data ({e}). Free some space: the download resumes by itself"),
+            false => e.to_string(),
+        })
+        .or_else(|| src.receiving.write_error());
     s.uploaded_bytes = stats.uploaded_bytes;
 
     let (have, have_ok) = match src.api.api_dump_haves(super::id_of(t)) {

@@ -1,0 +1,74 @@
+//! A save path on a small tmpfs that fills up mid-download. Needs root (mount):
+//! `--features interop`, run by .ci/run as root.
+#![cfg(feature = "interop")]
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Mounted(std::path::PathBuf);
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_reported_verified_data_still_streams_and_it_resumes_when_freed() {
+    let len = 30_000_000usize;
+    let s = swarm("t", &[("film.mkv", len)], 256 * 1024, Some(8 * 1024 * 1024)).await;
+    let small = s.dir.path().join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=40m", "tmpfs"])
+        .arg(&small)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cannot mount a tmpfs (this test needs root)");
+    let _mounted = Mounted(small.clone());
+    // 25 MB of something else: 15 MB left for a 30 MB file.
+    std::fs::write(small.join("filler"), vec![0u8; 25_000_000]).unwrap();
+    let save = small.join("dl");
+    let c = client(&s.torrent_path, s.seeder.addr, &save, &[]).await;
+
+    // The error appears in status.json (what the dashboard and the index show).
+    let started = Instant::now();
+    let mut error = None;
+    while started.elapsed() < Duration::from_secs(30) {
+        let st = status(&c).await;
+        if let Some(e) = st["error"].as_str() {
+            error = Some((e.to_string(), st["have_pieces"].as_u64().unwrap_or(0)));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (error, have) = error.expect("the full disk was never reported");
+    assert!(error.contains("the disk is full"), "{error}");
+    eprintln!(
+        "reported after {:.1} s with {have} pieces: {error}",
+        started.elapsed().as_secs_f64()
+    );
+    let log = std::fs::read_to_string(save.with_extension("stderr")).unwrap_or_default();
+    assert!(log.contains("the disk is full"), "not in the log: {log}");
+
+    // What was verified still streams, byte-exact.
+    let (st, _, body) = get(
+        &format!("{}/film.mkv", c.base),
+        Some("bytes=0-999999"),
+        Duration::from_secs(30),
+    )
+    .await;
+    assert_eq!(st, 206);
+    assert_eq!(body, s.files[0].1[..1_000_000]);
+
+    // Space comes back: the download goes on by itself to a byte-exact file.
+    std::fs::remove_file(small.join("filler")).unwrap();
+    let (st, _, body) = get(&format!("{}/film.mkv", c.base), None, Duration::from_secs(120)).await;
+    assert_eq!(st, 200);
+    assert_eq!(sha(&body), sha(&s.files[0].1));
+    drop(c);
+}
