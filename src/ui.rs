@@ -103,7 +103,7 @@ pub async fn run(
         })?;
     done_rx
         .await
-        .unwrap_or_else(|_| Err(std::io::Error::other("the dashboard thread ended without a word")))
+        .unwrap_or_else(|_| Err(std::io::Error::other("it stopped on an internal error (see above)")))
 }
 
 /// The event loop, generic over the backend and the event source so tests can script it.
@@ -134,6 +134,10 @@ where
             term.draw(|f| draw(f, app, &snap, &theme)).map_err(io)?;
             last_frame = Some(Instant::now());
             dirty = false;
+            // Fault injection for the terminal-restore test: a panic with the screen taken.
+            if std::env::var_os("BT2P_FAULT").is_some_and(|v| v == "dashboard-panic") {
+                panic!("fault injected (BT2P_FAULT=dashboard-panic)");
+            }
         }
         let frame_due = async {
             if dirty {

@@ -149,6 +149,22 @@ async fn dashboard_in_tmux_follows_keys_players_and_resizes() {
     );
     tmux.wait_for("▶ 127.0.0.1:", Duration::from_secs(10)).await;
 
+    // A resize storm while a player streams the whole file: the stream is not disturbed.
+    let storm_player = tokio::spawn({
+        let url = format!("{base}/film.mkv");
+        async move { get(&url, None, Duration::from_secs(60)).await }
+    });
+    for i in 0..60u16 {
+        tmux.resize(40 + (i * 7) % 120, 10 + (i * 5) % 40);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (st, _, body) = storm_player.await.unwrap();
+    assert_eq!(
+        (st, sha(&body)),
+        (200, sha(&s.files[0].1)),
+        "the stream was disturbed by resizing"
+    );
+
     // Tiny and back: still alive and drawing.
     tmux.resize(1, 1);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -180,5 +196,68 @@ async fn dashboard_in_tmux_follows_keys_players_and_resizes() {
         String::from_utf8_lossy(&alt.stdout).trim(),
         "0",
         "still on the alternate screen"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_panic_the_terminal_is_restored() {
+    let s = swarm("t", &[("film.mkv", 100_000)], 16 * 1024, None).await;
+    let save = s.dir.path().join("dl");
+    let port = bt2p_tui::seeder::free_port().unwrap();
+    let listen = bt2p_tui::seeder::free_port().unwrap();
+    let name = format!("bt2p-panic-{}", std::process::id());
+    let cmd = format!(
+        "LANG=C.UTF-8 BT2P_FAULT=dashboard-panic RUST_BACKTRACE=0 {BIN} '{}' --no-dht --no-trackers --no-resume \
+         --bind 127.0.0.1 --port {port} --listen-port {listen} --peer {} --save-path '{}'; \
+         echo EXIT=$?; echo STTY $(stty -a | tr ';' ' ') END; sleep 30",
+        s.torrent_path.display(),
+        s.seeder.addr,
+        save.display()
+    );
+    let st = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "100", "-y", "30", &cmd])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let tmux = Session(name);
+    let screen = tmux.wait_for("EXIT=", Duration::from_secs(20)).await;
+    assert!(
+        screen.contains("fault injected"),
+        "the panic message is not readable:\n{screen}"
+    );
+    assert!(screen.contains("EXIT=1"), "{screen}");
+    // Raw mode is off again: canonical input and echo are back.
+    let flat = screen.replace('\n', " ");
+    let stty = flat
+        .split("STTY")
+        .nth(1)
+        .and_then(|t| t.split("END").next())
+        .unwrap_or("");
+    let words: Vec<&str> = stty.split_whitespace().collect();
+    assert!(
+        words.contains(&"icanon") && words.contains(&"echo"),
+        "stty: {stty}"
+    );
+    assert!(
+        !words.contains(&"-icanon") && !words.contains(&"-echo"),
+        "stty: {stty}"
+    );
+    let alt = Command::new("tmux")
+        .args(["display-message", "-p", "-t", &tmux.0, "#{alternate_on}"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&alt.stdout).trim(),
+        "0",
+        "still on the alternate screen"
+    );
+    let cursor = Command::new("tmux")
+        .args(["display-message", "-p", "-t", &tmux.0, "#{cursor_flag}"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&cursor.stdout).trim(),
+        "1",
+        "the cursor is still hidden"
     );
 }

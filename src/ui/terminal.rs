@@ -1,6 +1,7 @@
 //! Raw mode and the alternate screen, undone on every way out: drop, error and panic.
 
 use std::io::{Write, stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::execute;
@@ -9,10 +10,15 @@ use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_ra
 /// While it lives the terminal is in raw mode on the alternate screen.
 pub struct TerminalGuard;
 
+/// Whether the terminal is taken, so that it is given back once: leaving the alternate screen
+/// twice moves the cursor back over what was printed in between (a panic message).
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
 impl TerminalGuard {
     pub fn enter() -> std::io::Result<Self> {
         install_panic_hook();
         enable_raw_mode()?;
+        TAKEN.store(true, Ordering::SeqCst);
         // No mouse capture: selecting text with the mouse keeps working in tmux and over SSH.
         if let Err(e) = execute!(stdout(), EnterAlternateScreen, Hide) {
             restore();
@@ -29,6 +35,9 @@ impl Drop for TerminalGuard {
 }
 
 pub fn restore() {
+    if !TAKEN.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = disable_raw_mode();
     let _ = execute!(stdout(), LeaveAlternateScreen, Show);
     let _ = stdout().flush();
