@@ -101,7 +101,7 @@ async fn streaming_survives_a_stopped_and_a_restarted_seeder() {
         .unwrap();
     assert!(st.success());
     let port = bt2p_tui::seeder::free_port().unwrap();
-    let mut aria = seeder(&seed, &torrent, port);
+    let aria = seeder(&seed, &torrent, port);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let save = d.path().join("dl");
     let c = client(&torrent, format!("127.0.0.1:{port}").parse().unwrap(), &save, &[]).await;
