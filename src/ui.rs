@@ -101,9 +101,11 @@ pub async fn run(
                 });
             let _ = done_tx.send(result);
         })?;
-    done_rx
-        .await
-        .unwrap_or_else(|_| Err(std::io::Error::other("it stopped on an internal error (see above)")))
+    done_rx.await.unwrap_or_else(|_| {
+        Err(std::io::Error::other(
+            "it stopped on an internal error (see above)",
+        ))
+    })
 }
 
 /// The event loop, generic over the backend and the event source so tests can script it.
