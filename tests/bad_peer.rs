@@ -36,6 +36,8 @@ async fn serve_lies(mut s: TcpStream, pieces: u32, counts: &Counts) -> std::io::
     s.read_exact(&mut hs).await?;
     // Same protocol string and info hash back, a peer id of our own.
     let mut reply = hs;
+    // No extensions (BEP 10 and the like): nothing more to negotiate before being asked.
+    reply[20..28].fill(0);
     reply[48..68].copy_from_slice(b"-XX0001-liarliarliar");
     s.write_all(&reply).await?;
     let mut bitfield = vec![0u8; pieces.div_ceil(8) as usize];
@@ -74,7 +76,8 @@ async fn serve_lies(mut s: TcpStream, pieces: u32, counts: &Counts) -> std::io::
 async fn corrupt_data_is_never_served_and_the_liar_is_dropped() {
     let len = 2 * 1024 * 1024 + 777;
     let piece_len = 64 * 1024;
-    let s = swarm("t", &[("film.mkv", len)], piece_len, Some(256 * 1024)).await;
+    // The good seeder is slow, so that the liar, which answers at once, is asked for plenty.
+    let s = swarm("t", &[("film.mkv", len)], piece_len, Some(128 * 1024)).await;
     let liar = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let liar_addr = liar.local_addr().unwrap();
     let counts = Arc::new(Counts::default());
