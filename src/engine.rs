@@ -197,11 +197,14 @@ impl Engine {
 
         let geometry = {
             let files = files.clone();
+            let on_demand = opts.on_demand;
             Arc::new(move |i: usize| {
                 files.get(i).map(|f| Geometry {
                     piece_len,
                     file_offset: f.offset,
                     file_len: f.length,
+                    // On demand, only what players read is fetched, and not ahead of them.
+                    media: !on_demand && window::has_tail_index(&f.path),
                 })
             })
         };

@@ -179,6 +179,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 piece_len: s.piece_len,
                 file_offset: f.offset,
                 file_len: f.length,
+                media: false,
             };
             let pos = p.position();
             let piece = g.piece_at(pos) as u32;

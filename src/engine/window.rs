@@ -22,6 +22,10 @@ pub const ENGINE_READAHEAD: u64 = 32 * 1024 * 1024;
 /// Extra streams open at once across all players (each holds one engine permit).
 pub const HELPER_BUDGET: usize = 192;
 
+/// Bytes at the end of a media file fetched as soon as a player opens it: MP4's moov, MKV's
+/// cues and AVI's idx1 usually sit there, and players read them before the first frame.
+pub const TAIL_PREFETCH: u64 = 2 * 1024 * 1024;
+
 /// The layout the window is computed on.
 #[derive(Debug, Clone, Copy)]
 pub struct Geometry {
@@ -29,6 +33,8 @@ pub struct Geometry {
     /// The file's offset in the torrent and its length.
     pub file_offset: u64,
     pub file_len: u64,
+    /// A container whose index may sit at its end (see `has_tail_index`).
+    pub media: bool,
 }
 
 impl Geometry {
@@ -47,6 +53,21 @@ impl Geometry {
         let end_abs = (self.piece_at(pos) + u64::from(piece_par)) * self.piece_len;
         end_abs.saturating_sub(self.file_offset).min(self.file_len)
     }
+}
+
+/// Containers whose players read an index at the end of the file before playing.
+pub fn has_tail_index(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(
+        ext.as_deref(),
+        Some("mp4" | "m4v" | "m4a" | "mov" | "3gp" | "mkv" | "mka" | "webm" | "avi" | "wmv" | "asf")
+    )
+}
+
+/// Where the tail prefetch stream sits, when the file is a media file too long for the
+/// player's own window to reach its end.
+pub fn tail_start(g: &Geometry) -> Option<u64> {
+    (g.media && g.file_len > ENGINE_READAHEAD).then(|| g.file_len - TAIL_PREFETCH)
 }
 
 /// Pieces the engine really fetches first for a player: piece_par, or the engine's floor.
@@ -78,6 +99,7 @@ pub async fn run(
     cancel: CancellationToken,
 ) {
     let mut helpers: HashMap<u64, Vec<(u64, BoxStream)>> = HashMap::new();
+    let mut tails: HashMap<usize, BoxStream> = HashMap::new();
     loop {
         let changed = players.changed.notified();
         tokio::select! {
@@ -89,6 +111,28 @@ pub async fn run(
         let pp = *piece_par.borrow_and_update();
         let list = players.list();
         helpers.retain(|id, _| list.iter().any(|p| p.id == *id));
+        tails.retain(|file, _| list.iter().any(|p| p.file == *file));
+        for p in &list {
+            if tails.contains_key(&p.file) {
+                continue;
+            }
+            let Some(pos) = geometry(p.file).as_ref().and_then(tail_start) else {
+                continue;
+            };
+            let opened = tokio::select! {
+                _ = cancel.cancelled() => return,
+                s = torrent.clone().stream(p.file) => s,
+            };
+            match opened {
+                Ok(s) => {
+                    let mut s: BoxStream = Box::pin(s);
+                    if s.seek(std::io::SeekFrom::Start(pos)).await.is_ok() {
+                        tails.insert(p.file, s);
+                    }
+                }
+                Err(e) => tracing::debug!("cannot open a tail stream: {e:#}"),
+            }
+        }
         let mut budget = HELPER_BUDGET;
         for p in &list {
             let Some(g) = geometry(p.file) else { continue };
@@ -148,6 +192,7 @@ mod tests {
             piece_len: MIB,
             file_offset: 0,
             file_len: 512 * MIB,
+            media: false,
         };
         assert!(helper_positions(&g, 0, 16).is_empty());
         assert!(helper_positions(&g, 0, 32).is_empty());
@@ -162,11 +207,32 @@ mod tests {
     }
 
     #[test]
+    fn tail_prefetch_only_for_long_media_files() {
+        let mut g = Geometry {
+            piece_len: MIB,
+            file_offset: 0,
+            file_len: 512 * MIB,
+            media: true,
+        };
+        assert_eq!(tail_start(&g), Some(510 * MIB));
+        g.file_len = 20 * MIB;
+        assert_eq!(tail_start(&g), None);
+        g.file_len = 512 * MIB;
+        g.media = false;
+        assert_eq!(tail_start(&g), None);
+        assert!(has_tail_index("Show/S01E01.MKV"));
+        assert!(has_tail_index("a.mp4"));
+        assert!(!has_tail_index("a.srt"));
+        assert!(!has_tail_index("noext"));
+    }
+
+    #[test]
     fn geometry_with_offset() {
         let g = Geometry {
             piece_len: MIB,
             file_offset: MIB / 2,
             file_len: 10 * MIB,
+            media: false,
         };
         assert_eq!(g.piece_at(0), 0);
         assert_eq!(g.piece_at(MIB / 2), 1);

@@ -1,0 +1,770 @@
+#!/usr/bin/env python3
+"""Streaming benchmark on one machine, loopback only: bt2p-tui against rqbit, same swarm.
+
+A swarm is an HTTP tracker (opentracker) and a seeder written by others (qbittorrent-nox, or
+aria2c with --seeder aria2) holding a generated 512 MiB file, torrented with 1 MiB and with
+256 KiB pieces; the seeder runs unthrottled and throttled to 20 MB/s. Every run gets a fresh
+tracker, a fresh seeder and an empty download folder. Per client and configuration it measures
+
+  start       launch of the process -> first body byte of the file over HTTP
+  sequential  time and MB/s to read the whole file over HTTP (sha256 checked)
+  seek        3 s after launch, a Range read of 1 MiB at 70 % of the file (aligned to 1 MiB):
+              time to its first and to its last byte (throttled runs only)
+  player      time until ffprobe on the URL reports the duration of an MP4 whose moov
+              sits at the end of the file (throttled runs only)
+  rss, cpu    peak RSS and CPU seconds of the client's process tree (sequential runs)
+  idle        CPU of the dashboard over 5 s once the download is done (dashboard runs)
+
+and, in the same run, the ceilings: the same files from nginx (throttled with limit_rate) and
+the physical bound of a seek (piece size / rate). It prints a table of medians with each
+figure's ratio to rqbit and to the ceiling, and writes everything to JSON.
+
+Usage: benches/swarm.py [--reps 3] [--bin target/release/bt2p-tui] [--seeder qbittorrent]
+Needs: opentracker, qbittorrent-nox (or aria2c), nginx, mktorrent, ffmpeg/ffprobe, curl,
+rqbit (cargo install rqbit). Takes about 15-20 minutes with the defaults.
+"""
+
+import argparse
+import atexit
+import hashlib
+import http.client
+import json
+import os
+import pty
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+MIB = 1024 * 1024
+RATE = 20_000_000  # bytes per second of the throttled seeder
+FILE_LEN = 512 * MIB
+CLK = os.sysconf("SC_CLK_TCK")
+STARTED = []  # every process this script started, stopped by PID at exit
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn(args, **kw):
+    kw.setdefault("stdin", subprocess.DEVNULL)
+    kw.setdefault("stdout", subprocess.DEVNULL)
+    kw.setdefault("stderr", subprocess.DEVNULL)
+    p = subprocess.Popen(args, start_new_session=True, **kw)
+    STARTED.append(p)
+    return p
+
+
+def stop(p, grace=3.0):
+    if p.poll() is None:
+        try:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+    if p in STARTED:
+        STARTED.remove(p)
+
+
+def stop_all():
+    for p in list(STARTED):
+        try:
+            stop(p, 1.0)
+        except Exception:
+            pass
+
+
+def wait_port(port, limit=10.0):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+# ---------------------------------------------------------------- process tree accounting
+
+
+def children_of(pid):
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                kids.append(int(d))
+        except OSError:
+            pass
+    return kids
+
+
+def tree(pid):
+    out, todo = [], [pid]
+    while todo and len(out) < 64:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children_of(p))
+    return out
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_secs(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # utime, stime, cutime, cstime
+        return sum(int(x) for x in fields[11:15]) / CLK
+    except OSError:
+        return 0.0
+
+
+class Sampler(threading.Thread):
+    """Peak RSS of a process tree, sampled every 100 ms; RSS over time on request."""
+
+    def __init__(self, pid, keep_series=False):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.series = pid, 0, [] if keep_series else None
+        self.halt = threading.Event()
+        self.t0 = time.monotonic()
+
+    def run(self):
+        while not self.halt.wait(0.1):
+            pids = tree(self.pid)
+            total = sum(rss_kib(p) for p in pids)
+            self.peak = max(self.peak, total)
+            if self.series is not None:
+                self.series.append((round(time.monotonic() - self.t0, 2), total))
+
+    def cpu(self):
+        return sum(cpu_secs(p) for p in tree(self.pid))
+
+
+# ---------------------------------------------------------------- HTTP measurements
+
+
+def get(url_port, path, rng=None, timeout=120.0):
+    """GET; returns (status, first-byte time, end time, bytes, sha256) or raises OSError."""
+    conn = http.client.HTTPConnection("127.0.0.1", url_port, timeout=timeout)
+    headers = {"Range": f"bytes={rng[0]}-{rng[1]}"} if rng else {}
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    h, n, first = hashlib.sha256(), 0, None
+    if resp.status not in (200, 206):
+        resp.read()
+        conn.close()
+        return resp.status, None, time.monotonic(), 0, None
+    while True:
+        chunk = resp.read1(256 * 1024)
+        if not chunk:
+            break
+        if first is None:
+            first = time.monotonic()
+        h.update(chunk)
+        n += len(chunk)
+    conn.close()
+    return resp.status, first, time.monotonic(), n, h.hexdigest()
+
+
+def get_retry(port, path, rng, t0, limit=60.0, proc=None):
+    """Retries until the server answers with a body; times are relative to t0."""
+    while time.monotonic() - t0 < limit and (proc is None or proc.poll() is None):
+        try:
+            st, first, end, n, digest = get(port, path, rng)
+            if first is not None:
+                return first - t0, end - t0, n, digest
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.02)
+    return None
+
+
+def ffprobe_retry(url, t0, limit=60.0, proc=None):
+    while time.monotonic() - t0 < limit and (proc is None or proc.poll() is None):
+        r = subprocess.run(
+            ["ffprobe", "-v", "error", "-rw_timeout", "30000000", "-show_entries",
+             "format=duration", "-of", "default=nw=1:nk=1", url],
+            capture_output=True, text=True, timeout=60,
+        )
+        if r.returncode == 0 and r.stdout.strip() not in ("", "N/A"):
+            return time.monotonic() - t0, float(r.stdout.strip())
+        time.sleep(0.05)
+    return None
+
+
+# ---------------------------------------------------------------- data and torrents
+
+
+def sha256_file(path, start=0, length=None):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(start)
+        left = os.path.getsize(path) - start if length is None else length
+        while left > 0:
+            b = f.read(min(left, 4 * MIB))
+            if not b:
+                break
+            h.update(b)
+            left -= len(b)
+    return h.hexdigest()
+
+
+def random_file(path, length):
+    with open(path, "wb") as f:
+        left = length
+        while left:
+            n = min(left, 8 * MIB)
+            f.write(os.urandom(n))
+            left -= n
+
+
+def moov_at_end_mp4(path, work):
+    """A real MP4 of about 512 MiB, index (moov) after the media data, as ffmpeg writes it."""
+    clip = os.path.join(work, "clip.mp4")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+         "testsrc2=s=1280x720:r=25,noise=alls=60:allf=t+u", "-t", "8",
+         "-c:v", "mpeg4", "-q:v", "2", "-pix_fmt", "yuv420p", clip],
+        check=True, timeout=600,
+    )
+    loops = max(1, FILE_LEN // os.path.getsize(clip))
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-stream_loop", str(loops - 1), "-i", clip,
+         "-c", "copy", "-f", "mp4", path],
+        check=True, timeout=600,
+    )
+    os.remove(clip)
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if b"moov" in head:
+        raise SystemExit("the test MP4 has its moov at the start")
+
+
+def bdecode_info_hash(data):
+    """SHA-1 of the bencoded info dictionary."""
+
+    def skip(i):
+        c = data[i:i + 1]
+        if c == b"i":
+            return data.index(b"e", i) + 1
+        if c in (b"l", b"d"):
+            i += 1
+            while data[i:i + 1] != b"e":
+                i = skip(i)
+            return i + 1
+        colon = data.index(b":", i)
+        return colon + 1 + int(data[i:colon])
+
+    i = 1
+    while data[i:i + 1] != b"e":
+        key_end = skip(i)
+        key = data[data.index(b":", i) + 1:key_end]
+        val_end = skip(key_end)
+        if key == b"info":
+            return hashlib.sha1(data[key_end:val_end]).hexdigest()
+        i = val_end
+    raise ValueError("no info dictionary")
+
+
+def make_torrent(src, out, piece_log2, tracker_port):
+    subprocess.run(
+        ["mktorrent", "-l", str(piece_log2), "-a",
+         f"http://127.0.0.1:{tracker_port}/announce", "-o", out, src],
+        check=True, stdout=subprocess.DEVNULL, timeout=600,
+    )
+    with open(out, "rb") as f:
+        return bdecode_info_hash(f.read())
+
+
+# ---------------------------------------------------------------- the swarm
+
+
+class Swarm:
+    """A fresh tracker and seeder for one run."""
+
+    def __init__(self, env, torrent, throttled):
+        self.env, self.torrent, self.throttled = env, torrent, throttled
+        self.dir = tempfile.mkdtemp(prefix="swarm-", dir=env.work)
+        self.procs = []
+
+    def __enter__(self):
+        e = self.env
+        self.procs.append(spawn(
+            ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
+             str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
+        if not wait_port(e.tracker_port):
+            raise RuntimeError("opentracker did not start")
+        self.seed_port = free_port()
+        if e.args.seeder == "aria2":
+            self._aria2()
+        else:
+            self._qbittorrent()
+        return self
+
+    def _aria2(self):
+        e = self.env
+        args = ["aria2c", "--seed-ratio=0", "--bt-seed-unverified=true", "--enable-dht=false",
+                "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false",
+                f"--listen-port={self.seed_port}", "--console-log-level=error",
+                "--bt-max-peers=0", f"--dir={e.seed}", "--check-integrity=false",
+                "--bt-tracker-interval=1", self.torrent]
+        if self.throttled:
+            args.insert(1, f"--max-overall-upload-limit={RATE}")
+        self.procs.append(spawn(args))
+        time.sleep(1.5)
+
+    def _qbittorrent(self):
+        e = self.env
+        prof = os.path.join(self.dir, "qb")
+        conf = os.path.join(prof, "qBittorrent", "config")
+        os.makedirs(conf)
+        web = free_port()
+        with open(os.path.join(conf, "qBittorrent.conf"), "w") as f:
+            f.write(
+                "[LegalNotice]\nAccepted=true\n\n[BitTorrent]\nSession\\DHTEnabled=false\n"
+                "Session\\LSDEnabled=false\nSession\\PeXEnabled=false\n"
+                f"Session\\Port={self.seed_port}\nSession\\InterfaceAddress=127.0.0.1\n"
+                "Session\\IgnoreLimitsOnLAN=false\nSession\\AnonymousModeEnabled=false\n"
+                "Session\\QueueingSystemEnabled=false\n\n[Preferences]\n"
+                f"WebUI\\Port={web}\nWebUI\\Address=127.0.0.1\nWebUI\\LocalHostAuth=false\n"
+                "WebUI\\CSRFProtection=false\nWebUI\\HostHeaderValidation=false\n"
+                "WebUI\\UseUPnP=false\nConnection\\UPnP=false\nGeneral\\Locale=en\n")
+        self.procs.append(spawn(["qbittorrent-nox", f"--profile={prof}", f"--webui-port={web}"],
+                                env=dict(os.environ, HOME=prof)))
+        if not wait_port(web, 20):
+            raise RuntimeError("qbittorrent-nox did not start")
+        api = f"http://127.0.0.1:{web}/api/v2"
+        prefs = {"dht": False, "pex": False, "lsd": False, "upnp": False,
+                 "listen_port": self.seed_port, "random_port": False,
+                 "limit_lan_peers": True, "limit_tcp_overhead": False,
+                 "up_limit": RATE if self.throttled else 0, "dl_limit": 0,
+                 "queueing_enabled": False, "announce_ip": "",
+                 "enable_multi_connections_from_same_ip": True}
+        curl = ["curl", "-sf", "-o", "/dev/null", "--max-time", "10"]
+        subprocess.run(curl + ["--data-urlencode", "json=" + json.dumps(prefs),
+                               f"{api}/app/setPreferences"], check=True)
+        subprocess.run(curl + ["-F", f"torrents=@{self.torrent}", "-F", f"savepath={e.seed}",
+                               "-F", "skip_checking=true", f"{api}/torrents/add"], check=True)
+        curl = ["curl", "-sf", "--max-time", "10"]
+        end = time.monotonic() + 20
+        info, t = [], None
+        while time.monotonic() < end:
+            r = subprocess.run(curl + [f"{api}/torrents/info"], capture_output=True, text=True)
+            info = json.loads(r.stdout or "[]")
+            if info and info[0].get("state") in ("uploading", "stalledUP", "forcedUP"):
+                h = info[0]["hash"]
+                t = subprocess.run(curl + [f"{api}/torrents/trackers?hash={h}"],
+                                   capture_output=True, text=True)
+                if any(x.get("status") == 2 for x in json.loads(t.stdout or "[]")):
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"qbittorrent-nox did not start seeding: {info} {t and t.stdout}")
+
+    def __exit__(self, *exc):
+        for p in reversed(self.procs):
+            stop(p)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- clients
+
+
+def launch(env, who, torrent, dl, port):
+    lp = free_port()
+    out = open(os.path.join(env.work, "client.log"), "wb")
+    if who == "rqbit":
+        args = [env.args.rqbit, "--disable-dht", "--disable-dht-persistence",
+                "--disable-upnp-port-forward", "--disable-lsd", "--listen-ip", "127.0.0.1",
+                "--listen-port", str(lp), "--http-api-listen-addr", f"127.0.0.1:{port}",
+                "download", "-o", dl, torrent]
+        with out:
+            return spawn(args, stderr=out), None
+    args = [env.args.bin, torrent, "--no-dht", "--no-lsd", "--no-resume", "--bind",
+            "127.0.0.1", "--port", str(port), "--listen-port", str(lp), "--save-path", dl]
+    if who == "bt2p":
+        with out:
+            return spawn(args + ["--no-tui"], stderr=out), None
+    out.close()
+    # The dashboard on a pseudo-terminal; its output is drained so it never blocks.
+    master, slave = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    p = spawn(args, stdin=slave, stdout=slave, stderr=slave,
+              env=dict(os.environ, TERM="xterm-256color"))
+    os.close(slave)
+
+    def drain():
+        while True:
+            try:
+                if not os.read(master, 65536):
+                    break
+            except OSError:
+                break
+
+    threading.Thread(target=drain, daemon=True).start()
+    return p, master
+
+
+def url_path(who, name):
+    return "/torrents/0/stream/0" if who == "rqbit" else "/" + name
+
+
+class Env:
+    pass
+
+
+def one_run(env, kind, who, cfg):
+    """Launches `who` against a fresh swarm and measures one `kind` of run."""
+    name = "movie.mp4" if kind == "player" else "film.bin"
+    torrent = env.torrents[(name, cfg["piece"])]
+    res = {"kind": kind, "who": who, **cfg}
+    with Swarm(env, torrent, cfg["throttled"]):
+        dl = tempfile.mkdtemp(prefix="dl-", dir=env.work)
+        port = free_port()
+        t0 = time.monotonic()
+        proc, master = launch(env, who, torrent, dl, port)
+        sampler = Sampler(proc.pid, keep_series=(kind == "long"))
+        sampler.start()
+        path = url_path(who, name)
+        try:
+            if kind in ("seq", "long"):
+                r = get_retry(port, path, None, t0, limit=600, proc=proc)
+                if r:
+                    first, end, n, digest = r
+                    res["start"] = first
+                    res["seq_secs"] = end - first
+                    res["seq_mbps"] = n / (end - first) / 1e6
+                    res["ok"] = n == env.lengths[name] and digest == env.digests[name]
+                if master is not None and kind == "seq":
+                    time.sleep(1)
+                    c0 = sampler.cpu()
+                    time.sleep(5)
+                    res["idle_cpu_pct"] = (sampler.cpu() - c0) / 5 * 100
+            elif kind == "seek":
+                r = get_retry(port, path, (0, 0), t0, proc=proc)
+                if r is None:
+                    raise OSError("the client did not serve the file")
+                res["start_probe"] = r[0]
+                time.sleep(max(0.0, 3.0 - (time.monotonic() - t0)))
+                a = env.seek_at
+                t1 = time.monotonic()
+                st, first, end, n, digest = get(port, path, (a, a + MIB - 1), timeout=60)
+                res["seek_first"] = first - t1 if first else None
+                res["seek_last"] = end - t1
+                res["ok"] = digest == env.seek_digest
+            elif kind == "player":
+                r = ffprobe_retry(f"http://127.0.0.1:{port}{path}", t0, proc=proc)
+                if r:
+                    res["player"], res["duration"] = r
+                    res["ok"] = abs(r[1] - env.mp4_duration) < 0.5
+        except (OSError, http.client.HTTPException) as e:
+            res["error"] = str(e)
+        if proc.poll() is not None or not res.get("ok"):
+            with open(os.path.join(env.work, "client.log"), "rb") as f:
+                res["log_tail"] = f.read()[-600:].decode(errors="replace")
+        res["cpu_secs"] = sampler.cpu()
+        sampler.halt.set()
+        sampler.join()
+        res["peak_rss_mib"] = sampler.peak / 1024
+        if sampler.series is not None:
+            res["rss_series"] = sampler.series
+        stop(proc)
+        if master is not None:
+            os.close(master)
+        shutil.rmtree(dl, ignore_errors=True)
+    return res
+
+
+# ---------------------------------------------------------------- ceilings (nginx)
+
+
+def nginx_run(env, kind, cfg):
+    d = tempfile.mkdtemp(prefix="nginx-", dir=env.work)
+    port = free_port()
+    limit = f"limit_rate {RATE};" if cfg["throttled"] else ""
+    conf = os.path.join(d, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""user root; worker_processes 1; daemon off; pid {d}/nginx.pid;
+error_log {d}/error.log; events {{ worker_connections 64; }}
+http {{ access_log off; sendfile on; types {{ video/mp4 mp4; }} default_type application/octet-stream;
+  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};
+  uwsgi_temp_path {d}; scgi_temp_path {d};
+  server {{ listen 127.0.0.1:{port}; root {env.seed}; {limit} }} }}
+""")
+    res = {"kind": kind, "who": "nginx", **cfg}
+    t0 = time.monotonic()
+    p = spawn(["nginx", "-c", conf, "-p", d])
+    try:
+        if kind == "seq":
+            r = get_retry(port, "/film.bin", None, t0)
+            if r:
+                first, end, n, digest = r
+                res.update(start=first, seq_secs=end - first, seq_mbps=n / (end - first) / 1e6,
+                           ok=digest == env.digests["film.bin"])
+        elif kind == "seek":
+            get_retry(port, "/film.bin", (0, 0), t0)
+            a = env.seek_at
+            t1 = time.monotonic()
+            st, first, end, n, digest = get(port, "/film.bin", (a, a + MIB - 1))
+            res.update(seek_first=first - t1, seek_last=end - t1, ok=digest == env.seek_digest)
+        elif kind == "player":
+            r = ffprobe_retry(f"http://127.0.0.1:{port}/movie.mp4", t0)
+            if r:
+                res["player"] = r[0]
+    finally:
+        stop(p)
+        shutil.rmtree(d, ignore_errors=True)
+    return res
+
+
+# ---------------------------------------------------------------- report
+
+
+def med(runs, key):
+    v = [r[key] for r in runs if r.get(key) is not None]
+    return (statistics.median(v), min(v), max(v), len(v)) if v else None
+
+
+def table(results, bounds):
+    rows = []
+    fig = [("start", "s", "start", "seq"), ("sequential", "MB/s", "seq_mbps", "seq"),
+           ("seek first byte", "s", "seek_first", "seek"), ("seek last byte", "s", "seek_last", "seek"),
+           ("player start", "s", "player", "player"), ("peak RSS", "MiB", "peak_rss_mib", "seq"),
+           ("CPU", "s", "cpu_secs", "seq"), ("dashboard idle CPU", "%", "idle_cpu_pct", "seq")]
+    configs = sorted({(r["piece"], r["throttled"]) for r in results}, key=lambda c: (c[1], -c[0]))
+    lines = []
+    hdr = f"{'config':<16}{'figure':<20}{'client':<10}{'median':>10} {'min..max':>17}  {'n':>2} {'/rqbit':>7} {'/ceiling':>9}"
+    lines.append(hdr)
+    lines.append("-" * len(hdr))
+    for piece, thr in configs:
+        cname = f"{piece // 1024}K {'20MB/s' if thr else 'unthr.'}"
+        for label, unit, key, kind in fig:
+            sel = lambda who: [r for r in results if r["who"] == who and r["piece"] == piece
+                               and r["throttled"] == thr and r["kind"] == kind]
+            rq = med(sel("rqbit"), key)
+            ceil = None
+            if key in ("start", "seq_mbps", "seek_first", "seek_last", "player"):
+                c = med([r for r in results if r["who"] == "nginx" and r["throttled"] == thr
+                         and r["kind"] == kind], key)
+                ceil = c[0] if c else None
+                if key == "seq_mbps" and thr:
+                    ceil = RATE / 1e6
+                if key in ("seek_first", "seek_last") and thr:
+                    ceil = bounds[(piece, key)]
+            for who in ("bt2p", "bt2p-tui", "rqbit", "nginx"):
+                m = med(sel(who) if who != "nginx" else
+                        [r for r in results if r["who"] == "nginx" and r["throttled"] == thr
+                         and r["kind"] == kind], key)
+                if not m:
+                    continue
+                if who == "nginx" and key not in ("start", "seq_mbps", "seek_first", "seek_last", "player"):
+                    continue
+                vs_rq = f"{m[0] / rq[0]:.2f}x" if rq and rq[0] and who != "rqbit" else ""
+                vs_c = f"{m[0] / ceil:.2f}x" if ceil and who != "nginx" else ""
+                lines.append(f"{cname:<16}{label + ' (' + unit + ')':<20}{who:<10}{m[0]:>10.3f} "
+                             f"{m[1]:>8.3f}..{m[2]:<8.3f} {m[3]:>2} {vs_rq:>7} {vs_c:>9}")
+            if key in ("seek_first", "seek_last") and thr:
+                lines.append(f"{cname:<16}{label + ' (' + unit + ')':<20}{'bound':<10}"
+                             f"{bounds[(piece, key)]:>10.3f}   (piece size / rate; 1 MiB / rate for the last byte)")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--bin", default=os.path.join(root, "target", "release", "bt2p-tui"))
+    ap.add_argument("--rqbit", default=shutil.which("rqbit") or os.path.expanduser("~/.cargo/bin/rqbit"))
+    ap.add_argument("--seeder", choices=["qbittorrent", "aria2"], default="qbittorrent")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--pieces", default="1024,256", help="piece sizes in KiB")
+    ap.add_argument("--throttle", default="0,1", help="0 unthrottled, 1 at 20 MB/s")
+    ap.add_argument("--kinds", default="seq,seek,player")
+    ap.add_argument("--clients", default="bt2p,bt2p-tui,rqbit")
+    ap.add_argument("--long-gib", type=int, default=4, help="size of the memory-over-a-long-stream run (0: skip)")
+    ap.add_argument("--size-mib", type=int, default=512, help="size of the test files")
+    ap.add_argument("--out", default="bench-results.json")
+    ap.add_argument("--workdir", default=None, help="where the temporary files go (default: /tmp)")
+    args = ap.parse_args()
+    global FILE_LEN
+    FILE_LEN = args.size_mib * MIB
+
+    for tool in ("opentracker", "mktorrent", "nginx", "ffmpeg", "ffprobe", "curl",
+                 "aria2c" if args.seeder == "aria2" else "qbittorrent-nox"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is missing: apt-get install opentracker mktorrent nginx-light ffmpeg curl qbittorrent-nox aria2")
+    for b in (args.bin, args.rqbit):
+        if not os.access(b, os.X_OK):
+            raise SystemExit(f"{b} is missing (cargo build --release; cargo install rqbit)")
+
+    env = Env()
+    env.args = args
+    env.work = tempfile.mkdtemp(prefix="bt2p-bench-", dir=args.workdir)
+    atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
+    atexit.register(stop_all)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    # opentracker drops to `nobody` and chroots here: the folder and whitelist must be readable.
+    env.pub = os.path.join(env.work, "pub")
+    env.seed = os.path.join(env.work, "seed")
+    os.makedirs(env.pub)
+    os.makedirs(env.seed)
+    os.chmod(env.work, 0o755)
+    os.chmod(env.pub, 0o755)
+    env.tracker_port = free_port()
+
+    t_begin = time.monotonic()
+    log("generating data…")
+    random_file(os.path.join(env.seed, "film.bin"), FILE_LEN)
+    moov_at_end_mp4(os.path.join(env.seed, "movie.mp4"), env.work)
+    env.lengths = {n: os.path.getsize(os.path.join(env.seed, n)) for n in ("film.bin", "movie.mp4")}
+    env.digests = {n: sha256_file(os.path.join(env.seed, n)) for n in ("film.bin", "movie.mp4")}
+    env.seek_at = (FILE_LEN * 7 // 10) // MIB * MIB
+    env.seek_digest = sha256_file(os.path.join(env.seed, "film.bin"), env.seek_at, MIB)
+    env.mp4_duration = float(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1",
+         os.path.join(env.seed, "movie.mp4")], capture_output=True, text=True, check=True).stdout)
+    pieces = [int(p) * 1024 for p in args.pieces.split(",")]
+    env.torrents, hashes = {}, []
+    for name in ("film.bin", "movie.mp4"):
+        for p in pieces:
+            t = os.path.join(env.pub, f"{name}.{p // 1024}k.torrent")
+            hashes.append(make_torrent(os.path.join(env.seed, name), t, p.bit_length() - 1, env.tracker_port))
+            env.torrents[(name, p)] = t
+    env.whitelist = os.path.join(env.pub, "whitelist")
+    with open(env.whitelist, "w") as f:
+        f.write("\n".join(hashes) + "\n")
+    os.chmod(env.whitelist, 0o644)
+    log(f"data ready in {time.monotonic() - t_begin:.0f} s")
+
+    results = []
+    kinds = args.kinds.split(",")
+    clients = args.clients.split(",")
+    for thr in (int(x) for x in args.throttle.split(",")):
+        for piece in pieces:
+            cfg = {"piece": piece, "throttled": bool(thr)}
+            for rep in range(args.reps):
+                for kind in kinds:
+                    if kind != "seq" and not thr:
+                        continue  # at loopback speed the seek target is downloaded before 3 s
+                    whos = [w for w in ("bt2p", "rqbit") if w in clients]
+                    if kind == "seq" and piece == pieces[0] and "bt2p-tui" in clients:
+                        whos.append("bt2p-tui")
+                    # Alternate the order so that drift on a shared machine hits both sides.
+                    if rep % 2:
+                        whos.reverse()
+                    for who in whos:
+                        r = one_run(env, kind, who, cfg)
+                        r["rep"] = rep
+                        results.append(r)
+                        log(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
+                                        for k, v in r.items() if k != "rss_series"}))
+                    # Ceilings: nginx does not depend on the piece size.
+                    if piece == pieces[0] and (rep == 0 or not thr or kind != "seq"):
+                        r = nginx_run(env, kind, cfg)
+                        r["rep"] = rep
+                        results.append(r)
+                        log(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}))
+    # Copy nginx ceilings to every piece size of the same throttle.
+    for r in [r for r in results if r["who"] == "nginx"]:
+        for p in pieces[1:]:
+            results.append(dict(r, piece=p))
+
+    long_run = None
+    if args.long_gib:
+        log(f"memory over a {args.long_gib} GiB stream…")
+        big = os.path.join(env.seed, "long.bin")
+        random_file(big, args.long_gib * 1024 * MIB)
+        t = os.path.join(env.pub, "long.torrent")
+        with open(env.whitelist, "a") as f:
+            f.write(make_torrent(big, t, 22, env.tracker_port) + "\n")
+        env.torrents[("long.bin", 4 * MIB)] = t
+        env.lengths["long.bin"] = os.path.getsize(big)
+        env.digests["long.bin"] = sha256_file(big)
+        long_run = {}
+        for who in ("bt2p-tui", "rqbit"):
+            r = one_run_long(env, who)
+            long_run[who] = r
+            log(json.dumps({k: v for k, v in r.items() if k != "rss_series"}))
+        os.remove(big)
+
+    bounds = {}
+    for p in pieces:
+        bounds[(p, "seek_first")] = p / RATE
+        bounds[(p, "seek_last")] = max(p, MIB) / RATE
+    text = table(results, bounds)
+    print(text)
+    if long_run:
+        for who, r in long_run.items():
+            s = r.get("rss_series", [])
+            q = [s[int(len(s) * f) - 1][1] / 1024 for f in (0.25, 0.5, 0.75, 1.0)] if s else []
+            print(f"long stream {args.long_gib} GiB, {who}: RSS MiB at 25/50/75/100 %: "
+                  + " / ".join(f"{x:.0f}" for x in q)
+                  + f"; peak {r.get('peak_rss_mib', 0):.0f} MiB, {r.get('seq_mbps', 0):.0f} MB/s, ok={r.get('ok')}")
+    print(f"\ntotal time {time.monotonic() - t_begin:.0f} s; JSON in {args.out}")
+    with open(args.out, "w") as f:
+        json.dump({"results": results, "long": long_run, "bounds": {f"{k[0]}:{k[1]}": v for k, v in bounds.items()},
+                   "table": text}, f, indent=1)
+
+
+def one_run_long(env, who):
+    # The 4 MiB-piece torrent of the long file, unthrottled, one sequential read.
+    name = "long.bin"
+    torrent = env.torrents[(name, 4 * MIB)]
+    res = {"kind": "long", "who": who}
+    with Swarm(env, torrent, False):
+        dl = tempfile.mkdtemp(prefix="dl-", dir=env.work)
+        port = free_port()
+        t0 = time.monotonic()
+        proc, master = launch(env, who, torrent, dl, port)
+        sampler = Sampler(proc.pid, keep_series=True)
+        sampler.start()
+        r = get_retry(port, url_path(who, name), None, t0, limit=900, proc=proc)
+        if r:
+            first, end, n, digest = r
+            res.update(start=first, seq_secs=end - first, seq_mbps=n / (end - first) / 1e6,
+                       ok=n == env.lengths[name] and digest == env.digests[name])
+        res["cpu_secs"] = sampler.cpu()
+        sampler.halt.set()
+        sampler.join()
+        res["peak_rss_mib"] = sampler.peak / 1024
+        res["rss_series"] = sampler.series
+        stop(proc)
+        if master is not None:
+            os.close(master)
+        shutil.rmtree(dl, ignore_errors=True)
+    return res
+
+
+if __name__ == "__main__":
+    main()
