@@ -6,32 +6,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use bt2p_tui::seeder::free_port;
-use common::{BIN, data};
+use common::{BIN, Killed, data};
 
 fn need(tool: &str) {
-    let ok = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(
-        ok,
-        "{tool} is not installed: apt-get install transmission-cli mktorrent aria2 opentracker"
-    );
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    common::require(tool, "transmission-cli mktorrent aria2 opentracker");
 }
 
 fn write_files(root: &Path, files: &[(&str, usize)]) -> Vec<(String, Vec<u8>)> {

@@ -4,38 +4,22 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-
-fn need(tool: &str) {
-    let ok = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(
-        ok,
-        "{tool} is not installed: apt-get install ffmpeg aria2 mktorrent"
-    );
-}
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// aria2c seeds a torrent made by mktorrent; bt2p-tui streams it byte-exact, and ffprobe reads
 /// the real duration of the video through bt2p-tui's URL.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aria2c_seeds_a_mktorrent_video_that_ffprobe_reads_through_bt2p() {
-    for t in ["aria2c", "mktorrent", "ffmpeg", "ffprobe"] {
-        need(t);
+    for (t, package) in [
+        ("aria2c", "aria2"),
+        ("mktorrent", "mktorrent"),
+        ("ffmpeg", "ffmpeg"),
+        ("ffprobe", "ffmpeg"),
+    ] {
+        require(t, package);
     }
     let d = tempfile::tempdir().unwrap();
     let seed = d.path().join("seed");

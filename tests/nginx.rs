@@ -5,18 +5,10 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// One raw HTTP/1.1 exchange: (status, headers lowercased, body).
 fn exchange(
@@ -88,12 +80,7 @@ fn parts(content_type: Option<&str>, body: &[u8]) -> Option<Vec<u8>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ranges_are_answered_exactly_as_nginx_answers_them() {
-    let ok = Command::new("sh")
-        .args(["-c", "command -v nginx || test -x /usr/sbin/nginx"])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "nginx is not installed: apt-get install nginx-light");
+    require("nginx", "nginx-light");
     let len = 300_001usize;
     let s = swarm("t", &[("clip.mkv", len)], 16 * 1024, None).await;
     let save = s.dir.path().join("dl");

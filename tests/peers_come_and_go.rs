@@ -10,14 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn seeder(dir: &std::path::Path, torrent: &std::path::Path, port: u16) -> Killed {
     Killed(
         Command::new("aria2c")
@@ -51,13 +43,12 @@ fn signal(child: &Child, sig: i32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streaming_survives_a_stopped_and_a_restarted_seeder() {
-    for t in ["aria2c", "mktorrent", "ffmpeg"] {
-        let ok = Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "{t} is not installed");
+    for (t, package) in [
+        ("aria2c", "aria2"),
+        ("mktorrent", "mktorrent"),
+        ("ffmpeg", "ffmpeg"),
+    ] {
+        require(t, package);
     }
     let stall: u64 = std::env::var("BT2P_TEST_STALL_SECS")
         .ok()

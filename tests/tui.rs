@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -68,23 +68,9 @@ impl Session {
     }
 }
 
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_in_tmux_follows_keys_players_and_resizes() {
-    let ok = Command::new("sh")
-        .args(["-c", "command -v tmux"])
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(ok, "tmux is not installed: apt-get install tmux");
+    require("tmux", "tmux");
     let len = 8 * 1024 * 1024;
     let s = swarm("t", &[("film.mkv", len)], 64 * 1024, Some(512 * 1024)).await;
     let save = s.dir.path().join("dl");

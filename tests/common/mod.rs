@@ -168,3 +168,23 @@ pub async fn get(
     let body = resp.bytes().await.unwrap().to_vec();
     (status, headers, body)
 }
+
+/// A process a test started, killed (by its PID) and reaped when the test is done with it.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Fails the test, loudly, when a program from Debian it drives is missing.
+pub fn require(tool: &str, package: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool} || test -x /usr/sbin/{tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(found, "{tool} is not installed: apt-get install {package}");
+}
