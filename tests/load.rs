@@ -39,7 +39,8 @@ async fn settle(c: &Client, baseline: usize) -> (usize, usize) {
 async fn thirty_two_players_on_missing_regions_then_no_leak() {
     let files: Vec<(String, usize)> = (0..4).map(|i| (format!("Ep {i}.mkv"), 6 * 1024 * 1024)).collect();
     let refs: Vec<(&str, usize)> = files.iter().map(|(p, l)| (p.as_str(), *l)).collect();
-    let s = swarm("Season", &refs, 64 * 1024, Some(3 * 1024 * 1024)).await;
+    // Slow enough that the 32 players are all still waiting when the 33rd comes.
+    let s = swarm("Season", &refs, 64 * 1024, Some(256 * 1024)).await;
     let save = s.dir.path().join("dl");
     let c = client(&s.torrent_path, s.seeder.addr, &save, &["--max-players", "32"]).await;
     let baseline = fds(c.child.id());
@@ -60,7 +61,14 @@ async fn thirty_two_players_on_missing_regions_then_no_leak() {
         }));
     }
     // While they wait: the index answers quickly, the download moves, a 33rd is turned away.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let registered = Instant::now();
+    while streams(&c).await < 32 {
+        assert!(
+            registered.elapsed() < Duration::from_secs(20),
+            "the 32 players never all started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let t0 = Instant::now();
     let (st, _, _) = get(&format!("{}/", c.base), None, Duration::from_secs(5)).await;
     assert_eq!(st, 200);
@@ -69,19 +77,38 @@ async fn thirty_two_players_on_missing_regions_then_no_leak() {
         index_ms < 2000,
         "the index took {index_ms} ms with 32 players waiting"
     );
-    let r = reqwest::Client::new()
-        .get(format!("{}/Ep%200.mkv", c.base))
-        .header("Range", "bytes=5000000-5000001")
-        .send()
-        .await
-        .unwrap();
-    let busy = r.status();
+    // A slot may come free between looking and asking: ask again then, a bounded number of times.
+    let mut busy = None;
+    for _ in 0..20 {
+        let r = reqwest::Client::new()
+            .get(format!("{}/Ep%200.mkv", c.base))
+            .header("Range", "bytes=5000000-5000001")
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await;
+        if let Ok(r) = r
+            && r.status() == 503
+        {
+            busy = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap_or("").to_string());
+            break;
+        }
+        if streams(&c).await < 31 {
+            break;
+        }
+    }
     for t in tasks {
         let (st, ok) = t.await.unwrap();
         assert_eq!(st, 206);
         assert!(ok, "a player got wrong bytes");
     }
-    assert_eq!(busy, 503, "the 33rd player was not refused");
+    assert_eq!(
+        busy.as_deref(),
+        Some("5"),
+        "the 33rd player was not refused with Retry-After"
+    );
     let (streams_left, fds_left) = settle(&c, baseline + 2).await;
     assert_eq!(streams_left, 0);
     assert!(
