@@ -2,6 +2,7 @@
 //! keeps the piece_par windows, and publishes a `Snapshot` every half second.
 
 mod journal;
+mod keeper;
 mod players;
 mod receiving;
 mod snapshot;
@@ -89,6 +90,8 @@ pub struct Engine {
     torrent_bytes: bytes::Bytes,
     cancel: CancellationToken,
     subs: subs::Subtitles,
+    /// The user paused the torrent (nothing restarts it behind their back).
+    user_paused: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Engine {
@@ -181,6 +184,7 @@ impl Engine {
         };
         let (snap_tx, snap_rx) = watch::channel(base.clone());
         let players = Arc::new(Players::default());
+        let user_paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let engine = Arc::new(Engine {
             session: session.clone(),
             torrent: torrent.clone(),
@@ -193,6 +197,7 @@ impl Engine {
             torrent_bytes,
             cancel: cancel.clone(),
             subs: subs::Subtitles::default(),
+            user_paused: user_paused.clone(),
         });
 
         let geometry = {
@@ -216,13 +221,18 @@ impl Engine {
             cancel.clone(),
         ));
         let api = Api::new(session.clone(), None);
-        tokio::spawn(resume_after_disk_full(
-            session.clone(),
-            torrent.clone(),
-            opts.save_path.clone(),
-            piece_len,
-            cancel.clone(),
-        ));
+        tokio::spawn(
+            keeper::Keeper {
+                session: session.clone(),
+                torrent: torrent.clone(),
+                save_path: opts.save_path.clone(),
+                piece_len,
+                players: players.clone(),
+                user_paused: user_paused.clone(),
+                cancel: cancel.clone(),
+            }
+            .run(),
+        );
         if let Some(place) = journal {
             tokio::spawn(journal_after_check(
                 torrent.clone(),
@@ -287,9 +297,12 @@ impl Engine {
 
     /// Pauses or resumes the torrent; returns whether it is paused now.
     pub async fn toggle_pause(&self) -> Result<bool, Error> {
+        use std::sync::atomic::Ordering;
         let r = if self.torrent.is_paused() {
+            self.user_paused.store(false, Ordering::Relaxed);
             self.session.unpause(&self.torrent).await.map(|_| false)
         } else {
+            self.user_paused.store(true, Ordering::Relaxed);
             self.session.pause(&self.torrent).await.map(|_| true)
         };
         r.map_err(|e| Error::Engine(format!("{e:#}")))
@@ -329,32 +342,6 @@ impl Engine {
         // The session pauses its torrents at once, then sleeps a second for its tasks to wind
         // down; they are cancelled either way, so the sleep is not waited out.
         let _ = tokio::time::timeout(Duration::from_millis(300), self.session.stop()).await;
-    }
-}
-
-/// The engine stops a torrent whose data cannot be written. When the cause was a full disk,
-/// this starts it again once there is room for a few pieces.
-async fn resume_after_disk_full(
-    session: Arc<Session>,
-    torrent: Arc<ManagedTorrent>,
-    save_path: PathBuf,
-    piece_len: u64,
-    cancel: CancellationToken,
-) {
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-        }
-        let stats = torrent.stats();
-        let full = matches!(stats.state, librqbit::TorrentStatsState::Error)
-            && stats.error.as_deref().is_some_and(is_disk_full);
-        if full && free_bytes(&save_path).is_some_and(|free| free >= 4 * piece_len) {
-            tracing::info!("there is room on the disk again: resuming (existing data is checked first)");
-            if let Err(e) = session.unpause(&torrent).await {
-                tracing::warn!("could not resume after the disk was full: {e:#}");
-            }
-        }
     }
 }
 

@@ -1,0 +1,100 @@
+//! Keeps the torrent going when the engine would give up: peers gone for good after an outage,
+//! a torrent stopped by a full disk.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use librqbit::{ManagedTorrent, Session, TorrentStatsState};
+use tokio_util::sync::CancellationToken;
+
+/// How long the torrent may have no connected peer, while it still needs data, before the
+/// peers it was given are dialled again; each fruitless try doubles the wait, up to
+/// `NO_PEERS_MAX`, so trackers are not asked too often.
+const NO_PEERS: Duration = Duration::from_secs(8);
+const NO_PEERS_MAX: Duration = Duration::from_secs(300);
+
+pub struct Keeper {
+    pub session: Arc<Session>,
+    pub torrent: Arc<ManagedTorrent>,
+    pub save_path: PathBuf,
+    pub piece_len: u64,
+    /// Player connections: they need data even when no file is selected (`--on-demand`).
+    pub players: Arc<super::Players>,
+    /// Set while the user has paused the torrent: nothing is restarted then.
+    pub user_paused: Arc<AtomicBool>,
+    pub cancel: CancellationToken,
+}
+
+impl Keeper {
+    pub async fn run(self) {
+        let mut alone_since: Option<Instant> = None;
+        let mut wait = NO_PEERS;
+        loop {
+            tokio::select! {
+                _ = self.cancel.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
+            if self.user_paused.load(Ordering::Relaxed) {
+                alone_since = None;
+                continue;
+            }
+            let stats = self.torrent.stats();
+            match stats.state {
+                TorrentStatsState::Error => {
+                    alone_since = None;
+                    self.after_disk_full(stats.error.as_deref()).await;
+                }
+                TorrentStatsState::Live => {
+                    let peers = stats
+                        .live
+                        .as_ref()
+                        .map(|l| l.snapshot.peer_stats.live)
+                        .unwrap_or(0);
+                    let needs_data = stats.progress_bytes < stats.total_bytes || !self.players.is_empty();
+                    if peers > 0 || !needs_data {
+                        alone_since = None;
+                        wait = NO_PEERS;
+                    } else if alone_since.get_or_insert_with(Instant::now).elapsed() >= wait {
+                        self.redial(wait).await;
+                        alone_since = None;
+                        wait = (wait * 2).min(NO_PEERS_MAX);
+                    }
+                }
+                _ => alone_since = None,
+            }
+        }
+    }
+
+    /// The engine drops a peer for good once its reconnection backoff runs out, and only a
+    /// restart dials the peers it was given (`--peer`) again; trackers and the DHT are asked
+    /// again too.
+    async fn redial(&self, after: Duration) {
+        tracing::info!(
+            "no peer connected for {} s: asking for peers again",
+            after.as_secs()
+        );
+        if let Err(e) = self.session.pause(&self.torrent).await {
+            tracing::debug!("pause before redialling: {e:#}");
+            return;
+        }
+        if let Err(e) = self.session.unpause(&self.torrent).await {
+            tracing::warn!("could not restart the torrent to find peers: {e:#}");
+        }
+    }
+
+    /// The engine stops a torrent whose data cannot be written. When the cause was a full
+    /// disk, start it again once there is room for a few pieces.
+    async fn after_disk_full(&self, error: Option<&str>) {
+        if !error.is_some_and(super::is_disk_full) {
+            return;
+        }
+        if super::free_bytes(&self.save_path).is_some_and(|free| free >= 4 * self.piece_len) {
+            tracing::info!("there is room on the disk again: resuming (existing data is checked first)");
+            if let Err(e) = self.session.unpause(&self.torrent).await {
+                tracing::warn!("could not resume after the disk was full: {e:#}");
+            }
+        }
+    }
+}
