@@ -31,7 +31,7 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
         h,
         "<table><tr><th>State</th><td>{}</td></tr>\
 <tr><th>Info hash</th><td><code>{}</code></td></tr>\
-<tr><th>Size</th><td>{} in {} files</td></tr>\
+<tr><th>Size</th><td>{} in {}</td></tr>\
 <tr><th>Pieces</th><td>{} × {}</td></tr>\
 <tr><th>Progress</th><td><progress max=100 value=\"{pct:.1}\"></progress> {pct:.1}% ({})</td></tr>\
 <tr><th>Speed</th><td>↓ {} ↑ {}</td></tr>\
@@ -42,7 +42,10 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
         text(&s.state),
         text(&s.info_hash),
         fmt::size(s.total_bytes),
-        s.files.iter().filter(|f| !f.padding).count(),
+        match s.files.iter().filter(|f| !f.padding).count() {
+            1 => "1 file".to_string(),
+            n => format!("{n} files"),
+        },
         s.piece_count,
         fmt::size(s.piece_len),
         fmt::size(s.progress_bytes),
