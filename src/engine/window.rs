@@ -90,6 +90,30 @@ pub fn helper_positions(g: &Geometry, pos: u64, piece_par: u32) -> Vec<u64> {
     v
 }
 
+enum Opened {
+    Stream(BoxStream),
+    Failed(String),
+    Cancelled,
+}
+
+/// An engine stream of `file` seeked to `pos`: it prioritises the 32 MiB from there.
+async fn open_at(torrent: &Arc<ManagedTorrent>, file: usize, pos: u64, cancel: &CancellationToken) -> Opened {
+    let opened = tokio::select! {
+        _ = cancel.cancelled() => return Opened::Cancelled,
+        s = torrent.clone().stream(file) => s,
+    };
+    match opened {
+        Ok(s) => {
+            let mut s: BoxStream = Box::pin(s);
+            match s.seek(std::io::SeekFrom::Start(pos)).await {
+                Ok(_) => Opened::Stream(s),
+                Err(e) => Opened::Failed(e.to_string()),
+            }
+        }
+        Err(e) => Opened::Failed(format!("{e:#}")),
+    }
+}
+
 /// Keeps every player's extra streams where its window needs them.
 pub async fn run(
     torrent: Arc<ManagedTorrent>,
@@ -119,18 +143,12 @@ pub async fn run(
             let Some(pos) = geometry(p.file).as_ref().and_then(tail_start) else {
                 continue;
             };
-            let opened = tokio::select! {
-                _ = cancel.cancelled() => return,
-                s = torrent.clone().stream(p.file) => s,
-            };
-            match opened {
-                Ok(s) => {
-                    let mut s: BoxStream = Box::pin(s);
-                    if s.seek(std::io::SeekFrom::Start(pos)).await.is_ok() {
-                        tails.insert(p.file, s);
-                    }
+            match open_at(&torrent, p.file, pos, &cancel).await {
+                Opened::Cancelled => return,
+                Opened::Stream(s) => {
+                    tails.insert(p.file, s);
                 }
-                Err(e) => tracing::debug!("cannot open a tail stream: {e:#}"),
+                Opened::Failed(e) => tracing::debug!("cannot open a tail stream: {e}"),
             }
         }
         let mut budget = HELPER_BUDGET;
@@ -148,19 +166,11 @@ pub async fn run(
                     }
                     continue;
                 }
-                let opened = tokio::select! {
-                    _ = cancel.cancelled() => return,
-                    s = torrent.clone().stream(p.file) => s,
-                };
-                match opened {
-                    Ok(s) => {
-                        let mut s: BoxStream = Box::pin(s);
-                        if s.seek(std::io::SeekFrom::Start(pos)).await.is_ok() {
-                            entry.push((pos, s));
-                        }
-                    }
-                    Err(e) => {
-                        tracing::debug!("cannot open a window stream: {e:#}");
+                match open_at(&torrent, p.file, pos, &cancel).await {
+                    Opened::Cancelled => return,
+                    Opened::Stream(s) => entry.push((pos, s)),
+                    Opened::Failed(e) => {
+                        tracing::debug!("cannot open a window stream: {e}");
                         break;
                     }
                 }
