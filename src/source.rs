@@ -83,7 +83,13 @@ fn is_info_hash(s: &str) -> bool {
 }
 
 pub fn magnet(uri: &str) -> Result<Source, Error> {
-    let m = Magnet::parse(uri).map_err(|e| Error::BadMagnet {
+    if uri.len() > 64 * 1024 {
+        return Err(Error::BadMagnet {
+            problem: format!("it is {} bytes long", uri.len()),
+        });
+    }
+    let uri = without_select_only(uri);
+    let m = Magnet::parse(&uri).map_err(|e| Error::BadMagnet {
         problem: format!("{e:#}"),
     })?;
     let Some(id) = m.as_id20() else {
@@ -92,9 +98,30 @@ pub fn magnet(uri: &str) -> Result<Source, Error> {
         });
     };
     Ok(Source::Magnet {
-        uri: uri.to_string(),
+        uri,
         info_hash: id.as_string(),
     })
+}
+
+/// Drops `so=` (BEP 53 select-only) parameters: the engine expands a range such as
+/// `so=0-9000000000` into a list of every index and runs out of memory. Every file is offered
+/// anyway; players pick what they read.
+fn without_select_only(uri: &str) -> String {
+    let Some((head, query)) = uri.split_once('?') else {
+        return uri.to_string();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| {
+            let key = kv.split_once('=').map(|(k, _)| k).unwrap_or(kv);
+            let drop = key.eq_ignore_ascii_case("so");
+            if drop {
+                tracing::warn!("the magnet link's file selection ({kv}) is ignored: every file is offered");
+            }
+            !drop
+        })
+        .collect();
+    format!("{head}?{}", kept.join("&"))
 }
 
 async fn fetch(url: &str) -> Result<bytes::Bytes, Error> {
@@ -350,5 +377,14 @@ mod tests {
         assert!(magnet("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567").is_ok());
         assert!(magnet("magnet:?dn=nothing").is_err());
         assert!(magnet("magnet:?xt=urn:btih:zz").is_err());
+        // Found by fuzzing: the engine's parser expands `so=` ranges into every index (an
+        // allocation of tens of GB). Dropped before it gets there.
+        assert!(magnet("magnet:?so=0040000-009000200054").is_err());
+        let m = magnet("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&so=0-99999999999&dn=x")
+            .unwrap();
+        match m {
+            Source::Magnet { uri, .. } => assert!(!uri.contains("so=") && uri.contains("dn=x"), "{uri}"),
+            Source::Torrent { .. } => panic!("not a magnet"),
+        }
     }
 }
