@@ -25,40 +25,9 @@ async fn aria2c_seeds_a_mktorrent_video_that_ffprobe_reads_through_bt2p() {
     let seed = d.path().join("seed");
     std::fs::create_dir_all(&seed).unwrap();
     let video = seed.join("clip.mkv");
-    let st = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25:duration=12",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=12",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-c:a",
-            "aac",
-        ])
-        .arg(&video)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    test_video(&video, "320x240", 12, None);
     let torrent = d.path().join("clip.torrent");
-    let st = Command::new("mktorrent")
-        .args(["-l", "16", "-a", "http://127.0.0.1:1/announce", "-o"])
-        .arg(&torrent)
-        .arg(&video)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    mktorrent(&video, &torrent, 16);
 
     let port = bt2p_tui::seeder::free_port().unwrap();
     let _aria = Killed(

@@ -58,39 +58,9 @@ async fn streaming_survives_a_stopped_and_a_restarted_seeder() {
     let seed = d.path().join("seed");
     std::fs::create_dir_all(&seed).unwrap();
     let video = seed.join("clip.mkv");
-    let st = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=640x360:rate=25:duration=40",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=40",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-        ])
-        .args(["-b:v", "1500k", "-c:a", "aac"])
-        .arg(&video)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    test_video(&video, "640x360", 40, Some("1500k"));
     let torrent = d.path().join("clip.torrent");
-    let st = Command::new("mktorrent")
-        .args(["-l", "18", "-a", "http://127.0.0.1:1/announce", "-o"])
-        .arg(&torrent)
-        .arg(&video)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(st.success());
+    mktorrent(&video, &torrent, 18);
     let port = bt2p_tui::seeder::free_port().unwrap();
     let aria = seeder(&seed, &torrent, port);
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -188,3 +188,38 @@ pub fn require(tool: &str, package: &str) {
         .is_ok_and(|s| s.success());
     assert!(found, "{tool} is not installed: apt-get install {package}");
 }
+
+/// A test card with a tone, H.264/AAC, made by ffmpeg: `size` like "640x360", `bitrate` like
+/// "1500k" (None: the encoder's default).
+pub fn test_video(out: &Path, size: &str, secs: u32, bitrate: Option<&str>) {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={size}:rate=25:duration={secs}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=duration={secs}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast"]);
+    if let Some(b) = bitrate {
+        cmd.args(["-b:v", b]);
+    }
+    let st = cmd.args(["-c:a", "aac"]).arg(out).status().unwrap();
+    assert!(st.success(), "ffmpeg could not make {}", out.display());
+}
+
+/// A .torrent of `data` made by mktorrent, with pieces of 2^`piece_log2` bytes and a tracker
+/// nobody answers on.
+pub fn mktorrent(data: &Path, out: &Path, piece_log2: u8) {
+    let st = Command::new("mktorrent")
+        .args([
+            "-l",
+            &piece_log2.to_string(),
+            "-a",
+            "http://127.0.0.1:1/announce",
+            "-o",
+        ])
+        .arg(out)
+        .arg(data)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "mktorrent failed on {}", data.display());
+}
