@@ -135,11 +135,12 @@ impl PlayerStream {
         &self.info
     }
 
-    /// Reads verified bytes; waits as long as the piece under the position is missing.
-    pub async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+    /// Reads verified bytes into the spare room of `buf`; waits as long as the piece under the
+    /// position is missing.
+    pub async fn read_buf<B: bytes::BufMut + Send>(&mut self, buf: &mut B) -> std::io::Result<usize> {
         let since = (self.info.started.elapsed().as_millis() as u64).max(1);
         self.info.waiting_since_ms.store(since, Ordering::Relaxed);
-        let r = self.stream.read(buf).await;
+        let r = self.stream.read_buf(buf).await;
         self.info.waiting_since_ms.store(0, Ordering::Relaxed);
         if let Ok(n) = r {
             self.info.position.fetch_add(n as u64, Ordering::Relaxed);

@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::{BufMut, Bytes, BytesMut};
 use futures::Stream;
 use warp::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
-use warp::hyper::body::Bytes;
 
 use super::range::{self, RangeAnswer};
 use super::{HttpError, HttpState, Reply};
@@ -14,6 +14,9 @@ use crate::engine::{OpenError, PlayerStream};
 
 /// Largest body chunk handed to the socket at once.
 const CHUNK: usize = 64 * 1024;
+
+/// The memory body chunks are cut from, per connection.
+const BUFFER: usize = 4 * CHUNK;
 
 pub async fn serve(
     state: &Arc<HttpState>,
@@ -143,51 +146,65 @@ fn body_stream(
     cancel: tokio_util::sync::CancellationToken,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync + 'static {
     futures::stream::unfold(
-        (player, remaining, cancel),
-        move |(mut player, remaining, cancel)| async move {
+        (player, remaining, cancel, Chunks::default()),
+        move |(mut player, remaining, cancel, mut chunks)| async move {
             if remaining == 0 {
                 return None;
             }
-            match read_chunk(&mut player, remaining, idle, &cancel).await {
+            match chunks.read(&mut player, remaining, idle, &cancel).await {
                 Ok(bytes) => {
                     let left = remaining - bytes.len() as u64;
-                    Some((Ok(bytes), (player, left, cancel)))
+                    Some((Ok(bytes), (player, left, cancel, chunks)))
                 }
                 Err(e) => {
                     tracing::error!("stream to {} ended: {e}", player.info().client);
-                    Some((Err(e), (player, 0, cancel)))
+                    Some((Err(e), (player, 0, cancel, chunks)))
                 }
             }
         },
     )
 }
 
-/// The next verified bytes, at most `remaining` and a chunk's worth. A read with no progress
-/// for `idle`, an early end of file and shutdown are errors: the body must not end short
-/// without saying so.
-pub(super) async fn read_chunk(
-    player: &mut PlayerStream,
-    remaining: u64,
-    idle: Duration,
-    cancel: &tokio_util::sync::CancellationToken,
-) -> std::io::Result<Bytes> {
-    let mut buf = vec![0u8; CHUNK.min(remaining as usize)];
-    let n = tokio::select! {
-        _ = cancel.cancelled() => return Err(std::io::Error::other("shutting down")),
-        r = tokio::time::timeout(idle, player.read(&mut buf)) => match r {
-            Ok(r) => r?,
-            Err(_) => return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!(
-                "no data for {} s at byte {}", idle.as_secs(), player.info().position()))),
-        },
-    };
-    if n == 0 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "the file ended early",
-        ));
+/// Body chunks cut from one buffer. Once the socket has taken the chunks handed out, the
+/// buffer's memory is used again: no allocation, page fault or zeroing per chunk, and the
+/// bytes the kernel copies stay in the cache.
+#[derive(Default)]
+pub(super) struct Chunks {
+    buf: BytesMut,
+}
+
+impl Chunks {
+    /// The next verified bytes, at most `remaining` and a chunk's worth. A read with no
+    /// progress for `idle`, an early end of file and shutdown are errors: the body must not
+    /// end short without saying so.
+    pub(super) async fn read(
+        &mut self,
+        player: &mut PlayerStream,
+        remaining: u64,
+        idle: Duration,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> std::io::Result<Bytes> {
+        if self.buf.capacity() - self.buf.len() < CHUNK {
+            self.buf.reserve(BUFFER);
+        }
+        let want = CHUNK.min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        let mut room = (&mut self.buf).limit(want);
+        let n = tokio::select! {
+            _ = cancel.cancelled() => return Err(std::io::Error::other("shutting down")),
+            r = tokio::time::timeout(idle, player.read_buf(&mut room)) => match r {
+                Ok(r) => r?,
+                Err(_) => return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!(
+                    "no data for {} s at byte {}", idle.as_secs(), player.info().position()))),
+            },
+        };
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file ended early",
+            ));
+        }
+        Ok(self.buf.split().freeze())
     }
-    buf.truncate(n);
-    Ok(Bytes::from(buf))
 }
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ struct Parts {
     ranges: VecDeque<(u64, u64)>,
     first: Option<PlayerStream>,
     step: Step,
+    chunks: super::files::Chunks,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -121,6 +122,7 @@ fn parts_stream(
         ranges: ranges.into(),
         first: Some(first),
         step: Step::Header,
+        chunks: Default::default(),
     };
     futures::stream::unfold(parts, |mut p| async move {
         loop {
@@ -167,13 +169,10 @@ fn parts_stream(
                         p.step = Step::Header;
                         continue;
                     }
-                    let read = super::files::read_chunk(
-                        &mut player,
-                        remaining,
-                        p.state.read_timeout,
-                        &p.state.cancel,
-                    )
-                    .await;
+                    let read = p
+                        .chunks
+                        .read(&mut player, remaining, p.state.read_timeout, &p.state.cancel)
+                        .await;
                     match read {
                         Ok(bytes) => {
                             let left = remaining - bytes.len() as u64;
