@@ -22,10 +22,6 @@ pub const ENGINE_READAHEAD: u64 = 32 * 1024 * 1024;
 /// Extra streams open at once across all players (each holds one engine permit).
 pub const HELPER_BUDGET: usize = 192;
 
-/// Bytes at the end of a media file fetched as soon as a player opens it: MP4's moov, MKV's
-/// cues and AVI's idx1 usually sit there, and players read them before the first frame.
-pub const TAIL_PREFETCH: u64 = 2 * 1024 * 1024;
-
 /// The layout the window is computed on.
 #[derive(Debug, Clone, Copy)]
 pub struct Geometry {
@@ -65,9 +61,16 @@ pub fn has_tail_index(path: &str) -> bool {
 }
 
 /// Where the tail prefetch stream sits, when the file is a media file too long for the
-/// player's own window to reach its end.
+/// player's own window to reach its end: at the file's last piece. MP4's moov, MKV's cues and
+/// AVI's idx1 usually end there, and players read them right after the head. The engine
+/// takes one piece of each stream in turn, in order from the stream's position: a stream at
+/// the last piece puts that piece next to the head among the first pieces requested (one
+/// further back would fetch pieces before the index first).
 pub fn tail_start(g: &Geometry) -> Option<u64> {
-    (g.media && g.file_len > ENGINE_READAHEAD).then(|| g.file_len - TAIL_PREFETCH)
+    if !g.media || g.file_len <= ENGINE_READAHEAD {
+        return None;
+    }
+    Some((g.piece_at(g.file_len - 1) * g.piece_len).saturating_sub(g.file_offset))
 }
 
 /// Pieces the engine really fetches first for a player: piece_par, or the engine's floor.
@@ -224,7 +227,14 @@ mod tests {
             file_len: 512 * MIB,
             media: true,
         };
-        assert_eq!(tail_start(&g), Some(510 * MIB));
+        assert_eq!(tail_start(&g), Some(511 * MIB));
+        g.file_len = 502 * MIB + 700 * 1024;
+        assert_eq!(tail_start(&g), Some(502 * MIB));
+        g.file_offset = MIB / 2;
+        assert_eq!(tail_start(&g), Some(502 * MIB + MIB / 2));
+        g.file_offset = 0;
+        g.piece_len = 256 * 1024;
+        assert_eq!(tail_start(&g), Some(502 * MIB + 512 * 1024));
         g.file_len = 20 * MIB;
         assert_eq!(tail_start(&g), None);
         g.file_len = 512 * MIB;
