@@ -15,9 +15,6 @@ use crate::engine::{OpenError, PlayerStream};
 /// Largest body chunk handed to the socket at once.
 const CHUNK: usize = 64 * 1024;
 
-/// The memory body chunks are cut from, per connection.
-const BUFFER: usize = 4 * CHUNK;
-
 pub async fn serve(
     state: &Arc<HttpState>,
     idx: usize,
@@ -166,8 +163,8 @@ fn body_stream(
 }
 
 /// Body chunks cut from one buffer. Once the socket has taken the chunks handed out, the
-/// buffer's memory is used again: no allocation, page fault or zeroing per chunk, and the
-/// bytes the kernel copies stay in the cache.
+/// buffer's memory is used again: no allocation or page fault per chunk, and the bytes the
+/// kernel copies stay in the cache.
 #[derive(Default)]
 pub(super) struct Chunks {
     buf: BytesMut,
@@ -184,9 +181,10 @@ impl Chunks {
         idle: Duration,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> std::io::Result<Bytes> {
-        if self.buf.capacity() - self.buf.len() < CHUNK {
-            self.buf.reserve(BUFFER);
-        }
+        // Takes the memory back once the socket has let go of the chunks cut from it, else
+        // allocates another chunk's worth: below the allocator's mmap threshold, so that it
+        // comes back warm from the heap instead of as fresh pages to fault in.
+        self.buf.reserve(CHUNK);
         let want = CHUNK.min(usize::try_from(remaining).unwrap_or(usize::MAX));
         let mut room = (&mut self.buf).limit(want);
         let n = tokio::select! {
