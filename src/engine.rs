@@ -116,7 +116,7 @@ impl Engine {
         };
         let is_magnet = matches!(source, Source::Magnet { .. });
         // librqbit can panic on input it did not expect; a task turns that into an error.
-        let adding = tokio::spawn({
+        let adding = runtime().spawn({
             let session = session.clone();
             async move { session.add_torrent(add, Some(add_opts)).await }
         });
@@ -221,7 +221,7 @@ impl Engine {
             cancel.clone(),
         ));
         let api = Api::new(session.clone(), None);
-        tokio::spawn(
+        runtime().spawn(
             keeper::Keeper {
                 session: session.clone(),
                 torrent: torrent.clone(),
@@ -298,13 +298,19 @@ impl Engine {
     /// Pauses or resumes the torrent; returns whether it is paused now.
     pub async fn toggle_pause(&self) -> Result<bool, Error> {
         use std::sync::atomic::Ordering;
-        let r = if self.torrent.is_paused() {
-            self.user_paused.store(false, Ordering::Relaxed);
-            self.session.unpause(&self.torrent).await.map(|_| false)
-        } else {
-            self.user_paused.store(true, Ordering::Relaxed);
-            self.session.pause(&self.torrent).await.map(|_| true)
-        };
+        let (session, torrent) = (self.session.clone(), self.torrent.clone());
+        let paused = torrent.is_paused();
+        self.user_paused.store(!paused, Ordering::Relaxed);
+        // Resuming starts the torrent's tasks: on the engine's runtime.
+        let r = runtime()
+            .spawn(async move {
+                match paused {
+                    true => session.unpause(&torrent).await.map(|_| false),
+                    false => session.pause(&torrent).await.map(|_| true),
+                }
+            })
+            .await
+            .map_err(|e| Error::Engine(e.to_string()))?;
         r.map_err(|e| Error::Engine(format!("{e:#}")))
     }
 
@@ -343,6 +349,23 @@ impl Engine {
         // down; they are cancelled either way, so the sleep is not waited out.
         let _ = tokio::time::timeout(Duration::from_millis(300), self.session.stop()).await;
     }
+}
+
+/// The runtime the engine's tasks run on, set once by `set_runtime`; else the caller's.
+static RUNTIME: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
+
+/// Gives the engine a runtime of its own. Its peers write and hash pieces on that runtime's
+/// blocking threads; a disk that stops taking writes can hold all of them, and the HTTP server
+/// and the dashboard, on another runtime, go on. Call before `Engine::start`.
+pub fn set_runtime(handle: tokio::runtime::Handle) {
+    let _ = RUNTIME.set(handle);
+}
+
+fn runtime() -> tokio::runtime::Handle {
+    RUNTIME
+        .get()
+        .cloned()
+        .unwrap_or_else(tokio::runtime::Handle::current)
 }
 
 /// Whether an engine error says the disk is full.
@@ -465,8 +488,12 @@ async fn start_session(
             ipv4_only: opts.listen_ip.is_ipv4(),
             ..Default::default()
         };
-        return Session::new_with_opts(opts.save_path.clone(), so)
+        // The session's tasks (listener, trackers, peers, writing) start on the engine's runtime.
+        let started = runtime()
+            .spawn(Session::new_with_opts(opts.save_path.clone(), so))
             .await
+            .map_err(|e| Error::Engine(format!("the BitTorrent session could not start: {e}")))?;
+        return started
             .map(|s| (s, journal))
             .map_err(|e| Error::Engine(format!("the BitTorrent session could not start: {e:#}")));
     }

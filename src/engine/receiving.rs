@@ -4,7 +4,6 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::io::IoSlice;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -20,7 +19,6 @@ use super::journal::{Journal, JournalPlace};
 pub struct Receiving {
     pieces: Mutex<HashMap<u32, Partial>>,
     write_error: Mutex<Option<(String, Instant)>>,
-    waiting_writers: AtomicUsize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -150,29 +148,6 @@ impl WatchedStorage {
     }
 }
 
-/// Writers that may sleep on a full disk at once, each holding one of the runtime's threads.
-const MAX_WAITING_WRITERS: usize = 8;
-
-/// One writer's place among those waiting for room; freed when dropped.
-struct WaitingWriter<'a>(&'a AtomicUsize);
-
-impl<'a> WaitingWriter<'a> {
-    fn enter(count: &'a AtomicUsize) -> Option<Self> {
-        count
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_WAITING_WRITERS).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| WaitingWriter(count))
-    }
-}
-
-impl Drop for WaitingWriter<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 /// Whether an error is the disk being full.
 fn is_full(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -188,19 +163,15 @@ impl WatchedStorage {
     /// Writes `buf`; on a full disk, waits and tries again instead of failing. The engine
     /// stops a torrent for good on a write error, so waiting here keeps it running: verified
     /// pieces still stream, the error shows, and writing goes on by itself once there is room.
-    /// This runs on a blocking thread of the engine's, and the runtime has few of them
-    /// (`BLOCKING_THREADS` in main.rs): beyond `MAX_WAITING_WRITERS` waiting at once, a write
-    /// fails instead, the engine stops the torrent, and the keeper starts it again once there
-    /// is room. Streaming and the HTTP server keep threads to run on either way.
+    /// This runs on a blocking thread of the engine's runtime, which is not the one the HTTP
+    /// server and the dashboard run on: with many peers it may stall until there is room, they
+    /// go on.
     fn write_waiting_for_room(&self, file_id: usize, offset: u64, buf: &[u8]) -> anyhow::Result<()> {
         loop {
             match self.inner.pwrite_all(file_id, offset, buf) {
                 Ok(()) => return Ok(()),
                 Err(e) if is_full(&e) => {
                     self.receiving.failed(&e);
-                    let Some(_waiting) = WaitingWriter::enter(&self.receiving.waiting_writers) else {
-                        return Err(e);
-                    };
                     std::thread::sleep(std::time::Duration::from_secs(1));
                 }
                 Err(e) => {
@@ -284,22 +255,5 @@ impl TorrentStorage for WatchedStorage {
             j.record(piece_index.get());
         }
         self.inner.on_piece_completed(piece_index)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_a_few_writers_wait_for_room() {
-        let count = AtomicUsize::new(0);
-        let held: Vec<_> = (0..MAX_WAITING_WRITERS)
-            .map(|_| WaitingWriter::enter(&count).expect("a place"))
-            .collect();
-        assert!(WaitingWriter::enter(&count).is_none());
-        drop(held);
-        assert_eq!(count.load(Ordering::Acquire), 0);
-        assert!(WaitingWriter::enter(&count).is_some());
     }
 }
