@@ -329,6 +329,7 @@ fn status_json(state: &HttpState, head: bool) -> Reply {
     if let Some(obj) = v.as_object_mut() {
         obj.insert("index_url".into(), format!("{}/", state.base_url).into());
         obj.insert("have_pieces".into(), snap.have.count().into());
+        obj.insert("verified_pieces".into(), serde_json::json!(snap.have.runs()));
     }
     let body = serde_json::to_vec_pretty(&v).unwrap_or_default();
     simple(StatusCode::OK, "application/json", body, head)

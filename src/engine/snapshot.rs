@@ -104,8 +104,40 @@ impl Have {
                 .is_some_and(|b| b & (0x80 >> (piece % 8)) != 0)
     }
 
+    /// The verified pieces as runs `[start, end)`, in order.
+    pub fn runs(&self) -> Vec<(u32, u32)> {
+        let mut runs = Vec::new();
+        let mut start = None;
+        let mut p = 0;
+        while p < self.len {
+            // Whole bytes of the same bit skip ahead at once.
+            let byte = self.bits.get(p as usize / 8).copied().unwrap_or(0);
+            let same = (byte == 0 && start.is_none()) || (byte == 0xff && start.is_some());
+            if p % 8 == 0 && same && p + 8 <= self.len {
+                p += 8;
+                continue;
+            }
+            match (self.get(p), start) {
+                (true, None) => start = Some(p),
+                (false, Some(s)) => {
+                    runs.push((s, p));
+                    start = None;
+                }
+                _ => {}
+            }
+            p += 1;
+        }
+        if let Some(s) = start {
+            runs.push((s, self.len));
+        }
+        runs
+    }
+
     pub fn count(&self) -> u32 {
-        (0..self.len).filter(|p| self.get(*p)).count() as u32
+        let full = (self.len / 8) as usize;
+        let whole: u32 = self.bits.iter().take(full).map(|b| b.count_ones()).sum();
+        let rest = (full as u32 * 8..self.len).filter(|p| self.get(*p)).count() as u32;
+        whole + rest
     }
 }
 
@@ -142,5 +174,22 @@ mod tests {
         let got: Vec<u32> = (0..12).filter(|p| h.get(*p)).collect();
         assert_eq!(got, vec![0, 7, 9]);
         assert_eq!(h.count(), 3);
+        // Bits past the end never count.
+        let h = Have {
+            bits: vec![0xff, 0xff, 0xff],
+            len: 19,
+        };
+        assert_eq!(h.count(), 19);
+        assert_eq!(Have::default().count(), 0);
+        assert_eq!(h.runs(), vec![(0, 19)]);
+        assert_eq!(Have::default().runs(), vec![]);
+        let h = Have {
+            bits: vec![0b1000_0001, 0xff, 0b0110_0000, 0],
+            len: 30,
+        };
+        assert_eq!(h.runs(), vec![(0, 1), (7, 16), (17, 19)]);
+        let slow: Vec<u32> = (0..30).filter(|p| h.get(*p)).collect();
+        let fast: Vec<u32> = h.runs().iter().flat_map(|&(a, b)| a..b).collect();
+        assert_eq!(slow, fast);
     }
 }
