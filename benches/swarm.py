@@ -20,7 +20,13 @@ and, in the same run, the ceilings: the same files from nginx (throttled with li
 the physical bound of a seek (piece size / rate). It prints a table of medians with each
 figure's ratio to rqbit and to the ceiling, and writes everything to JSON.
 
+With --shaper tc the seeder runs unthrottled and the kernel shapes what it sends to 20 MB/s
+(an htb class on lo for its ports, needs root): a steady link, where a seeder's own limiter
+sends in bursts (qbittorrent-nox: about 60 ms of data every 0.5 s at 20 MB/s), so that seek
+and player start depend on when they fall between two bursts.
+
 Usage: benches/swarm.py [--reps 3] [--bin target/release/bt2p-tui] [--seeder qbittorrent]
+                        [--shaper seeder|tc] [--bt2p-args '--request-window 64']
 Needs: opentracker, qbittorrent-nox (or aria2c), nginx, mktorrent, ffmpeg/ffprobe, curl,
 rqbit (cargo install rqbit). Takes about 15-20 minutes with the defaults.
 """
@@ -32,6 +38,7 @@ import http.client
 import json
 import os
 import pty
+import shlex
 import shutil
 import signal
 import socket
@@ -309,13 +316,51 @@ def make_torrent(src, out, piece_log2, tracker_port):
 # ---------------------------------------------------------------- the swarm
 
 
-class Swarm:
-    """A fresh tracker and seeder for one run."""
+class Shaper:
+    """Traffic from the seeder's ports limited to RATE by the kernel: an htb class on lo."""
 
-    def __init__(self, env, torrent, throttled):
+    def __init__(self, ports):
+        self.ports = ports
+
+    def tc(self, *a, check=True):
+        return subprocess.run(["tc", *a], check=check, capture_output=True, timeout=10)
+
+    def __enter__(self):
+        self.tc("qdisc", "del", "dev", "lo", "root", check=False)
+        self.tc("qdisc", "add", "dev", "lo", "root", "handle", "1:", "htb", "default", "10", "r2q", "100000")
+        self.tc("class", "add", "dev", "lo", "parent", "1:", "classid", "1:10", "htb", "rate", "100gbit")
+        bits = f"{RATE * 8 // 1000}kbit"
+        self.tc("class", "add", "dev", "lo", "parent", "1:", "classid", "1:20", "htb", "rate", bits,
+                "ceil", bits, "burst", "64k", "cburst", "64k")
+        for direction, port in self.ports:
+            self.tc("filter", "add", "dev", "lo", "parent", "1:", "protocol", "ip", "prio", "1", "u32",
+                    "match", "ip", direction, str(port), "0xffff", "flowid", "1:20")
+        return self
+
+    def __exit__(self, *exc):
+        self.tc("qdisc", "del", "dev", "lo", "root", check=False)
+
+
+def unshape():
+    if SHAPED:
+        subprocess.run(["tc", "qdisc", "del", "dev", "lo", "root"], capture_output=True, timeout=10)
+
+
+SHAPED = []
+
+
+class Swarm:
+    """A fresh tracker and seeder for one run. `client_port` is the BitTorrent port of the
+    client about to join, for the kernel shaper."""
+
+    def __init__(self, env, torrent, throttled, client_port=None):
         self.env, self.torrent, self.throttled = env, torrent, throttled
+        self.client_port = client_port
         self.dir = tempfile.mkdtemp(prefix="swarm-", dir=env.work)
         self.procs = []
+        self.shaper = None
+        # With the kernel shaping, the seeder itself runs unthrottled.
+        self.seeder_throttled = throttled and env.args.shaper == "seeder"
 
     def __enter__(self):
         e = self.env
@@ -325,6 +370,11 @@ class Swarm:
         if not wait_port(e.tracker_port):
             raise RuntimeError("opentracker did not start")
         self.seed_port = free_port()
+        if self.throttled and e.args.shaper == "tc":
+            # What the seeder sends: from its port, and to the client's on connections it opens.
+            ports = [("sport", self.seed_port)] + ([("dport", self.client_port)] if self.client_port else [])
+            self.shaper = Shaper(ports).__enter__()
+            SHAPED.append(1)
         if e.args.seeder == "aria2":
             self._aria2()
         else:
@@ -338,7 +388,7 @@ class Swarm:
                 f"--listen-port={self.seed_port}", "--console-log-level=error",
                 "--bt-max-peers=0", f"--dir={e.seed}", "--check-integrity=false",
                 "--bt-tracker-interval=1", self.torrent]
-        if self.throttled:
+        if self.seeder_throttled:
             args.insert(1, f"--max-overall-upload-limit={RATE}")
         self.procs.append(spawn(args))
         time.sleep(1.5)
@@ -367,7 +417,7 @@ class Swarm:
         prefs = {"dht": False, "pex": False, "lsd": False, "upnp": False,
                  "listen_port": self.seed_port, "random_port": False,
                  "limit_lan_peers": True, "limit_tcp_overhead": False,
-                 "up_limit": RATE if self.throttled else 0, "dl_limit": 0,
+                 "up_limit": RATE if self.seeder_throttled else 0, "dl_limit": 0,
                  "queueing_enabled": False, "announce_ip": "",
                  "enable_multi_connections_from_same_ip": True}
         curl = ["curl", "-sf", "-o", "/dev/null", "--max-time", "10"]
@@ -393,14 +443,15 @@ class Swarm:
     def __exit__(self, *exc):
         for p in reversed(self.procs):
             stop(p)
+        if self.shaper:
+            self.shaper.__exit__()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- clients
 
 
-def launch(env, who, torrent, dl, port):
-    lp = free_port()
+def launch(env, who, torrent, dl, port, lp):
     out = open(os.path.join(env.work, "client.log"), "wb")
     if who == "rqbit":
         args = [env.args.rqbit, "--disable-dht", "--disable-dht-persistence",
@@ -411,6 +462,7 @@ def launch(env, who, torrent, dl, port):
             return spawn(args, stderr=out), None
     args = [env.args.bin, torrent, "--no-dht", "--no-lsd", "--no-resume", "--bind",
             "127.0.0.1", "--port", str(port), "--listen-port", str(lp), "--save-path", dl]
+    args += shlex.split(env.args.bt2p_args)
     if who == "bt2p":
         with out:
             return spawn(args + ["--no-tui"], stderr=out), None
@@ -450,11 +502,12 @@ def one_run(env, kind, who, cfg):
     name = "movie.mp4" if kind == "player" else "film.bin"
     torrent = env.torrents[(name, cfg["piece"])]
     res = {"kind": kind, "who": who, **cfg}
-    with Swarm(env, torrent, cfg["throttled"]):
+    lp = free_port()
+    with Swarm(env, torrent, cfg["throttled"], lp):
         dl = tempfile.mkdtemp(prefix="dl-", dir=env.work)
         port = free_port()
         t0 = time.monotonic()
-        proc, master = launch(env, who, torrent, dl, port)
+        proc, master = launch(env, who, torrent, dl, port, lp)
         sampler = Sampler(proc.pid, keep_series=(kind == "long"))
         sampler.start()
         path = url_path(who, name)
@@ -616,6 +669,9 @@ def main():
     ap.add_argument("--bin", default=os.path.join(root, "target", "release", "bt2p-tui"))
     ap.add_argument("--rqbit", default=shutil.which("rqbit") or os.path.expanduser("~/.cargo/bin/rqbit"))
     ap.add_argument("--seeder", choices=["qbittorrent", "aria2"], default="qbittorrent")
+    ap.add_argument("--shaper", choices=["seeder", "tc"], default="seeder",
+                    help="who holds the rate at 20 MB/s: the seeder's limiter, or the kernel (tc, root)")
+    ap.add_argument("--bt2p-args", default="", help="more options for bt2p-tui, e.g. '--request-window 64'")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--pieces", default="1024,256", help="piece sizes in KiB")
     ap.add_argument("--throttle", default="0,1", help="0 unthrottled, 1 at 20 MB/s")
@@ -642,6 +698,7 @@ def main():
     env.work = tempfile.mkdtemp(prefix="bt2p-bench-", dir=args.workdir)
     atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
     atexit.register(stop_all)
+    atexit.register(unshape)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     # opentracker drops to `nobody` and chroots here: the folder and whitelist must be readable.
     env.pub = os.path.join(env.work, "pub")
@@ -755,7 +812,7 @@ def one_run_long(env, who):
         dl = tempfile.mkdtemp(prefix="dl-", dir=env.work)
         port = free_port()
         t0 = time.monotonic()
-        proc, master = launch(env, who, torrent, dl, port)
+        proc, master = launch(env, who, torrent, dl, port, free_port())
         sampler = Sampler(proc.pid, keep_series=True)
         sampler.start()
         r = get_retry(port, url_path(who, name), None, t0, limit=900, proc=proc)

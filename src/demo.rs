@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::DemoArgs;
-use crate::engine::EngineOptions;
+use crate::engine::{DEFAULT_REQUEST_WINDOW, EngineOptions};
 use crate::error::Error;
 use crate::seeder::{Seeder, free_port, make_torrent};
 
@@ -68,6 +68,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         piece_par: args.common.piece_par,
         metadata_timeout: Duration::from_secs(30),
         max_players: args.common.max_players as usize,
+        request_window: DEFAULT_REQUEST_WINDOW as usize,
     };
     let r = crate::serve_torrent(&args.common, opts, source, cancel).await;
     let _ = tokio::time::timeout(Duration::from_millis(100), seeder.stop()).await;

@@ -62,7 +62,12 @@ pub struct EngineOptions {
     pub piece_par: u32,
     pub metadata_timeout: Duration,
     pub max_players: usize,
+    /// Block requests outstanding per peer.
+    pub request_window: usize,
 }
+
+/// The engine's own default of block requests outstanding per peer.
+pub const DEFAULT_REQUEST_WINDOW: u32 = 128;
 
 /// Why a player stream could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +117,10 @@ impl Engine {
             overwrite: true,
             only_files: opts.on_demand.then(Vec::new),
             initial_peers: (!opts.peers.is_empty()).then(|| opts.peers.clone()),
+            peer_opts: Some(librqbit::PeerConnectionOptions {
+                max_request_window: Some(opts.request_window),
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let is_magnet = matches!(source, Source::Magnet { .. });

@@ -80,6 +80,7 @@ pub fn engine_options(e: &EngineArgs, common: &CommonArgs) -> EngineOptions {
         piece_par: common.piece_par,
         metadata_timeout: e.metadata_timeout,
         max_players: common.max_players as usize,
+        request_window: e.request_window as usize,
     }
 }
 

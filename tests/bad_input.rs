@@ -156,6 +156,7 @@ fn help_lists_every_option_with_env_and_defaults() {
         "--download-limit",
         "--upload-limit",
         "--on-demand",
+        "--request-window",
         "--version",
     ] {
         assert!(help.contains(opt), "--help lacks {opt}");
