@@ -28,7 +28,7 @@ and player start depend on when they fall between two bursts.
 Usage: benches/swarm.py [--reps 3] [--bin target/release/bt2p-tui] [--seeder qbittorrent]
                         [--shaper seeder|tc] [--bt2p-args '--request-window 64']
 Needs: opentracker, qbittorrent-nox (or aria2c), nginx, mktorrent, ffmpeg/ffprobe, curl,
-rqbit (cargo install rqbit). Takes about 15-20 minutes with the defaults.
+rqbit (cargo install rqbit). Takes about 13 minutes with the defaults.
 """
 
 import argparse
