@@ -342,11 +342,7 @@ class Shaper:
 
 
 def unshape():
-    if SHAPED:
-        subprocess.run(["tc", "qdisc", "del", "dev", "lo", "root"], capture_output=True, timeout=10)
-
-
-SHAPED = []
+    subprocess.run(["tc", "qdisc", "del", "dev", "lo", "root"], capture_output=True, timeout=10)
 
 
 class Swarm:
@@ -374,7 +370,6 @@ class Swarm:
             # What the seeder sends: from its port, and to the client's on connections it opens.
             ports = [("sport", self.seed_port)] + ([("dport", self.client_port)] if self.client_port else [])
             self.shaper = Shaper(ports).__enter__()
-            SHAPED.append(1)
         if e.args.seeder == "aria2":
             self._aria2()
         else:
@@ -547,17 +542,22 @@ def one_run(env, kind, who, cfg):
         if proc.poll() is not None or not res.get("ok"):
             with open(os.path.join(env.work, "client.log"), "rb") as f:
                 res["log_tail"] = f.read()[-600:].decode(errors="replace")
-        res["cpu_secs"] = sampler.cpu()
-        sampler.halt.set()
-        sampler.join()
-        res["peak_rss_mib"] = sampler.peak / 1024
-        if sampler.series is not None:
-            res["rss_series"] = sampler.series
-        stop(proc)
-        if master is not None:
-            os.close(master)
-        shutil.rmtree(dl, ignore_errors=True)
+        finish(res, sampler, proc, master, dl)
     return res
+
+
+def finish(res, sampler, proc, master, dl):
+    """Ends one client run: its CPU and memory into `res`, then the process and its folder."""
+    res["cpu_secs"] = sampler.cpu()
+    sampler.halt.set()
+    sampler.join()
+    res["peak_rss_mib"] = sampler.peak / 1024
+    if sampler.series is not None:
+        res["rss_series"] = sampler.series
+    stop(proc)
+    if master is not None:
+        os.close(master)
+    shutil.rmtree(dl, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- ceilings (nginx)
@@ -698,7 +698,8 @@ def main():
     env.work = tempfile.mkdtemp(prefix="bt2p-bench-", dir=args.workdir)
     atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
     atexit.register(stop_all)
-    atexit.register(unshape)
+    if args.shaper == "tc":
+        atexit.register(unshape)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     # opentracker drops to `nobody` and chroots here: the folder and whitelist must be readable.
     env.pub = os.path.join(env.work, "pub")
@@ -820,15 +821,7 @@ def one_run_long(env, who):
             first, end, n, digest = r
             res.update(start=first, seq_secs=end - first, seq_mbps=n / (end - first) / 1e6,
                        ok=n == env.lengths[name] and digest == env.digests[name])
-        res["cpu_secs"] = sampler.cpu()
-        sampler.halt.set()
-        sampler.join()
-        res["peak_rss_mib"] = sampler.peak / 1024
-        res["rss_series"] = sampler.series
-        stop(proc)
-        if master is not None:
-            os.close(master)
-        shutil.rmtree(dl, ignore_errors=True)
+        finish(res, sampler, proc, master, dl)
     return res
 
 
