@@ -110,7 +110,7 @@ pub struct EngineArgs {
     #[arg(long, value_name = "DIR", env = "BT2P_SAVE_PATH", default_value = ".")]
     pub save_path: PathBuf,
 
-    /// Directory for resume data [default: per-user state directory, e.g. ~/.local/state/bt2p-tui]
+    /// Directory for resume data [default: $XDG_STATE_HOME/bt2p-tui/resume, else ~/.local/state/bt2p-tui/resume]
     #[arg(long, value_name = "DIR", env = "BT2P_RESUME")]
     pub resume: Option<PathBuf>,
 
@@ -242,6 +242,14 @@ pub struct CommonArgs {
     /// Where --log writes.
     #[arg(long, value_name = "FILE", env = "BT2P_LOG_FILE")]
     pub log_file: Option<PathBuf>,
+}
+
+impl CommonArgs {
+    /// The dashboard runs when asked for and both ends of the terminal are there.
+    pub fn wants_tui(&self) -> bool {
+        use std::io::IsTerminal;
+        !self.no_tui && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+    }
 }
 
 fn parse_rate(s: &str) -> Result<u64, String> {

@@ -117,7 +117,7 @@ pub async fn run(args: CreateArgs, cancel: CancellationToken) -> Result<(), Erro
         return Ok(());
     }
     let source = crate::source::from_torrent_bytes(torrent.bytes.into(), &output.display().to_string())?;
-    let mut opts = crate::engine_options(&args.engine, &args.common);
+    let mut opts = crate::serve::engine_options(&args.engine, &args.common);
     if opts.save_path != Path::new(".") && opts.save_path != parent {
         tracing::warn!(
             "--save-path {} is not used with create --serve: the data is seeded from {}",
@@ -126,7 +126,7 @@ pub async fn run(args: CreateArgs, cancel: CancellationToken) -> Result<(), Erro
         );
     }
     opts.save_path = parent;
-    crate::serve_torrent(&args.common, opts, source, cancel).await
+    crate::serve::serve(&args.common, opts, source, cancel).await
 }
 
 /// A `.torrent` for `path` with pieces of `piece_len` bytes and no creation date, so the same

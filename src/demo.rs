@@ -19,28 +19,30 @@ const NAME: &str = "bt2p-demo.mp4";
 const PIECE_LEN: u32 = 16 * 1024;
 
 fn demo_dir() -> PathBuf {
-    dirs::cache_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join("bt2p-tui")
-        .join("demo")
+    crate::paths::cache_dir().join("demo")
 }
 
 pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error> {
-    let _log = crate::logging::init(&args.common, crate::use_tui(&args.common))?;
+    let _log = crate::logging::init(&args.common, args.common.wants_tui())?;
     let root = demo_dir();
     let seed_dir = root.join("seed");
-    let fail = |what: &str, e: &dyn std::fmt::Display| Error::Other(format!("demo: {what}: {e}"));
-    std::fs::create_dir_all(&seed_dir).map_err(|e| fail("cannot create the demo folder", &e))?;
+    fn fail(what: &'static str, source: impl Into<crate::error::BoxError>) -> Error {
+        Error::Demo {
+            what,
+            source: source.into(),
+        }
+    }
+    std::fs::create_dir_all(&seed_dir).map_err(|e| fail("cannot create the demo folder", e))?;
     let video = seed_dir.join(NAME);
     if std::fs::read(&video).map(|b| b != VIDEO).unwrap_or(true) {
-        std::fs::write(&video, VIDEO).map_err(|e| fail("cannot write the demo video", &e))?;
+        std::fs::write(&video, VIDEO).map_err(|e| fail("cannot write the demo video", e))?;
     }
     let torrent = make_torrent(&video, PIECE_LEN)
         .await
-        .map_err(|e| fail("cannot make the torrent", &e))?;
+        .map_err(|e| fail("cannot make the torrent", e))?;
     let seeder = Seeder::start(&seed_dir, torrent.clone(), Some(args.rate))
         .await
-        .map_err(|e| fail("the seeder did not start", &e))?;
+        .map_err(|e| fail("the seeder did not start", e))?;
     tracing::info!(
         "demo seeder on {} at {}/s",
         seeder.addr,
@@ -56,7 +58,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         resume_dir: None,
         recheck: false,
         listen_ip: Ipv4Addr::LOCALHOST.into(),
-        listen_port: free_port().map_err(|e| fail("no free port", &e))?,
+        listen_port: free_port().map_err(|e| fail("no free port", e))?,
         listen_port_tries: 8,
         dht: false,
         trackers: false,
@@ -70,7 +72,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         max_players: args.common.max_players as usize,
         request_window: DEFAULT_REQUEST_WINDOW as usize,
     };
-    let r = crate::serve_torrent(&args.common, opts, source, cancel).await;
+    let r = crate::serve::serve(&args.common, opts, source, cancel).await;
     let _ = tokio::time::timeout(Duration::from_millis(100), seeder.stop()).await;
     r
 }

@@ -1,38 +1,40 @@
 //! The BitTorrent side: owns the librqbit session and its one torrent, opens player streams,
 //! keeps the piece_par windows, and publishes a `Snapshot` every half second.
 
+mod add;
+mod disk;
 mod journal;
 mod keeper;
 mod players;
 mod receiving;
+mod runtime;
+mod session;
 mod snapshot;
 mod stats;
 mod subs;
 pub mod window;
 
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use librqbit::api::TorrentIdOrHash;
-use librqbit::limits::LimitsConfig;
-use librqbit::storage::StorageFactoryExt;
-use librqbit::{
-    AddTorrent, AddTorrentOptions, Api, ListenerOptions, ManagedTorrent, Session, SessionOptions,
-    SessionPersistenceConfig,
-};
+use librqbit::{Api, ManagedTorrent, Session};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
 pub use players::{PlayerInfo, PlayerStream, Players};
 pub use receiving::Receiving;
+use runtime::runtime;
+pub use runtime::set_runtime;
 pub use snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
 use window::Geometry;
 
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::source::Source;
+use crate::subtitles::Pairs;
 
 /// 16 pieces: with the common 1–4 MiB pieces this is 16–64 MiB ahead of the player, the
 /// engine's 32 MiB floor or just above it, which a player buffer of that size can hold.
@@ -79,7 +81,7 @@ pub enum OpenError {
     #[error("shutting down")]
     ShuttingDown,
     #[error("engine: {0}")]
-    Engine(String),
+    Engine(#[source] Cause),
 }
 
 /// The running engine. Cheap to share behind an `Arc`.
@@ -96,172 +98,120 @@ pub struct Engine {
     cancel: CancellationToken,
     subs: subs::Subtitles,
     /// The user paused the torrent (nothing restarts it behind their back).
-    user_paused: Arc<std::sync::atomic::AtomicBool>,
+    user_paused: Arc<AtomicBool>,
 }
 
 impl Engine {
+    /// Starts the session, adds the torrent and the tasks that keep it: the windows, the
+    /// keeper, the journal and the snapshots.
     pub async fn start(
         opts: EngineOptions,
         source: Source,
         cancel: CancellationToken,
     ) -> Result<Arc<Engine>, Error> {
-        prepare_save_path(&opts.save_path)?;
+        disk::prepare_save_path(&opts.save_path)?;
         let receiving = Arc::new(Receiving::default());
-        let (session, journal) = start_session(&opts, &source, receiving.clone(), &cancel).await?;
+        let (session, journal) =
+            session::start(&opts, source.info_hash(), receiving.clone(), &cancel).await?;
+        let torrent = add::add(&session, &opts, &source, &cancel).await?;
+        let layout = add::layout(&torrent)?;
+        disk::check_free_space(&opts.save_path, layout.total)?;
+        let (engine, base, snap_tx) = Engine::new(session, torrent, layout, &opts, &source, cancel);
+        engine.spawn_tasks(&opts, base, snap_tx, receiving, journal);
+        Ok(engine)
+    }
 
-        let add = match &source {
-            Source::Torrent { bytes, .. } => AddTorrent::from_bytes(bytes.clone()),
-            Source::Magnet { uri, .. } => AddTorrent::from_url(uri.clone()),
-        };
-        let add_opts = AddTorrentOptions {
-            overwrite: true,
-            only_files: opts.on_demand.then(Vec::new),
-            initial_peers: (!opts.peers.is_empty()).then(|| opts.peers.clone()),
-            peer_opts: Some(librqbit::PeerConnectionOptions {
-                max_request_window: Some(opts.request_window),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let is_magnet = matches!(source, Source::Magnet { .. });
-        // librqbit can panic on input it did not expect; a task turns that into an error.
-        let adding = runtime().spawn({
-            let session = session.clone();
-            async move { session.add_torrent(add, Some(add_opts)).await }
-        });
-        let added = if is_magnet {
-            wait_for_metadata(adding, opts.metadata_timeout, &cancel).await?
-        } else {
-            adding
-                .await
-                .map_err(|e| Error::Engine(format!("the torrent could not be added: {e}")))?
-        };
-        let added = added.map_err(|e| match is_magnet {
-            true => Error::NoMetadata(format!("{e:#}")),
-            false => Error::Engine(format!("{e:#}")),
-        })?;
-        let torrent = added
-            .into_handle()
-            .ok_or_else(|| Error::Engine("the torrent was not added".into()))?;
-
-        let (files, piece_len, piece_count, name, torrent_bytes, total) = torrent
-            .with_metadata(|m| {
-                let files: Vec<FileSnap> = m
-                    .file_infos
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| FileSnap {
-                        index: i,
-                        path: f.relative_filename.to_string_lossy().replace('\\', "/"),
-                        length: f.len,
-                        offset: f.offset_in_torrent,
-                        progress_bytes: 0,
-                        first_piece: f.piece_range.start,
-                        end_piece: f.piece_range.end,
-                        padding: f.attrs.padding,
-                        players: 0,
-                    })
-                    .collect();
-                let l = m.lengths();
-                (
-                    files,
-                    u64::from(l.default_piece_length()),
-                    l.total_pieces(),
-                    m.info.name().map(|n| n.to_string()).unwrap_or_default(),
-                    m.torrent_bytes.clone(),
-                    l.total_length(),
-                )
-            })
-            .map_err(|e| Error::Engine(format!("{e:#}")))?;
-        check_free_space(&opts.save_path, total)?;
-
-        let (pp_tx, pp_rx) = watch::channel(opts.piece_par.clamp(1, MAX_PIECE_PAR));
-        let files = Arc::new(files);
-        let base = Snapshot {
-            name: if name.is_empty() {
-                source.info_hash().to_string()
-            } else {
-                name
+    fn new(
+        session: Arc<Session>,
+        torrent: Arc<ManagedTorrent>,
+        layout: add::Layout,
+        opts: &EngineOptions,
+        source: &Source,
+        cancel: CancellationToken,
+    ) -> (Arc<Engine>, Snapshot, watch::Sender<Snapshot>) {
+        let mut base = Snapshot {
+            name: match layout.name.is_empty() {
+                true => source.info_hash().to_string(),
+                false => layout.name,
             },
             info_hash: source.info_hash().to_string(),
-            piece_len,
-            piece_count,
-            total_bytes: total,
+            piece_len: layout.piece_len,
+            piece_count: layout.piece_count,
+            total_bytes: layout.total,
             on_demand: opts.on_demand,
-            files: files.clone(),
             ..Default::default()
         };
+        base.set_files(layout.files);
+        let (files, subtitles) = (base.files.clone(), base.subtitles.clone());
         let (snap_tx, snap_rx) = watch::channel(base.clone());
-        let players = Arc::new(Players::default());
-        let user_paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (piece_par, _) = watch::channel(opts.piece_par.clamp(1, MAX_PIECE_PAR));
         let engine = Arc::new(Engine {
-            session: session.clone(),
-            torrent: torrent.clone(),
-            players: players.clone(),
+            session,
+            torrent,
+            players: Arc::new(Players::default()),
             slots: Arc::new(Semaphore::new(opts.max_players)),
-            piece_par: pp_tx,
+            piece_par,
             snapshot: snap_rx,
-            files: files.clone(),
-            piece_len,
-            torrent_bytes,
-            cancel: cancel.clone(),
-            subs: subs::Subtitles::default(),
-            user_paused: user_paused.clone(),
+            files,
+            piece_len: layout.piece_len,
+            torrent_bytes: layout.torrent_bytes,
+            cancel,
+            subs: subs::Subtitles::new(subtitles),
+            user_paused: Arc::new(AtomicBool::new(false)),
         });
+        (engine, base, snap_tx)
+    }
 
-        let geometry = {
-            let files = files.clone();
-            let on_demand = opts.on_demand;
-            Arc::new(move |i: usize| {
-                files.get(i).map(|f| Geometry {
-                    piece_len,
-                    file_offset: f.offset,
-                    file_len: f.length,
-                    // On demand, only what players read is fetched, and not ahead of them.
-                    media: !on_demand && window::has_tail_index(&f.path),
-                })
+    fn spawn_tasks(
+        &self,
+        opts: &EngineOptions,
+        base: Snapshot,
+        snap_tx: watch::Sender<Snapshot>,
+        receiving: Arc<Receiving>,
+        journal: Option<journal::JournalPlace>,
+    ) {
+        let (piece_len, files, on_demand) = (self.piece_len, self.files.clone(), opts.on_demand);
+        let geometry = Arc::new(move |i: usize| {
+            files.get(i).map(|f| Geometry {
+                piece_len,
+                file_offset: f.offset,
+                file_len: f.length,
+                // On demand, only what players read is fetched, and not ahead of them.
+                media: !on_demand && window::has_tail_index(&f.path),
             })
-        };
+        });
         tokio::spawn(window::run(
-            torrent.clone(),
-            players.clone(),
+            self.torrent.clone(),
+            self.players.clone(),
             geometry,
-            pp_rx.clone(),
-            cancel.clone(),
+            self.piece_par.subscribe(),
+            self.cancel.clone(),
         ));
-        let api = Api::new(session.clone(), None);
         runtime().spawn(
             keeper::Keeper {
-                session: session.clone(),
-                torrent: torrent.clone(),
+                session: self.session.clone(),
+                torrent: self.torrent.clone(),
                 save_path: opts.save_path.clone(),
                 piece_len,
-                players: players.clone(),
-                user_paused: user_paused.clone(),
-                cancel: cancel.clone(),
+                players: self.players.clone(),
+                receiving: receiving.clone(),
+                user_paused: self.user_paused.clone(),
+                cancel: self.cancel.clone(),
             }
             .run(),
         );
+        let api = || Api::new(self.session.clone(), None);
         if let Some(place) = journal {
-            tokio::spawn(journal_after_check(
-                torrent.clone(),
-                Api::new(session.clone(), None),
-                place,
-            ));
+            tokio::spawn(journal_after_check(self.torrent.clone(), api(), place));
         }
-        tokio::spawn(stats::run(
-            stats::Sources {
-                torrent,
-                api,
-                players,
-                receiving,
-                piece_par: pp_rx,
-            },
-            base,
-            snap_tx,
-            cancel,
-        ));
-        Ok(engine)
+        let sources = stats::Sources {
+            torrent: self.torrent.clone(),
+            api: api(),
+            players: self.players.clone(),
+            receiving,
+            piece_par: self.piece_par.subscribe(),
+        };
+        tokio::spawn(stats::run(sources, base, snap_tx, self.cancel.clone()));
     }
 
     pub fn snapshot(&self) -> watch::Receiver<Snapshot> {
@@ -319,8 +269,8 @@ impl Engine {
                 }
             })
             .await
-            .map_err(|e| Error::Engine(e.to_string()))?;
-        r.map_err(|e| Error::Engine(format!("{e:#}")))
+            .map_err(|e| Error::engine("pausing or resuming failed", e))?;
+        r.map_err(|e| Error::engine("pausing or resuming failed", e))
     }
 
     /// Opens a stream of file `index` at `start`, for a player at `client` that asked up to `end`.
@@ -343,12 +293,24 @@ impl Engine {
             .map_err(|_| OpenError::Busy)?;
         let stream = tokio::select! {
             _ = self.cancel.cancelled() => return Err(OpenError::ShuttingDown),
-            s = self.torrent.clone().stream(index) => s.map_err(|e| OpenError::Engine(format!("{e:#}")))?,
+            s = self.torrent.clone().stream(index) => s.map_err(|e| OpenError::Engine(Cause::new(e)))?,
         };
         let info = self.players.register(client, index, file.length, start, end);
         PlayerStream::new(Box::pin(stream), info, self.players.clone(), slot)
             .await
-            .map_err(|e| OpenError::Engine(e.to_string()))
+            .map_err(|e| OpenError::Engine(Cause::new(e)))
+    }
+
+    /// Which subtitles of the torrent belong to which video (keys are file indices).
+    pub fn subtitles(&self) -> &Pairs {
+        self.subs.pairs()
+    }
+
+    /// Starts fetching the subtitles of `video` that are neither complete nor being fetched;
+    /// returns how many it started.
+    pub fn fetch_subtitles(&self, video: usize) -> usize {
+        let files = self.snapshot.borrow().files.clone();
+        self.subs.fetch_for(video, &files, &self.torrent, &self.cancel)
     }
 
     /// Stops the session: the torrent paused (which flushes resume data), peers disconnected.
@@ -360,28 +322,6 @@ impl Engine {
     }
 }
 
-/// The runtime the engine's tasks run on, set once by `set_runtime`; else the caller's.
-static RUNTIME: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
-
-/// Gives the engine a runtime of its own. Its peers write and hash pieces on that runtime's
-/// blocking threads; a disk that stops taking writes can hold all of them, and the HTTP server
-/// and the dashboard, on another runtime, go on. Call before `Engine::start`.
-pub fn set_runtime(handle: tokio::runtime::Handle) {
-    let _ = RUNTIME.set(handle);
-}
-
-fn runtime() -> tokio::runtime::Handle {
-    RUNTIME
-        .get()
-        .cloned()
-        .unwrap_or_else(tokio::runtime::Handle::current)
-}
-
-/// Whether an engine error says the disk is full.
-pub(crate) fn is_disk_full(error: &str) -> bool {
-    error.contains("No space left on device") || error.contains("os error 28")
-}
-
 /// Once the engine has checked the data on disk, the journal takes its view as the truth:
 /// pieces found by that check were never reported as completed one by one.
 async fn journal_after_check(torrent: Arc<ManagedTorrent>, api: Api, place: journal::JournalPlace) {
@@ -391,178 +331,6 @@ async fn journal_after_check(torrent: Arc<ManagedTorrent>, api: Api, place: jour
     if let (Some(j), Ok((bits, _))) = (place.journal(), api.api_dump_haves(id_of(&torrent))) {
         j.reset(bits.as_raw_slice());
     }
-}
-
-fn prepare_save_path(path: &Path) -> Result<(), Error> {
-    let fail = |problem: String| Error::SavePath {
-        path: path.to_path_buf(),
-        problem,
-    };
-    std::fs::create_dir_all(path).map_err(|e| fail(e.to_string()))?;
-    let probe = path.join(format!(".bt2p-tui-write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| fail(format!("it is not writable ({e})")))?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
-/// Refuses to start when the disk cannot even hold a sliver of the torrent.
-fn check_free_space(path: &Path, total: u64) -> Result<(), Error> {
-    let Some(free) = free_bytes(path) else {
-        return Ok(());
-    };
-    let already: u64 = 0;
-    if free < (16 * 1024 * 1024).min(total.saturating_sub(already)) {
-        return Err(Error::DiskFull {
-            path: path.to_path_buf(),
-            free: crate::fmt::size(free),
-            need: crate::fmt::size(total),
-        });
-    }
-    if free < total {
-        tracing::warn!(
-            "only {} free under {} for a torrent of {}: the download will stop when the disk is full",
-            crate::fmt::size(free),
-            path.display(),
-            crate::fmt::size(total)
-        );
-    }
-    Ok(())
-}
-
-fn free_bytes(path: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
-    let r = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
-    (r == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
-}
-
-async fn start_session(
-    opts: &EngineOptions,
-    source: &Source,
-    receiving: Arc<Receiving>,
-    cancel: &CancellationToken,
-) -> Result<(Arc<Session>, Option<journal::JournalPlace>), Error> {
-    let persistence = match &opts.resume_dir {
-        Some(dir) => Some(resume_folder(dir, source.info_hash(), &opts.save_path)?),
-        None => None,
-    };
-    let journal = persistence
-        .as_ref()
-        .map(|folder| journal::JournalPlace::new(folder.clone(), source.info_hash()));
-    if opts.recheck
-        && let Some(j) = &journal
-    {
-        j.forget();
-    }
-    let last = opts.listen_port.saturating_add(opts.listen_port_tries);
-    let mut problem = String::new();
-    for port in opts.listen_port..=last {
-        // Probe first: the engine's own bind error does not say which port was busy.
-        if let Err(e) = std::net::TcpListener::bind((opts.listen_ip, port)) {
-            problem = e.to_string();
-            continue;
-        }
-        let limit = |v: Option<u64>| v.and_then(|b| NonZeroU32::new(b.min(u64::from(u32::MAX)) as u32));
-        let so = SessionOptions {
-            dht: opts.dht.then(Default::default),
-            disable_trackers: !opts.trackers,
-            disable_local_service_discovery: !opts.lsd,
-            fastresume: persistence.is_some(),
-            persistence: persistence
-                .clone()
-                .map(|folder| SessionPersistenceConfig::Json { folder: Some(folder) }),
-            listen: Some(ListenerOptions {
-                listen_addr: SocketAddr::new(opts.listen_ip, port),
-                announce_port: Some(port),
-                ipv4_only: opts.listen_ip.is_ipv4(),
-                ..Default::default()
-            }),
-            default_storage_factory: Some(
-                receiving::WatchedStorageFactory {
-                    receiving: receiving.clone(),
-                    journal: journal.clone(),
-                }
-                .boxed(),
-            ),
-            cancellation_token: Some(cancel.child_token()),
-            // Every open stream holds one of these permits for its life, and writing downloaded
-            // data needs one too: keep far more than streams can take.
-            runtime_worker_threads: Some(opts.max_players + window::HELPER_BUDGET + 64),
-            ratelimits: LimitsConfig {
-                download_bps: limit(opts.download_limit),
-                upload_bps: limit(opts.upload_limit),
-            },
-            ipv4_only: opts.listen_ip.is_ipv4(),
-            ..Default::default()
-        };
-        // The session's tasks (listener, trackers, peers, writing) start on the engine's runtime.
-        let started = runtime()
-            .spawn(Session::new_with_opts(opts.save_path.clone(), so))
-            .await
-            .map_err(|e| Error::Engine(format!("the BitTorrent session could not start: {e}")))?;
-        return started
-            .map(|s| (s, journal))
-            .map_err(|e| Error::Engine(format!("the BitTorrent session could not start: {e:#}")));
-    }
-    Err(Error::ListenPort {
-        first: opts.listen_port,
-        last,
-        problem,
-    })
-}
-
-/// Resume data lives per torrent and per save path; the engine's torrent list is not kept,
-/// only the have-bitfields, so options given now always win over old ones.
-fn resume_folder(dir: &Path, info_hash: &str, save_path: &Path) -> Result<PathBuf, Error> {
-    let abs = std::fs::canonicalize(save_path).unwrap_or_else(|_| save_path.to_path_buf());
-    let key = {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        abs.hash(&mut h);
-        h.finish()
-    };
-    let folder = dir.join(format!("{info_hash}-{:08x}", key as u32));
-    std::fs::create_dir_all(&folder).map_err(|e| Error::Resume {
-        path: folder.clone(),
-        problem: e.to_string(),
-    })?;
-    let _ = std::fs::remove_file(folder.join("session.json"));
-    Ok(folder)
-}
-
-async fn wait_for_metadata<T>(
-    adding: tokio::task::JoinHandle<T>,
-    limit: Duration,
-    cancel: &CancellationToken,
-) -> Result<T, Error> {
-    let started = std::time::Instant::now();
-    let mut adding = adding;
-    loop {
-        tokio::select! {
-            r = &mut adding => return r.map_err(|e| Error::Engine(format!("the torrent could not be added: {e}"))),
-            _ = cancel.cancelled() => {
-                adding.abort();
-                return Err(Error::Other("stopped while waiting for metadata".into()));
-            }
-            _ = tokio::time::sleep(Duration::from_secs(5).min(limit.saturating_sub(started.elapsed()))) => {
-                let waited = started.elapsed();
-                if waited >= limit {
-                    adding.abort();
-                    return Err(Error::MetadataTimeout { secs: waited.as_secs(), peers: 0 });
-                }
-                tracing::info!("waiting for the magnet link's metadata from peers… {} s of {} s", waited.as_secs(), limit.as_secs());
-            }
-        }
-    }
-}
-
-/// The default resume folder: `$XDG_STATE_HOME/bt2p-tui/resume` or `~/.local/state/bt2p-tui/resume`.
-pub fn default_resume_dir() -> Option<PathBuf> {
-    dirs::state_dir()
-        .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
-        .map(|d| d.join("bt2p-tui").join("resume"))
 }
 
 pub(crate) fn id_of(torrent: &ManagedTorrent) -> TorrentIdOrHash {

@@ -1,6 +1,6 @@
 //! Logs through `tracing`: to stderr in headless mode, and to a file with --log.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tracing_subscriber::EnvFilter;
@@ -18,7 +18,7 @@ pub fn filter(args: &CommonArgs) -> Result<EnvFilter, Error> {
     let directives = match &args.log_conf {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| Error::Log(format!("cannot read {}: {e}", path.display())))?;
+                .map_err(|e| Error::log(format!("cannot read {}", path.display()), e))?;
             text.lines()
                 .map(|l| l.split('#').next().unwrap_or("").trim())
                 .filter(|l| !l.is_empty())
@@ -29,15 +29,7 @@ pub fn filter(args: &CommonArgs) -> Result<EnvFilter, Error> {
     };
     EnvFilter::builder()
         .parse(&directives)
-        .map_err(|e| Error::Log(format!("bad filter directives '{directives}': {e}")))
-}
-
-pub fn default_log_file() -> PathBuf {
-    dirs::state_dir()
-        .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("bt2p-tui")
-        .join("bt2p-tui.log")
+        .map_err(|e| Error::log(format!("bad filter directives '{directives}'"), e))
 }
 
 /// Keeps the log file open for as long as it lives.
@@ -66,10 +58,13 @@ pub fn init(args: &CommonArgs, tui: bool) -> Result<LogGuard, Error> {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .with_target(false)
+            // Colour codes only for a person at a terminal: not in files, pipes or journald.
+            .with_ansi(stderr_wants_colour())
     });
     let stderr = stderr.map(|l| l.with_filter_from(filter(args).unwrap_or_default()));
     let panel = if tui {
-        tui_logger::init_logger(tui_logger::LevelFilter::Trace).map_err(|e| Error::Log(e.to_string()))?;
+        tui_logger::init_logger(tui_logger::LevelFilter::Trace)
+            .map_err(|e| Error::log("the log panel", e))?;
         tui_logger::set_default_level(tui_logger::LevelFilter::Trace);
         Some(tui_logger::TuiTracingSubscriberLayer.with_filter_from(filter(args)?))
     } else {
@@ -77,16 +72,19 @@ pub fn init(args: &CommonArgs, tui: bool) -> Result<LogGuard, Error> {
     };
     let errors = ErrorCounter.with_filter_from(filter(args)?);
     let file = if args.log || args.log_conf.is_some() || args.log_file.is_some() {
-        let path = args.log_file.clone().unwrap_or_else(default_log_file);
+        let path = args
+            .log_file
+            .clone()
+            .unwrap_or_else(crate::paths::default_log_file);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
-                .map_err(|e| Error::Log(format!("cannot create {}: {e}", dir.display())))?;
+                .map_err(|e| Error::log(format!("cannot create {}", dir.display()), e))?;
         }
         let f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
-            .map_err(|e| Error::Log(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| Error::log(format!("cannot open {}", path.display()), e))?;
         Some(
             tracing_subscriber::fmt::layer()
                 .with_ansi(false)
@@ -103,6 +101,11 @@ pub fn init(args: &CommonArgs, tui: bool) -> Result<LogGuard, Error> {
         .with(errors)
         .try_init();
     Ok(LogGuard)
+}
+
+/// Colour on stderr when it is a terminal and NO_COLOR is not set (no-color.org).
+fn stderr_wants_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 trait WithFilter<S>: Sized {

@@ -21,8 +21,8 @@ pub async fn bind_http(ip: IpAddr, port: u16) -> Result<tokio::net::TcpListener,
         };
         Error::HttpPort {
             addr: addr.to_string(),
-            problem: e.to_string(),
             fix,
+            source: e,
         }
     })
 }

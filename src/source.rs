@@ -49,12 +49,14 @@ pub async fn resolve(arg: &str) -> Result<Source, Error> {
             _ => e.to_string(),
         },
         fix: "give the path of a .torrent file, a magnet link or an info hash",
+        source: Some(e),
     })?;
     if meta.is_dir() {
         return Err(Error::TorrentFile {
             path: arg.into(),
             problem: "is a directory".into(),
             fix: "give the path of a .torrent file, not a folder",
+            source: None,
         });
     }
     if meta.len() > MAX_TORRENT_FILE {
@@ -65,12 +67,14 @@ pub async fn resolve(arg: &str) -> Result<Source, Error> {
                 crate::fmt::size(meta.len())
             ),
             fix: "give the path of a .torrent file",
+            source: None,
         });
     }
     let bytes = std::fs::read(path).map_err(|e| Error::TorrentFile {
         path: arg.into(),
         problem: e.to_string(),
         fix: "check that the file is readable",
+        source: Some(e),
     })?;
     from_torrent_bytes(bytes.into(), arg)
 }

@@ -4,6 +4,7 @@
 pub mod app;
 mod files;
 mod header;
+pub mod keys;
 mod overlay;
 mod peers;
 mod speed;
@@ -154,7 +155,7 @@ where
                 None => break,
                 Some(Err(e)) => return Err(e),
                 Some(Ok(Event::Key(k))) => {
-                    if let Some(a) = app::key_to_action(k) {
+                    if let Some(a) = keys::action_of(k) {
                         match app.apply(a, &snap) {
                             Some(Effect::Quit) => {
                                 cancel.cancel();
@@ -256,18 +257,8 @@ fn log_panel(f: &mut Frame, area: Rect, t: &Theme) {
 }
 
 fn status_bar(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let keys = [
-        ("q", "quit"),
-        ("?", "help"),
-        ("+-*/", "piece_par"),
-        ("Enter", "URL"),
-        ("y", "copy"),
-        ("p", "pause"),
-        ("l", "log"),
-        ("Tab", "focus"),
-    ];
     let mut spans: Vec<Span> = Vec::new();
-    for (k, what) in keys {
+    for (k, what) in keys::hints() {
         spans.push(Span::styled(format!(" {k}"), t.accent()));
         spans.push(Span::raw(format!(" {what} ")));
     }

@@ -48,7 +48,7 @@ fn snapshot() -> Snapshot {
     for p in (0..50).chain(60..=70) {
         bits[p / 8] |= 0x80 >> (p % 8);
     }
-    Snapshot {
+    let mut s = Snapshot {
         name: "Big Buck Bunny".into(),
         info_hash: "c20fbb0fd7a205ad84745afed2a8118acc6240c6".into(),
         state: "downloading".into(),
@@ -65,7 +65,6 @@ fn snapshot() -> Snapshot {
         seeders: 2,
         leechers: 1,
         peers_connecting: 1,
-        files: Arc::new(files),
         peers: vec![
             PeerSnap {
                 addr: "192.168.1.7:51413".into(),
@@ -103,7 +102,9 @@ fn snapshot() -> Snapshot {
         receiving: vec![(51, 512 * KIB as u32), (52, 100 * KIB as u32)],
         have: Arc::new(Have { bits, len: 201 }),
         ..Default::default()
-    }
+    };
+    s.set_files(files);
+    s
 }
 
 fn app(s: &Snapshot) -> App {
@@ -332,7 +333,7 @@ fn season() -> Snapshot {
             f
         })
         .collect();
-    s.files = Arc::new(files);
+    s.set_files(files);
     s.streams[0].file = 1;
     s
 }

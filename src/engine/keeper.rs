@@ -22,6 +22,8 @@ pub struct Keeper {
     pub piece_len: u64,
     /// Player connections: they need data even when no file is selected (`--on-demand`).
     pub players: Arc<super::Players>,
+    /// What the storage saw fail: a full disk is known there by its kind.
+    pub receiving: Arc<super::Receiving>,
     /// Set while the user has paused the torrent: nothing is restarted then.
     pub user_paused: Arc<AtomicBool>,
     pub cancel: CancellationToken,
@@ -44,7 +46,7 @@ impl Keeper {
             match stats.state {
                 TorrentStatsState::Error => {
                     alone_since = None;
-                    self.after_disk_full(stats.error.as_deref()).await;
+                    self.after_disk_full().await;
                 }
                 TorrentStatsState::Live => {
                     let peers = stats
@@ -86,11 +88,11 @@ impl Keeper {
 
     /// The engine stops a torrent whose data cannot be written. When the cause was a full
     /// disk, start it again once there is room for a few pieces.
-    async fn after_disk_full(&self, error: Option<&str>) {
-        if !error.is_some_and(super::is_disk_full) {
+    async fn after_disk_full(&self) {
+        if !self.receiving.disk_was_full() {
             return;
         }
-        if super::free_bytes(&self.save_path).is_some_and(|free| free >= 4 * self.piece_len) {
+        if super::disk::free_bytes(&self.save_path).is_some_and(|free| free >= 4 * self.piece_len) {
             tracing::info!("there is room on the disk again: resuming (existing data is checked first)");
             if let Err(e) = self.session.unpause(&self.torrent).await {
                 tracing::warn!("could not resume after the disk was full: {e:#}");

@@ -18,7 +18,15 @@ use super::journal::{Journal, JournalPlace};
 #[derive(Default, Debug)]
 pub struct Receiving {
     pieces: Mutex<HashMap<u32, Partial>>,
-    write_error: Mutex<Option<(String, Instant)>>,
+    write_error: Mutex<Option<Failure>>,
+}
+
+/// The last failure of the storage, known by its kind.
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    disk_full: bool,
+    at: Instant,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,24 +57,37 @@ impl Receiving {
         let Ok(mut last) = self.write_error.lock() else {
             return;
         };
-        let message = if is_full(e) {
+        let disk_full = super::disk::is_disk_full(e);
+        let message = if disk_full {
             format!("the disk is full: downloading waits until there is room again ({e:#})")
         } else {
             format!("cannot write downloaded data: {e:#}")
         };
         // Logged once per 10 s: a full disk fails every chunk of every peer.
-        if last.as_ref().is_none_or(|(_, at)| at.elapsed().as_secs() >= 10) {
+        if last.as_ref().is_none_or(|f| f.at.elapsed().as_secs() >= 10) {
             tracing::error!("{message}");
         }
-        *last = Some((message, Instant::now()));
+        *last = Some(Failure {
+            message,
+            disk_full,
+            at: Instant::now(),
+        });
     }
 
     /// The last write error, while it is recent (writes failed in the last 15 s).
     pub fn write_error(&self) -> Option<String> {
         let last = self.write_error.lock().ok()?;
         last.as_ref()
-            .filter(|(_, at)| at.elapsed().as_secs() < 15)
-            .map(|(m, _)| m.clone())
+            .filter(|f| f.at.elapsed().as_secs() < 15)
+            .map(|f| f.message.clone())
+    }
+
+    /// Whether the storage last failed because the disk was full, however long ago.
+    pub fn disk_was_full(&self) -> bool {
+        self.write_error
+            .lock()
+            .ok()
+            .is_some_and(|f| f.as_ref().is_some_and(|f| f.disk_full))
     }
 
     /// (piece, bytes received) of every piece written to in the last minute and not verified,
@@ -148,17 +169,6 @@ impl WatchedStorage {
     }
 }
 
-/// Whether an error is the disk being full.
-fn is_full(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        let io = c.downcast_ref::<std::io::Error>().is_some_and(|io| {
-            io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(libc::ENOSPC)
-        });
-        // The vectored write path reports errno through another error type.
-        io || super::is_disk_full(&c.to_string())
-    })
-}
-
 impl WatchedStorage {
     /// Writes `buf`; on a full disk, waits and tries again instead of failing. The engine
     /// stops a torrent for good on a write error, so waiting here keeps it running: verified
@@ -170,7 +180,7 @@ impl WatchedStorage {
         loop {
             match self.inner.pwrite_all(file_id, offset, buf) {
                 Ok(()) => return Ok(()),
-                Err(e) if is_full(&e) => {
+                Err(e) if super::disk::is_disk_full(&e) => {
                     self.receiving.failed(&e);
                     std::thread::sleep(std::time::Duration::from_secs(1));
                 }
@@ -185,7 +195,9 @@ impl WatchedStorage {
 
 impl TorrentStorage for WatchedStorage {
     fn init(&mut self, shared: &ManagedTorrentShared, metadata: &TorrentMetadata) -> anyhow::Result<()> {
-        self.inner.init(shared, metadata)
+        self.inner
+            .init(shared, metadata)
+            .inspect_err(|e| self.receiving.failed(e))
     }
 
     fn pread_exact(&self, file_id: usize, offset: u64, buf: &mut [u8]) -> anyhow::Result<()> {
@@ -211,7 +223,7 @@ impl TorrentStorage for WatchedStorage {
             [IoSlice::new(&bufs[0]), IoSlice::new(&bufs[1])],
         ) {
             Ok(n) => n,
-            Err(e) if is_full(&e) => 0,
+            Err(e) if super::disk::is_disk_full(&e) => 0,
             Err(e) => {
                 self.receiving.failed(&e);
                 return Err(e);
@@ -236,7 +248,9 @@ impl TorrentStorage for WatchedStorage {
     }
 
     fn ensure_file_length(&self, file_id: usize, length: u64) -> anyhow::Result<()> {
-        self.inner.ensure_file_length(file_id, length)
+        self.inner
+            .ensure_file_length(file_id, length)
+            .inspect_err(|e| self.receiving.failed(e))
     }
 
     fn take(&self) -> anyhow::Result<Box<dyn TorrentStorage>> {

@@ -38,6 +38,20 @@ pub struct Snapshot {
     pub receiving: Vec<(u32, u32)>,
     #[serde(skip)]
     pub have: Arc<Have>,
+    /// Which subtitles belong to which video (keys are file indices), paired once.
+    #[serde(skip)]
+    pub subtitles: Arc<crate::subtitles::Pairs>,
+}
+
+impl Snapshot {
+    /// Sets the torrent's files and pairs their subtitles with their videos, once.
+    pub fn set_files(&mut self, files: Vec<FileSnap>) {
+        let visible = files.iter().filter(|f| !f.padding);
+        self.subtitles = Arc::new(crate::subtitles::Pairs::new(
+            visible.map(|f| (f.index, f.path.as_str())),
+        ));
+        self.files = Arc::new(files);
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

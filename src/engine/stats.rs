@@ -88,7 +88,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     s.error = stats
         .error
         .as_deref()
-        .map(|e| match super::is_disk_full(e) {
+        .map(|e| match src.receiving.disk_was_full() {
             true => format!("the disk is full, cannot write downloaded data ({e}). Free some space: the download resumes by itself"),
             false => e.to_string(),
         })

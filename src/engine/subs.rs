@@ -4,13 +4,13 @@
 //! first pieces of the video's window, and the player finds it ready when it asks.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use librqbit::ManagedTorrent;
 use tokio_util::sync::CancellationToken;
 
-use super::Engine;
+use super::FileSnap;
 use crate::subtitles::Pairs;
 
 /// A subtitle stream that has not read to the end by then gives up (the swarm may lack it).
@@ -21,40 +21,43 @@ const GIVE_UP_AFTER: Duration = Duration::from_secs(600);
 const MAX_AT_ONCE: usize = 16;
 
 /// The pairing, made once, and the subtitles being fetched now.
-#[derive(Default)]
 pub(super) struct Subtitles {
-    pairs: OnceLock<Pairs>,
+    pairs: Arc<Pairs>,
     fetching: Arc<Mutex<HashSet<usize>>>,
 }
 
-impl Engine {
-    /// Which subtitles of the torrent belong to which video (keys are file indices).
-    pub fn subtitles(&self) -> &Pairs {
-        self.subs.pairs.get_or_init(|| {
-            Pairs::new(
-                self.files
-                    .iter()
-                    .filter(|f| !f.padding)
-                    .map(|f| (f.index, f.path.as_str())),
-            )
-        })
+impl Subtitles {
+    pub(super) fn new(pairs: Arc<Pairs>) -> Subtitles {
+        Subtitles {
+            pairs,
+            fetching: Arc::default(),
+        }
     }
 
-    /// Starts fetching the subtitles of `video` that are neither complete nor being fetched;
-    /// returns how many it started.
-    pub fn fetch_subtitles(&self, video: usize) -> usize {
-        let files = self.snapshot.borrow().files.clone();
+    pub(super) fn pairs(&self) -> &Pairs {
+        &self.pairs
+    }
+
+    /// Starts fetching the subtitles of `video` that are neither complete nor being fetched
+    /// (by `files`, the latest progress); returns how many it started.
+    pub(super) fn fetch_for(
+        &self,
+        video: usize,
+        files: &[FileSnap],
+        torrent: &Arc<ManagedTorrent>,
+        cancel: &CancellationToken,
+    ) -> usize {
         let missing = self
-            .subtitles()
+            .pairs
             .of(video)
             .iter()
             .filter(|s| files.get(s.key).is_none_or(|f| f.progress_bytes < f.length));
         let mut started = 0;
         for sub in missing {
-            let Some(claim) = Claim::take(&self.subs.fetching, sub.key) else {
+            let Some(claim) = Claim::take(&self.fetching, sub.key) else {
                 continue;
             };
-            tokio::spawn(fetch(self.torrent.clone(), sub.key, claim, self.cancel.clone()));
+            tokio::spawn(fetch(torrent.clone(), sub.key, claim, cancel.clone()));
             started += 1;
         }
         if started > 0 {

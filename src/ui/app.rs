@@ -2,10 +2,8 @@
 
 use std::collections::VecDeque;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-
 use crate::engine::{MAX_PIECE_PAR, Snapshot};
-use crate::subtitles::{self, Pairs};
+use crate::subtitles;
 
 /// Samples kept for the speed history: 2 per second, 4 minutes.
 pub const HISTORY: usize = 480;
@@ -52,36 +50,10 @@ pub enum Effect {
     Quit,
 }
 
-pub fn key_to_action(key: KeyEvent) -> Option<Action> {
-    if key.kind == KeyEventKind::Release {
-        return None;
-    }
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    Some(match key.code {
-        KeyCode::Char('c') if ctrl => Action::Quit,
-        KeyCode::Char('q') => Action::Quit,
-        KeyCode::Char('+') | KeyCode::Char('=') => Action::PieceParAdd(1),
-        KeyCode::Char('-') | KeyCode::Char('_') => Action::PieceParAdd(-1),
-        KeyCode::Char('*') => Action::PieceParDouble,
-        KeyCode::Char('/') => Action::PieceParHalve,
-        KeyCode::Up | KeyCode::Char('k') => Action::Up,
-        KeyCode::Down | KeyCode::Char('j') => Action::Down,
-        KeyCode::Enter => Action::ShowUrl,
-        KeyCode::Char('c') => Action::ShowQr,
-        KeyCode::Char('y') => Action::CopyUrl,
-        KeyCode::Char('p') => Action::TogglePause,
-        KeyCode::Char('l') => Action::ToggleLog,
-        KeyCode::Tab => Action::NextFocus,
-        KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
-        KeyCode::Esc => Action::Close,
-        _ => return None,
-    })
-}
-
 /// Everything the dashboard remembers between frames.
 #[derive(Debug)]
 pub struct App {
-    /// Index into the visible (non-padding) files.
+    /// The selected file's index in the torrent (never a padding file's).
     pub selected: usize,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
@@ -94,9 +66,8 @@ pub struct App {
     /// Errors logged so far; a new one opens the log panel.
     pub errors_seen: u64,
     pub base_url: String,
-    /// Subtitles paired with videos; keys are indices into the visible files.
-    pub subtitles: Pairs,
-    /// The visible files in the order they are listed: each video followed by its subtitles.
+    /// Indices of the visible files in the order they are listed: each video followed by its
+    /// subtitles (paired by the engine, carried in the snapshot).
     pub order: Vec<usize>,
 }
 
@@ -112,7 +83,6 @@ impl App {
             peers_offset: 0,
             errors_seen: 0,
             base_url,
-            subtitles: Pairs::default(),
             order: Vec::new(),
         }
     }
@@ -124,29 +94,26 @@ impl App {
         self.history
             .push_back((s.download_bps as u64, s.upload_bps as u64));
         self.refresh_listing(s);
-        let n = self.order.len();
-        self.selected = self.selected.min(n.saturating_sub(1));
+        if !self.order.contains(&self.selected) {
+            self.selected = self.order.first().copied().unwrap_or(0);
+        }
         self.peers_offset = self.peers_offset.min(s.peers.len().saturating_sub(1));
     }
 
     /// Pairs subtitles and orders the list when the files are new. The first time, the first
     /// video or audio file is selected, as that is what the user came for.
     fn refresh_listing(&mut self, s: &Snapshot) {
-        let visible: Vec<&str> = s
-            .files
-            .iter()
-            .filter(|f| !f.padding)
-            .map(|f| f.path.as_str())
-            .collect();
+        let visible: Vec<usize> = s.files.iter().filter(|f| !f.padding).map(|f| f.index).collect();
         if self.order.len() == visible.len() {
             return;
         }
         let first = self.order.is_empty();
-        self.subtitles = Pairs::new(visible.iter().copied().enumerate());
-        self.order = self.subtitles.listing_order(0..visible.len());
+        self.order = s.subtitles.listing_order(visible);
         if first {
-            let path = |i: usize| visible.get(i).copied();
-            self.selected = subtitles::first_to_play(&self.order, path).unwrap_or(0);
+            let path = |i: usize| s.files.get(i).map(|f| f.path.as_str());
+            self.selected = subtitles::first_to_play(&self.order, path)
+                .or_else(|| self.order.first().copied())
+                .unwrap_or(0);
         }
     }
 
@@ -160,17 +127,16 @@ impl App {
 
     /// The URL of the selected file.
     pub fn selected_url(&self, s: &Snapshot) -> Option<String> {
-        let f = s.files.iter().filter(|f| !f.padding).nth(self.selected)?;
+        let f = s.files.get(self.selected).filter(|f| !f.padding)?;
         Some(format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
     }
 
     /// The URLs of the selected video's subtitles, as players should be given them.
     pub fn selected_subtitle_urls(&self, s: &Snapshot) -> Vec<String> {
-        let visible: Vec<_> = s.files.iter().filter(|f| !f.padding).collect();
-        self.subtitles
+        s.subtitles
             .for_player(self.selected)
             .iter()
-            .filter_map(|sub| visible.get(sub.key))
+            .filter_map(|sub| s.files.get(sub.key))
             .map(|f| format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
             .collect()
     }
@@ -211,7 +177,7 @@ impl App {
                     self.refresh_listing(s);
                     let at = self.order.iter().position(|i| *i == self.selected).unwrap_or(0);
                     let to = step(at, down, self.order.len().saturating_sub(1));
-                    self.selected = self.order.get(to).copied().unwrap_or(0);
+                    self.selected = self.order.get(to).copied().unwrap_or(self.selected);
                 }
             }
             Action::CopyUrl => {
@@ -240,41 +206,6 @@ fn step(v: usize, down: bool, max: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn key(c: KeyCode) -> KeyEvent {
-        KeyEvent::new(c, KeyModifiers::NONE)
-    }
-
-    #[test]
-    fn keymap() {
-        let table = [
-            (key(KeyCode::Char('+')), Some(Action::PieceParAdd(1))),
-            (key(KeyCode::Char('-')), Some(Action::PieceParAdd(-1))),
-            (key(KeyCode::Char('*')), Some(Action::PieceParDouble)),
-            (key(KeyCode::Char('/')), Some(Action::PieceParHalve)),
-            (key(KeyCode::Char('j')), Some(Action::Down)),
-            (key(KeyCode::Down), Some(Action::Down)),
-            (key(KeyCode::Char('k')), Some(Action::Up)),
-            (key(KeyCode::Up), Some(Action::Up)),
-            (key(KeyCode::Enter), Some(Action::ShowUrl)),
-            (key(KeyCode::Char('y')), Some(Action::CopyUrl)),
-            (key(KeyCode::Char('c')), Some(Action::ShowQr)),
-            (key(KeyCode::Char('p')), Some(Action::TogglePause)),
-            (key(KeyCode::Char('l')), Some(Action::ToggleLog)),
-            (key(KeyCode::Tab), Some(Action::NextFocus)),
-            (key(KeyCode::Char('?')), Some(Action::Help)),
-            (key(KeyCode::Esc), Some(Action::Close)),
-            (key(KeyCode::Char('q')), Some(Action::Quit)),
-            (
-                KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
-                Some(Action::Quit),
-            ),
-            (key(KeyCode::Char('x')), None),
-        ];
-        for (k, want) in table {
-            assert_eq!(key_to_action(k), want, "{k:?}");
-        }
-    }
-
     fn snap(pp: u32) -> Snapshot {
         let file = |i: usize, p: &str| crate::engine::FileSnap {
             index: i,
@@ -287,11 +218,12 @@ mod tests {
             padding: false,
             players: 0,
         };
-        Snapshot {
+        let mut s = Snapshot {
             piece_par: pp,
-            files: std::sync::Arc::new(vec![file(0, "a b.mkv"), file(1, "c.srt")]),
             ..Default::default()
-        }
+        };
+        s.set_files(vec![file(0, "a b.mkv"), file(1, "c.srt")]);
+        s
     }
 
     fn files(paths: &[&str]) -> Snapshot {
@@ -302,7 +234,7 @@ mod tests {
             (f.index, f.path) = (i, p.to_string());
             v.push(f);
         }
-        s.files = std::sync::Arc::new(v);
+        s.set_files(v);
         s
     }
 

@@ -12,23 +12,19 @@ use crate::engine::Snapshot;
 use crate::fmt;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
-    let visible: Vec<_> = s.files.iter().filter(|f| !f.padding).collect();
+    let visible: Vec<usize> = s.files.iter().filter(|f| !f.padding).map(|f| f.index).collect();
     // Before the first snapshot reached the app, the files as they come.
     let fresh = app.order.len() == visible.len();
-    let order: Vec<usize> = if fresh {
-        app.order.clone()
-    } else {
-        (0..visible.len()).collect()
-    };
+    let order = if fresh { app.order.clone() } else { visible.clone() };
     let branch = if t.ascii { "`-" } else { "└" };
     let rows = order
         .iter()
-        .filter_map(|i| Some((*i, *visible.get(*i)?)))
+        .filter_map(|i| Some((*i, s.files.get(*i)?)))
         .map(|(i, file)| {
             let pct = fmt::percent(file.progress_bytes, file.length);
             let mark = if file.players > 0 { t.glyph_playing() } else { " " };
             // A video's subtitles sit under it, named by what sets them apart (`en.srt`).
-            let name = match app.subtitles.subtitle(i).filter(|_| fresh) {
+            let name = match s.subtitles.subtitle(i).filter(|_| fresh) {
                 Some(sub) => Line::from(vec![
                     Span::styled(format!("{branch} "), t.dim()),
                     Span::raw(sub.short()),

@@ -7,23 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::app::App;
+use super::keys::BINDINGS;
 use super::theme::Theme;
 use crate::engine::Snapshot;
-
-pub const KEYS: &[(&str, &str)] = &[
-    ("+ / -", "piece_par up / down by one"),
-    ("* / /", "piece_par doubled / halved"),
-    ("↑ ↓  j k", "select a file (or a peer, with the peers focused)"),
-    ("Enter", "show the selected file's URL with mpv / vlc lines"),
-    ("y", "copy the selected URL (OSC 52, works over SSH and in tmux)"),
-    ("c", "QR code of the selected URL, to open it on a phone"),
-    ("p", "pause / resume the torrent"),
-    ("l", "show / hide the log"),
-    ("Tab", "move focus: files, peers, window"),
-    ("?", "this help"),
-    ("Esc", "close an overlay"),
-    ("q  Ctrl-C", "quit"),
-];
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
@@ -36,17 +22,17 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 pub fn help(f: &mut Frame, area: Rect, t: &Theme) {
-    let mut lines: Vec<Line> = KEYS
+    let mut lines: Vec<Line> = BINDINGS
         .iter()
-        .map(|(k, what)| {
+        .map(|b| {
             let k = if t.ascii {
-                k.replace("↑ ↓", "Up Dn")
+                b.label.replace("↑ ↓", "Up Dn")
             } else {
-                (*k).to_string()
+                b.label.to_string()
             };
             Line::from(vec![
                 Span::styled(format!(" {k:<11}"), t.accent()),
-                Span::raw(*what),
+                Span::raw(b.help),
             ])
         })
         .collect();

@@ -41,7 +41,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 
     let mut rows: Vec<Row> = s.streams.iter().filter_map(|st| player_row(st, s, t)).collect();
     let none = rows.is_empty();
-    if none && let Some(file) = s.files.iter().filter(|f| !f.padding).nth(app.selected) {
+    if none && let Some(file) = s.files.get(app.selected).filter(|f| !f.padding) {
         rows.push(Row {
             label: vec![Span::styled(
                 format!("no player connected; a player starting {} would get:", file.path),

@@ -1,0 +1,124 @@
+//! Adding the torrent to the session, and reading what its metadata says.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use librqbit::{AddTorrent, AddTorrentOptions, ManagedTorrent, PeerConnectionOptions, Session};
+use tokio_util::sync::CancellationToken;
+
+use super::runtime::runtime;
+use super::{EngineOptions, FileSnap};
+use crate::error::Error;
+use crate::source::Source;
+
+/// What the metadata says of the torrent's shape.
+pub(super) struct Layout {
+    pub files: Vec<FileSnap>,
+    pub piece_len: u64,
+    pub piece_count: u32,
+    pub name: String,
+    pub torrent_bytes: bytes::Bytes,
+    pub total: u64,
+}
+
+/// Adds the torrent; for a magnet, waits (bounded) for its metadata from peers.
+pub(super) async fn add(
+    session: &Arc<Session>,
+    opts: &EngineOptions,
+    source: &Source,
+    cancel: &CancellationToken,
+) -> Result<Arc<ManagedTorrent>, Error> {
+    let add = match source {
+        Source::Torrent { bytes, .. } => AddTorrent::from_bytes(bytes.clone()),
+        Source::Magnet { uri, .. } => AddTorrent::from_url(uri.clone()),
+    };
+    let add_opts = AddTorrentOptions {
+        overwrite: true,
+        only_files: opts.on_demand.then(Vec::new),
+        initial_peers: (!opts.peers.is_empty()).then(|| opts.peers.clone()),
+        peer_opts: Some(PeerConnectionOptions {
+            max_request_window: Some(opts.request_window),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let is_magnet = matches!(source, Source::Magnet { .. });
+    // librqbit can panic on input it did not expect; a task turns that into an error.
+    let adding = runtime().spawn({
+        let session = session.clone();
+        async move { session.add_torrent(add, Some(add_opts)).await }
+    });
+    let added = if is_magnet {
+        wait_for_metadata(adding, opts.metadata_timeout, cancel).await?
+    } else {
+        adding
+            .await
+            .map_err(|e| Error::engine("the torrent could not be added", e))?
+    };
+    let added = added.map_err(|e| match is_magnet {
+        true => Error::NoMetadata(format!("{e:#}")),
+        false => Error::engine("the torrent could not be added", e),
+    })?;
+    added
+        .into_handle()
+        .ok_or_else(|| Error::engine("the torrent could not be added", "the engine gave no handle"))
+}
+
+/// Reads the files, pieces and name from the torrent's metadata.
+pub(super) fn layout(torrent: &ManagedTorrent) -> Result<Layout, Error> {
+    torrent
+        .with_metadata(|m| {
+            let files = m
+                .file_infos
+                .iter()
+                .enumerate()
+                .map(|(i, f)| FileSnap {
+                    index: i,
+                    path: f.relative_filename.to_string_lossy().replace('\\', "/"),
+                    length: f.len,
+                    offset: f.offset_in_torrent,
+                    progress_bytes: 0,
+                    first_piece: f.piece_range.start,
+                    end_piece: f.piece_range.end,
+                    padding: f.attrs.padding,
+                    players: 0,
+                })
+                .collect();
+            let l = m.lengths();
+            Layout {
+                files,
+                piece_len: u64::from(l.default_piece_length()),
+                piece_count: l.total_pieces(),
+                name: m.info.name().map(|n| n.to_string()).unwrap_or_default(),
+                torrent_bytes: m.torrent_bytes.clone(),
+                total: l.total_length(),
+            }
+        })
+        .map_err(|e| Error::engine("the torrent's metadata cannot be read", e))
+}
+
+async fn wait_for_metadata<T>(
+    mut adding: tokio::task::JoinHandle<T>,
+    limit: Duration,
+    cancel: &CancellationToken,
+) -> Result<T, Error> {
+    let started = Instant::now();
+    loop {
+        let left = limit.saturating_sub(started.elapsed());
+        tokio::select! {
+            r = &mut adding => return r.map_err(|e| Error::engine("the torrent could not be added", e)),
+            _ = cancel.cancelled() => {
+                adding.abort();
+                return Err(Error::Interrupted);
+            }
+            _ = tokio::time::sleep(Duration::from_secs(5).min(left)) => {
+                let waited = started.elapsed();
+                if waited >= limit {
+                    adding.abort();
+                    return Err(Error::MetadataTimeout { secs: waited.as_secs(), peers: 0 });
+                }
+                tracing::info!("waiting for the magnet link's metadata from peers… {} s of {} s", waited.as_secs(), limit.as_secs());
+            }
+        }
+    }
+}
