@@ -5,6 +5,7 @@ mod add;
 mod disk;
 mod journal;
 mod keeper;
+mod options;
 mod players;
 mod receiving;
 mod runtime;
@@ -14,8 +15,7 @@ mod stats;
 mod subs;
 pub mod window;
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -25,6 +25,7 @@ use librqbit::{Api, ManagedTorrent, Session};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
+pub use options::{DEFAULT_PIECE_PAR, DEFAULT_REQUEST_WINDOW, EngineOptions, MAX_PIECE_PAR};
 pub use players::{PlayerInfo, PlayerStream, Players};
 pub use receiving::Receiving;
 use runtime::runtime;
@@ -35,41 +36,6 @@ use window::Geometry;
 use crate::error::{Cause, Error};
 use crate::source::Source;
 use crate::subtitles::Pairs;
-
-/// 16 pieces: with the common 1–4 MiB pieces this is 16–64 MiB ahead of the player, the
-/// engine's 32 MiB floor or just above it, which a player buffer of that size can hold.
-pub const DEFAULT_PIECE_PAR: u32 = 16;
-pub const MAX_PIECE_PAR: u32 = 4096;
-
-/// How the engine is set up.
-#[derive(Debug, Clone)]
-pub struct EngineOptions {
-    pub save_path: PathBuf,
-    /// Folder for resume data; None turns resume off.
-    pub resume_dir: Option<PathBuf>,
-    /// Forget resume data and re-hash all existing data.
-    pub recheck: bool,
-    pub listen_ip: IpAddr,
-    pub listen_port: u16,
-    /// Ports tried after `listen_port` when it is busy.
-    pub listen_port_tries: u16,
-    pub dht: bool,
-    pub trackers: bool,
-    /// Local service discovery (LAN multicast).
-    pub lsd: bool,
-    pub peers: Vec<SocketAddr>,
-    pub download_limit: Option<u64>,
-    pub upload_limit: Option<u64>,
-    pub on_demand: bool,
-    pub piece_par: u32,
-    pub metadata_timeout: Duration,
-    pub max_players: usize,
-    /// Block requests outstanding per peer.
-    pub request_window: usize,
-}
-
-/// The engine's own default of block requests outstanding per peer.
-pub const DEFAULT_REQUEST_WINDOW: u32 = 128;
 
 /// Why a player stream could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -202,7 +168,7 @@ impl Engine {
         );
         let api = || Api::new(self.session.clone(), None);
         if let Some(place) = journal {
-            tokio::spawn(journal_after_check(self.torrent.clone(), api(), place));
+            tokio::spawn(journal::after_check(self.torrent.clone(), api(), place));
         }
         let sources = stats::Sources {
             torrent: self.torrent.clone(),
@@ -319,17 +285,6 @@ impl Engine {
         // The session pauses its torrents at once, then sleeps a second for its tasks to wind
         // down; they are cancelled either way, so the sleep is not waited out.
         let _ = tokio::time::timeout(Duration::from_millis(300), self.session.stop()).await;
-    }
-}
-
-/// Once the engine has checked the data on disk, the journal takes its view as the truth:
-/// pieces found by that check were never reported as completed one by one.
-async fn journal_after_check(torrent: Arc<ManagedTorrent>, api: Api, place: journal::JournalPlace) {
-    if torrent.wait_until_initialized().await.is_err() {
-        return;
-    }
-    if let (Some(j), Ok((bits, _))) = (place.journal(), api.api_dump_haves(id_of(&torrent))) {
-        j.reset(bits.as_raw_slice());
     }
 }
 

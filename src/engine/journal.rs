@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use librqbit::{Api, ManagedTorrent};
 use sha1::{Digest, Sha1};
 
 const NAME: &str = "bt2p-have.journal";
@@ -181,6 +182,17 @@ fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
     let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, data)?;
     std::fs::rename(&tmp, path)
+}
+
+/// Once the engine has checked the data on disk, the journal takes its view as the truth:
+/// pieces found by that check were never reported as completed one by one.
+pub(super) async fn after_check(torrent: Arc<ManagedTorrent>, api: Api, place: JournalPlace) {
+    if torrent.wait_until_initialized().await.is_err() {
+        return;
+    }
+    if let (Some(j), Ok((bits, _))) = (place.journal(), api.api_dump_haves(super::id_of(&torrent))) {
+        j.reset(bits.as_raw_slice());
+    }
 }
 
 #[cfg(test)]

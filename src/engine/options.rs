@@ -1,0 +1,40 @@
+//! How the engine is set up, and the bounds of what can be asked of it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// 16 pieces: with the common 1–4 MiB pieces this is 16–64 MiB ahead of the player, the
+/// engine's 32 MiB floor or just above it, which a player buffer of that size can hold.
+pub const DEFAULT_PIECE_PAR: u32 = 16;
+pub const MAX_PIECE_PAR: u32 = 4096;
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub save_path: PathBuf,
+    /// Folder for resume data; None turns resume off.
+    pub resume_dir: Option<PathBuf>,
+    /// Forget resume data and re-hash all existing data.
+    pub recheck: bool,
+    pub listen_ip: IpAddr,
+    pub listen_port: u16,
+    /// Ports tried after `listen_port` when it is busy.
+    pub listen_port_tries: u16,
+    pub dht: bool,
+    pub trackers: bool,
+    /// Local service discovery (LAN multicast).
+    pub lsd: bool,
+    pub peers: Vec<SocketAddr>,
+    pub download_limit: Option<u64>,
+    pub upload_limit: Option<u64>,
+    pub on_demand: bool,
+    pub piece_par: u32,
+    pub metadata_timeout: Duration,
+    pub max_players: usize,
+    /// Block requests outstanding per peer.
+    pub request_window: usize,
+}
+
+/// The engine's own default of block requests outstanding per peer.
+pub const DEFAULT_REQUEST_WINDOW: u32 = 128;
