@@ -13,6 +13,7 @@ pub mod fmt;
 pub mod headless;
 pub mod http;
 pub mod logging;
+pub mod media;
 pub mod net;
 pub mod qr;
 pub mod seeder;

@@ -11,6 +11,7 @@ use warp::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use super::range::{self, RangeAnswer};
 use super::{HttpError, HttpState, Reply};
 use crate::engine::{OpenError, PlayerStream};
+use crate::media;
 
 /// Largest body chunk handed to the socket at once.
 const CHUNK: usize = 64 * 1024;
@@ -65,8 +66,10 @@ pub async fn serve(
     };
     *r.status_mut() = status;
     let h = r.headers_mut();
-    let mime = mime_of(&file.path);
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media::mime_type(&file.path)),
+    );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -102,36 +105,6 @@ pub(super) async fn open(
             OpenError::ShuttingDown => HttpError::Unavailable("Shutting down.".into()),
             OpenError::Engine(m) => HttpError::Internal(format!("The engine cannot stream this file: {m}")),
         })
-}
-
-/// The Content-Type of a file of the torrent.
-pub(super) fn mime_of(path: &str) -> &'static str {
-    content_type(path)
-        .or_else(|| mime_guess::from_path(path).first_raw())
-        .unwrap_or("application/octet-stream")
-}
-
-/// Types players care about that the generic table gets wrong or lacks.
-fn content_type(path: &str) -> Option<&'static str> {
-    let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "mkv" => "video/x-matroska",
-        "mka" => "audio/x-matroska",
-        "mp4" | "m4v" => "video/mp4",
-        "webm" => "video/webm",
-        "avi" => "video/x-msvideo",
-        "ts" | "m2ts" => "video/mp2t",
-        "srt" => "application/x-subrip",
-        "vtt" => "text/vtt",
-        "ass" | "ssa" => "text/x-ssa",
-        // MicroDVD text or VobSub data (with its `.idx`): players look at the bytes, and a
-        // browser shows the text. The generic table says DVB subtitles, which these are not.
-        "sub" | "idx" => "text/plain",
-        "flac" => "audio/flac",
-        "opus" => "audio/opus",
-        "torrent" => "application/x-bittorrent",
-        _ => return None,
-    })
 }
 
 /// The body: verified bytes as they arrive. A read that sees no progress for `idle` ends the
@@ -202,22 +175,5 @@ impl Chunks {
             ));
         }
         Ok(self.buf.split().freeze())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::content_type;
-
-    #[test]
-    fn types() {
-        assert_eq!(content_type("a/B.MKV"), Some("video/x-matroska"));
-        assert_eq!(content_type("x.srt"), Some("application/x-subrip"));
-        assert_eq!(content_type("x.vtt"), Some("text/vtt"));
-        assert_eq!(content_type("Subs/x.en.ASS"), Some("text/x-ssa"));
-        assert_eq!(content_type("x.ssa"), Some("text/x-ssa"));
-        assert_eq!(content_type("x.sub"), Some("text/plain"));
-        assert_eq!(content_type("x.idx"), Some("text/plain"));
-        assert_eq!(content_type("noext"), None);
     }
 }

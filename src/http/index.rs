@@ -8,6 +8,7 @@ use warp::http::{HeaderValue, StatusCode, header};
 use super::{HttpState, Reply, simple};
 use crate::engine::FileSnap;
 use crate::fmt;
+use crate::media;
 use crate::subtitles::{self, Pairs};
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -137,10 +138,10 @@ pub fn playlist(state: &HttpState, head: bool) -> Reply {
 /// before `Ep 10`), each titled with its file name without extension.
 pub fn m3u<'a>(name: &str, paths: impl Iterator<Item = &'a str>, url: impl Fn(&str) -> String) -> String {
     let one_line = |t: &str| t.replace(['\n', '\r'], " ");
-    let mut media: Vec<&str> = paths.filter(|p| subtitles::is_media(p)).collect();
-    media.sort_by(|a, b| subtitles::natural_path(a, b));
+    let mut listed: Vec<&str> = paths.filter(|p| media::is_media(p)).collect();
+    listed.sort_by(|a, b| subtitles::natural_path(a, b));
     let mut m = format!("#EXTM3U\n#PLAYLIST:{}\n", one_line(name));
-    for path in media {
+    for path in listed {
         let file = path.rsplit('/').next().unwrap_or(path);
         let title = file.rsplit_once('.').map(|(t, _)| t).unwrap_or(file);
         let _ = write!(m, "#EXTINF:-1,{}\n{}\n", one_line(title), url(path));

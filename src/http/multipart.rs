@@ -50,7 +50,7 @@ pub async fn serve(
     etag: &str,
     remote: SocketAddr,
 ) -> Result<Reply, HttpError> {
-    let mime = super::files::mime_of(&file.path);
+    let mime = crate::media::mime_type(&file.path);
     let b = boundary();
     let len = file.length;
     let total = body_len(&ranges, &b, mime, len);
