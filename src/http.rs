@@ -17,6 +17,8 @@ use warp::hyper::body::Bytes;
 
 use crate::access::{AllowList, HostNames};
 use crate::engine::{Engine, MAX_PIECE_PAR};
+pub use crate::links::encode_path;
+use crate::links::{self, Links};
 
 pub type Reply = warp::reply::Response;
 
@@ -45,24 +47,10 @@ impl HttpState {
         )
     }
 
-    /// The URL of a file of the torrent, each path segment percent-encoded.
-    pub fn file_url(&self, path: &str) -> String {
-        format!("{}/{}", self.base_url, encode_path(path))
+    /// The server's URLs, under the base written into printed links.
+    pub fn links(&self) -> Links<'_> {
+        Links::new(&self.base_url)
     }
-}
-
-/// Percent-encodes each segment of a path, keeping the `/` between them.
-pub fn encode_path(path: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    path.split('/')
-        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// The client address of a connection, handed from the accept loop to the routes.
@@ -221,12 +209,12 @@ async fn route(
             }
             Ok(index::page(state, head))
         }
-        "/status.json" => Ok(status_json(state, head)),
-        "/playlist.m3u" => Ok(index::playlist(state, head)),
+        links::STATUS => Ok(status_json(state, head)),
+        links::PLAYLIST => Ok(index::playlist(state, head)),
         _ => {
             let rel = decode_path(path).ok_or(HttpError::NotFound)?;
             let name = state.engine.snapshot().borrow().name.clone();
-            if rel == format!("{name}.torrent") {
+            if rel == links::torrent_name(&name) {
                 return Ok(torrent_file(state, head));
             }
             let files = state.engine.files().clone();
@@ -316,18 +304,19 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 fn status_json(state: &HttpState, head: bool) -> Reply {
     let snap = state.engine.snapshot_now();
+    let links = state.links();
     let mut v = serde_json::to_value(&snap).unwrap_or_default();
     if let Some(files) = v.get_mut("files").and_then(|f| f.as_array_mut()) {
         files.retain(|f| f.get("padding") != Some(&serde_json::Value::Bool(true)));
         for f in files {
-            let url = f.get("path").and_then(|p| p.as_str()).map(|p| state.file_url(p));
+            let url = f.get("path").and_then(|p| p.as_str()).map(|p| links.file(p));
             if let (Some(obj), Some(url)) = (f.as_object_mut(), url) {
                 obj.insert("url".into(), url.into());
             }
         }
     }
     if let Some(obj) = v.as_object_mut() {
-        obj.insert("index_url".into(), format!("{}/", state.base_url).into());
+        obj.insert("index_url".into(), links.index().into());
         obj.insert("have_pieces".into(), snap.have.count().into());
         obj.insert("verified_pieces".into(), serde_json::json!(snap.have.runs()));
     }
@@ -368,10 +357,6 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(
-            encode_path("Season 1/Ep 1 [x].mkv"),
-            "Season%201/Ep%201%20%5Bx%5D.mkv"
-        );
         assert_eq!(
             decode_path("/Season%201/Ep%201.mkv").as_deref(),
             Some("Season 1/Ep 1.mkv")

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fmt;
 pub mod headless;
 pub mod http;
+pub mod links;
 pub mod logging;
 pub mod media;
 pub mod net;

@@ -8,6 +8,7 @@ use warp::http::{HeaderValue, StatusCode, header};
 use super::{HttpState, Reply, simple};
 use crate::engine::FileSnap;
 use crate::fmt;
+use crate::links::Links;
 use crate::media;
 use crate::subtitles::{self, Pairs};
 
@@ -62,27 +63,27 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
         s.piece_par,
         s.streams.len(),
     );
-    let magnet = format!(
-        "magnet:?xt=urn:btih:{}&dn={}",
-        s.info_hash,
-        super::encode_path(&s.name)
-    );
+    let root = Links::root();
+    let magnet = crate::create::magnet(&s.info_hash, &s.name, &[]);
     let _ = write!(
         h,
-        "<p><a href=\"/playlist.m3u\">Playlist (M3U)</a> · <a href=\"/{}\">.torrent</a> · <a href=\"{}\">Magnet link</a> · <a href=\"/status.json\">status.json</a></p>",
-        attr(&super::encode_path(&format!("{}.torrent", s.name))),
+        "<p><a href=\"{}\">Playlist (M3U)</a> · <a href=\"{}\">.torrent</a> · <a href=\"{}\">Magnet link</a> · <a href=\"{}\">status.json</a></p>",
+        attr(&root.playlist()),
+        attr(&root.torrent(&s.name)),
         attr(&magnet),
+        attr(&root.status()),
     );
     h.push_str("<table><tr><th>#</th><th>File</th><th>Size</th><th>Progress</th></tr>");
     let pairs = state.engine.subtitles();
     let visible = s.files.iter().filter(|f| !f.padding).map(|f| f.index);
+    let links = state.links();
     // Each video's subtitles right under it, marked as such.
     for f in pairs
         .listing_order(visible)
         .into_iter()
         .filter_map(|i| s.files.get(i))
     {
-        file_row(&mut h, state, pairs, f);
+        file_row(&mut h, links, pairs, f);
     }
     h.push_str("</table><p>Open a file's link in mpv, VLC or Kodi. bt2p-tui</p></body></html>\n");
     let mut r = simple(StatusCode::OK, "text/html; charset=utf-8", h.into_bytes(), head);
@@ -93,12 +94,8 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
     r
 }
 
-fn file_row(h: &mut String, state: &HttpState, pairs: &Pairs, f: &FileSnap) {
-    let link = format!(
-        "<a href=\"{}\">{}</a>",
-        attr(&state.file_url(&f.path)),
-        text(&f.path)
-    );
+fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
+    let link = format!("<a href=\"{}\">{}</a>", attr(&links.file(&f.path)), text(&f.path));
     let playing = if f.players > 0 { " ▶" } else { "" };
     let name = match pairs.video_of(f.index) {
         Some(_) => format!("<span class=sub>↳ subtitles: {link}{playing}</span>"),
@@ -125,7 +122,8 @@ pub fn playlist(state: &HttpState, head: bool) -> Reply {
     let name = state.engine.snapshot().borrow().name.clone();
     let files = state.engine.files();
     let paths = files.iter().filter(|f| !f.padding).map(|f| f.path.as_str());
-    let body = m3u(&name, paths, |p| state.file_url(p));
+    let links = state.links();
+    let body = m3u(&name, paths, |p| links.file(p));
     simple(
         StatusCode::OK,
         "audio/x-mpegurl; charset=utf-8",
@@ -166,7 +164,7 @@ mod tests {
             "Show/Season 2/odd\nname.avi",
         ];
         let got = m3u("My Show", paths.iter().copied(), |p| {
-            format!("http://media.lan:17580/{}", crate::http::encode_path(p))
+            Links::new("http://media.lan:17580").file(p)
         });
         let want = "#EXTM3U\n#PLAYLIST:My Show\n\
 #EXTINF:-1,Making of\nhttp://media.lan:17580/Show/Extras/Making%20of.mp4\n\

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::engine::{MAX_PIECE_PAR, Snapshot};
+use crate::links::Links;
 use crate::subtitles::{self, Pairs};
 
 /// Samples kept for the speed history: 2 per second, 4 minutes.
@@ -161,7 +162,7 @@ impl App {
     /// The URL of the selected file.
     pub fn selected_url(&self, s: &Snapshot) -> Option<String> {
         let f = s.files.iter().filter(|f| !f.padding).nth(self.selected)?;
-        Some(format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
+        Some(Links::new(&self.base_url).file(&f.path))
     }
 
     /// The URLs of the selected video's subtitles, as players should be given them.
@@ -171,12 +172,12 @@ impl App {
             .for_player(self.selected)
             .iter()
             .filter_map(|sub| visible.get(sub.key))
-            .map(|f| format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
+            .map(|f| Links::new(&self.base_url).file(&f.path))
             .collect()
     }
 
     pub fn playlist_url(&self) -> String {
-        format!("{}/playlist.m3u", self.base_url)
+        Links::new(&self.base_url).playlist()
     }
 
     pub fn apply(&mut self, a: Action, s: &Snapshot) -> Option<Effect> {
