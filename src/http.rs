@@ -1,5 +1,6 @@
 //! The HTTP side (warp): the index, the files, status.json, piece_par, the playlist and the .torrent.
 
+mod body;
 mod files;
 mod index;
 mod multipart;
