@@ -5,6 +5,7 @@ mod files;
 mod index;
 mod multipart;
 pub mod range;
+mod status;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use warp::Filter;
 use warp::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use warp::hyper::body::Bytes;
 
+pub use self::status::StatusJson;
 use crate::access::{AllowList, HostNames};
 use crate::engine::{Engine, MAX_PIECE_PAR};
 pub use crate::links::encode_path;
@@ -305,23 +307,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 fn status_json(state: &HttpState, head: bool) -> Reply {
     let snap = state.engine.snapshot_now();
-    let links = state.links();
-    let mut v = serde_json::to_value(&snap).unwrap_or_default();
-    if let Some(files) = v.get_mut("files").and_then(|f| f.as_array_mut()) {
-        files.retain(|f| f.get("padding") != Some(&serde_json::Value::Bool(true)));
-        for f in files {
-            let url = f.get("path").and_then(|p| p.as_str()).map(|p| links.file(p));
-            if let (Some(obj), Some(url)) = (f.as_object_mut(), url) {
-                obj.insert("url".into(), url.into());
-            }
-        }
-    }
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("index_url".into(), links.index().into());
-        obj.insert("have_pieces".into(), snap.have.count().into());
-        obj.insert("verified_pieces".into(), serde_json::json!(snap.have.runs()));
-    }
-    let body = serde_json::to_vec_pretty(&v).unwrap_or_default();
+    let json = StatusJson::new(&snap, state.links());
+    let body = serde_json::to_vec_pretty(&json).unwrap_or_default();
     simple(StatusCode::OK, "application/json", body, head)
 }
 
