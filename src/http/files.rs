@@ -1,16 +1,41 @@
-//! Serving a file of the torrent: ranges, HEAD, and a body that only carries verified bytes.
+//! `GET /<file path>`: a file of the torrent, with ranges and HEAD, and a body that only
+//! carries verified bytes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use warp::Filter;
 use warp::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use warp::reject::Rejection;
 
+use super::filters::{client, file_path, head, with_state};
 use super::range::{self, RangeAnswer};
-use super::{HttpError, HttpState, Reply, body};
+use super::{HttpError, HttpState, Reply, body, multipart, simple};
 use crate::media;
 
-pub async fn serve(
+pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
+    file_path()
+        .and(with_state(state))
+        .and(head())
+        .and(warp::header::headers_cloned())
+        .and(client())
+        .and_then(
+            |path: String, state: Arc<HttpState>, head, headers: HeaderMap, remote| async move {
+                let idx = state
+                    .engine
+                    .files()
+                    .iter()
+                    .position(|f| !f.padding && f.path == path)
+                    .ok_or_else(warp::reject::not_found)?;
+                serve(&state, idx, head, &headers, remote)
+                    .await
+                    .map_err(Rejection::from)
+            },
+        )
+}
+
+async fn serve(
     state: &Arc<HttpState>,
     idx: usize,
     head: bool,
@@ -25,17 +50,17 @@ pub async fn serve(
         .get(header::IF_RANGE)
         .is_none_or(|v| v.as_bytes() == etag.as_bytes());
     let answer = match range_header {
-        Some(r) if if_range_ok => range::parse(r, len, super::multipart::MAX_RANGES),
+        Some(r) if if_range_ok => range::parse(r, len, multipart::MAX_RANGES),
         _ => RangeAnswer::Full,
     };
     let (status, start, end) = match answer {
         RangeAnswer::Full => (StatusCode::OK, 0, len),
         RangeAnswer::Multi(ranges) => {
-            return super::multipart::serve(state, idx, &file, ranges, head, &etag, remote).await;
+            return multipart::serve(state, idx, &file, ranges, head, &etag, remote).await;
         }
         RangeAnswer::Single { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
         RangeAnswer::Unsatisfiable => {
-            let mut r = super::simple(
+            let mut r = simple(
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 "text/plain; charset=utf-8",
                 b"Requested range not satisfiable.\n".to_vec(),

@@ -1,20 +1,30 @@
-//! The HTML index at `/` and the M3U playlist.
+//! `GET /` (and `GET /?piece_par=N`): the HTML index of the torrent.
 
 use std::fmt::Write;
+use std::sync::Arc;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use warp::Filter;
 use warp::http::{HeaderValue, StatusCode, header};
+use warp::reject::Rejection;
 
-use super::{HttpState, Reply, simple};
+use super::filters::{head, with_state};
+use super::{HttpState, Reply, piece_par, simple};
 use crate::engine::FileSnap;
 use crate::fmt;
 use crate::links::Links;
-use crate::media;
-use crate::subtitles::{self, Pairs};
+use crate::subtitles::Pairs;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-pub fn page(state: &HttpState, head: bool) -> Reply {
+pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
+    piece_par::apply(state)
+        .and(with_state(state))
+        .and(head())
+        .map(|state: Arc<HttpState>, head| page(&state, head))
+}
+
+fn page(state: &HttpState, head: bool) -> Reply {
     let s = state.engine.snapshot_now();
     let mut h = String::with_capacity(4096);
     let title = text(&s.name);
@@ -115,64 +125,4 @@ fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
         fmt::size(f.length),
         fmt::percent(f.progress_bytes, f.length),
     );
-}
-
-/// `GET /playlist.m3u`: every media file of the torrent.
-pub fn playlist(state: &HttpState, head: bool) -> Reply {
-    let name = state.engine.snapshot().borrow().name.clone();
-    let files = state.engine.files();
-    let paths = files.iter().filter(|f| !f.padding).map(|f| f.path.as_str());
-    let links = state.links();
-    let body = m3u(&name, paths, |p| links.file(p));
-    simple(
-        StatusCode::OK,
-        "audio/x-mpegurl; charset=utf-8",
-        body.into_bytes(),
-        head,
-    )
-}
-
-/// An extended M3U of the media among `paths`, in natural order folder by folder (`Ep 2`
-/// before `Ep 10`), each titled with its file name without extension.
-pub fn m3u<'a>(name: &str, paths: impl Iterator<Item = &'a str>, url: impl Fn(&str) -> String) -> String {
-    let one_line = |t: &str| t.replace(['\n', '\r'], " ");
-    let mut listed: Vec<&str> = paths.filter(|p| media::is_media(p)).collect();
-    listed.sort_by(|a, b| subtitles::natural_path(a, b));
-    let mut m = format!("#EXTM3U\n#PLAYLIST:{}\n", one_line(name));
-    for path in listed {
-        let file = path.rsplit('/').next().unwrap_or(path);
-        let title = file.rsplit_once('.').map(|(t, _)| t).unwrap_or(file);
-        let _ = write!(m, "#EXTINF:-1,{}\n{}\n", one_line(title), url(path));
-    }
-    m
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn playlist_in_natural_order_with_titles_and_absolute_urls() {
-        let paths = [
-            "Show/Season 10/Ep 1.mkv",
-            "Show/Season 2/Ep 10.mkv",
-            "Show/Season 2/Ep 2.mkv",
-            "Show/Season 2/Ep 2.en.srt",
-            "Show/Season 2/notes.txt",
-            "Show/Extras/Making of.mp4",
-            "Show/theme.flac",
-            "Show/Season 2/odd\nname.avi",
-        ];
-        let got = m3u("My Show", paths.iter().copied(), |p| {
-            Links::new("http://media.lan:17580").file(p)
-        });
-        let want = "#EXTM3U\n#PLAYLIST:My Show\n\
-#EXTINF:-1,Making of\nhttp://media.lan:17580/Show/Extras/Making%20of.mp4\n\
-#EXTINF:-1,Ep 2\nhttp://media.lan:17580/Show/Season%202/Ep%202.mkv\n\
-#EXTINF:-1,Ep 10\nhttp://media.lan:17580/Show/Season%202/Ep%2010.mkv\n\
-#EXTINF:-1,odd name\nhttp://media.lan:17580/Show/Season%202/odd%0Aname.avi\n\
-#EXTINF:-1,Ep 1\nhttp://media.lan:17580/Show/Season%2010/Ep%201.mkv\n\
-#EXTINF:-1,theme\nhttp://media.lan:17580/Show/theme.flac\n";
-        assert_eq!(got, want);
-    }
 }

@@ -1,9 +1,25 @@
-//! status.json: the engine's snapshot, with each file's URL and the verified pieces.
+//! `GET /status.json`: the engine's snapshot, with each file's URL and the verified pieces.
+
+use std::convert::Infallible;
+use std::sync::Arc;
 
 use serde::Serialize;
+use warp::Filter;
+use warp::http::StatusCode;
 
+use super::filters::{head, with_state};
+use super::{HttpState, Reply, simple};
 use crate::engine::{FileSnap, PeerSnap, Snapshot, StreamSnap};
 use crate::links::Links;
+
+pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
+    with_state(state).and(head()).map(|state: Arc<HttpState>, head| {
+        let snap = state.engine.snapshot_now();
+        let json = StatusJson::new(&snap, state.links());
+        let body = serde_json::to_vec_pretty(&json).unwrap_or_default();
+        simple(StatusCode::OK, "application/json", body, head)
+    })
+}
 
 /// What status.json says: every field of the snapshot, the shown files with their URLs, and
 /// the verified pieces.
