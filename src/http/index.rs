@@ -10,7 +10,7 @@ use warp::reject::Rejection;
 
 use super::filters::{head, with_state};
 use super::{HttpState, Reply, piece_par, simple};
-use crate::engine::FileSnap;
+use crate::engine::{FileSnap, MAX_PIECE_PAR, Snapshot};
 use crate::fmt;
 use crate::links::Links;
 use crate::subtitles::Pairs;
@@ -36,48 +36,16 @@ fn page(state: &HttpState, head: bool) -> Reply {
 <style>body{{font:15px/1.4 system-ui,sans-serif;margin:1.5em;max-width:70em}}\
 table{{border-collapse:collapse;width:100%}}td,th{{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left}}\
 td.n{{text-align:right;white-space:nowrap}}code{{word-break:break-all}}\
-progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</h1>"
+progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</h1><table>"
     );
-    let pct = fmt::percent(s.progress_bytes, s.total_bytes);
-    let _ = write!(
-        h,
-        "<table><tr><th>State</th><td>{}</td></tr>\
-<tr><th>Info hash</th><td><code>{}</code></td></tr>\
-<tr><th>Size</th><td>{} in {}</td></tr>\
-<tr><th>Pieces</th><td>{} × {}</td></tr>\
-<tr><th>Progress</th><td><progress max=100 value=\"{pct:.1}\"></progress> {pct:.1}% ({})</td></tr>\
-<tr><th>Speed</th><td>↓ {} ↑ {}</td></tr>\
-<tr><th>Peers</th><td>{} seeders, {} leechers connected</td></tr>\
-<tr><th>piece_par</th><td>{} pieces ({}); the engine fetches {} pieces ({}) ahead of each player\
-<form method=get action=\"/\" style=\"display:inline;margin-left:1em\"><input name=piece_par type=number min=1 max={} value=\"{}\" style=\"width:6em\"> <button>Set</button></form></td></tr>\
-<tr><th>Players</th><td>{}</td></tr></table>",
-        text(&s.state),
-        text(&s.info_hash),
-        fmt::size(s.total_bytes),
-        match s.files.iter().filter(|f| !f.padding).count() {
-            1 => "1 file".to_string(),
-            n => format!("{n} files"),
-        },
-        s.piece_count,
-        fmt::size(s.piece_len),
-        fmt::size(s.progress_bytes),
-        fmt::speed(s.download_bps),
-        fmt::speed(s.upload_bps),
-        s.seeders,
-        s.leechers,
-        s.piece_par,
-        fmt::size(u64::from(s.piece_par) * s.piece_len),
-        s.effective_window_pieces,
-        fmt::size(u64::from(s.effective_window_pieces) * s.piece_len),
-        crate::engine::MAX_PIECE_PAR,
-        s.piece_par,
-        s.streams.len(),
-    );
+    for (name, value) in summary(&s) {
+        let _ = write!(h, "<tr><th>{name}</th><td>{value}</td></tr>");
+    }
     let root = Links::root();
     let magnet = crate::create::magnet(&s.info_hash, &s.name, &[]);
     let _ = write!(
         h,
-        "<p><a href=\"{}\">Playlist (M3U)</a> · <a href=\"{}\">.torrent</a> · <a href=\"{}\">Magnet link</a> · <a href=\"{}\">status.json</a></p>",
+        "</table><p><a href=\"{}\">Playlist (M3U)</a> · <a href=\"{}\">.torrent</a> · <a href=\"{}\">Magnet link</a> · <a href=\"{}\">status.json</a></p>",
         attr(&root.playlist()),
         attr(&root.torrent(&s.name)),
         attr(&magnet),
@@ -104,6 +72,52 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
     r
 }
 
+/// The rows of the table at the top: a name, and its value as HTML.
+fn summary(s: &Snapshot) -> [(&'static str, String); 9] {
+    let pct = fmt::percent(s.progress_bytes, s.total_bytes);
+    let files = match s.files.iter().filter(|f| !f.padding).count() {
+        1 => "1 file".to_string(),
+        n => format!("{n} files"),
+    };
+    let window = |pieces: u32| fmt::size(u64::from(pieces) * s.piece_len);
+    [
+        ("State", text(&s.state).into_owned()),
+        ("Info hash", format!("<code>{}</code>", text(&s.info_hash))),
+        ("Size", format!("{} in {files}", fmt::size(s.total_bytes))),
+        (
+            "Pieces",
+            format!("{} × {}", s.piece_count, fmt::size(s.piece_len)),
+        ),
+        (
+            "Progress",
+            format!(
+                "<progress max=100 value=\"{pct:.1}\"></progress> {pct:.1}% ({})",
+                fmt::size(s.progress_bytes)
+            ),
+        ),
+        (
+            "Speed",
+            format!("↓ {} ↑ {}", fmt::speed(s.download_bps), fmt::speed(s.upload_bps)),
+        ),
+        (
+            "Peers",
+            format!("{} seeders, {} leechers connected", s.seeders, s.leechers),
+        ),
+        (
+            "piece_par",
+            format!(
+                "{pp} pieces ({}); the engine fetches {ew} pieces ({}) ahead of each player\
+<form method=get action=\"/\" style=\"display:inline;margin-left:1em\"><input name=piece_par type=number min=1 max={MAX_PIECE_PAR} value=\"{pp}\" style=\"width:6em\"> <button>Set</button></form>",
+                window(s.piece_par),
+                window(s.effective_window_pieces),
+                pp = s.piece_par,
+                ew = s.effective_window_pieces,
+            ),
+        ),
+        ("Players", s.streams.len().to_string()),
+    ]
+}
+
 fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
     let link = format!("<a href=\"{}\">{}</a>", attr(&links.file(&f.path)), text(&f.path));
     let playing = if f.players > 0 { " ▶" } else { "" };
@@ -125,4 +139,55 @@ fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
         fmt::size(f.length),
         fmt::percent(f.progress_bytes, f.length),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_rows() {
+        let s = Snapshot {
+            name: "Show".into(),
+            info_hash: "<ab>".into(),
+            state: "seeding".into(),
+            piece_len: 1 << 20,
+            piece_count: 3,
+            piece_par: 2,
+            effective_window_pieces: 32,
+            total_bytes: 3 << 20,
+            progress_bytes: 3 << 20,
+            seeders: 4,
+            leechers: 1,
+            ..Default::default()
+        };
+        let rows = summary(&s);
+        let names: Vec<&str> = rows.iter().map(|(n, _)| *n).collect();
+        let want = [
+            "State",
+            "Info hash",
+            "Size",
+            "Pieces",
+            "Progress",
+            "Speed",
+            "Peers",
+            "piece_par",
+            "Players",
+        ];
+        assert_eq!(names, want);
+        let value = |name: &str| rows.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        assert_eq!(value("Info hash"), Some("<code>&lt;ab&gt;</code>"));
+        assert_eq!(
+            value("Size"),
+            Some(format!("{} in 0 files", fmt::size(3 << 20)).as_str())
+        );
+        assert_eq!(value("Peers"), Some("4 seeders, 1 leechers connected"));
+        assert_eq!(value("Players"), Some("0"));
+        let pp = value("piece_par").unwrap_or_default();
+        assert!(pp.starts_with("2 pieces ("), "{pp}");
+        assert!(
+            pp.contains("fetches 32 pieces") && pp.contains("max=4096 value=\"2\""),
+            "{pp}"
+        );
+    }
 }
