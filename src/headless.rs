@@ -14,9 +14,10 @@ const EVERY: Duration = Duration::from_secs(5);
 pub fn print_urls(state: &HttpState) {
     let snap = state.engine.snapshot().borrow().clone();
     println!("bt2p-tui: {} ({})", snap.name, snap.info_hash);
-    println!("index: {}/", state.base_url);
+    let links = state.links();
+    println!("index: {}", links.index());
     for f in snap.files.iter().filter(|f| !f.padding) {
-        println!("{}", state.file_url(&f.path));
+        println!("{}", links.file(&f.path));
     }
 }
 
@@ -24,7 +25,7 @@ pub fn print_urls(state: &HttpState) {
 /// file as listed, else the first file.
 pub fn print_qr(state: &HttpState) {
     let Some(path) = first_to_play(state) else { return };
-    let url = state.file_url(&path);
+    let url = state.links().file(&path);
     match crate::qr::text(&url) {
         Ok(code) => println!("QR code of {url}:\n{code}"),
         Err(e) => eprintln!("bt2p-tui: no QR code: {e}"),

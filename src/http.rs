@@ -1,22 +1,35 @@
-//! The HTTP side (warp): the index, the files, status.json, piece_par, the playlist and the .torrent.
+//! The HTTP side (warp): the index, the files, status.json, piece_par, the playlist and the
+//! .torrent. `routes` holds the table; each route has its own file.
 
+mod body;
+mod error;
 mod files;
+mod filters;
+mod guards;
 mod index;
 mod multipart;
+mod piece_par;
+mod playlist;
 pub mod range;
+mod routes;
+mod status;
+mod torrent;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use tokio_util::sync::CancellationToken;
-use warp::Filter;
-use warp::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
+use warp::http::{HeaderValue, Response, StatusCode, header};
 use warp::hyper::body::Bytes;
 
+pub use self::error::HttpError;
+pub use self::filters::{decode_path, query_param};
+pub use self::status::StatusJson;
 use crate::access::{AllowList, HostNames};
-use crate::engine::{Engine, MAX_PIECE_PAR};
+use crate::engine::Engine;
+use crate::links::Links;
+pub use crate::links::encode_path;
 
 pub type Reply = warp::reply::Response;
 
@@ -45,47 +58,24 @@ impl HttpState {
         )
     }
 
-    /// The URL of a file of the torrent, each path segment percent-encoded.
-    pub fn file_url(&self, path: &str) -> String {
-        format!("{}/{}", self.base_url, encode_path(path))
+    /// The server's URLs, under the base written into printed links.
+    pub fn links(&self) -> Links<'_> {
+        Links::new(&self.base_url)
     }
 }
 
-/// Percent-encodes each segment of a path, keeping the `/` between them.
-pub fn encode_path(path: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    path.split('/')
-        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// The client address of a connection, handed from the accept loop to the routes.
-#[derive(Debug, Clone, Copy)]
-struct ClientAddr(SocketAddr);
-
 /// Serves until `cancel` fires; open bodies end then too.
+///
+/// The routes are warp's; the connections are driven by hyper here, because warp's own server
+/// has no timeout for reading a request's headers, no bound on how long a graceful shutdown
+/// waits, and no way to hand the client's address to filters served through `warp::service`.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<HttpState>) {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use tower_service::Service as _;
 
     let cancel = state.cancel.clone();
     let idle_timeout = state.idle_timeout;
-    let st = warp::any().map(move || state.clone());
-    let query = warp::query::raw().or(warp::any().map(String::new)).unify();
-    let route = st
-        .and(warp::method())
-        .and(warp::path::full())
-        .and(query)
-        .and(warp::header::headers_cloned())
-        .and(warp::ext::get::<ClientAddr>())
-        .then(|st, m, p, q, h, ClientAddr(a)| handle(st, m, p, q, h, Some(a)));
-    let service = warp::service(route);
+    let service = warp::service(routes::table(&state));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let (stream, remote) = tokio::select! {
@@ -103,7 +93,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<HttpState>) {
         let svc = service.clone();
         let per_request =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ClientAddr(remote));
+                req.extensions_mut().insert(filters::ClientAddr(remote));
                 let mut svc = svc.clone();
                 async move { svc.call(req).await }
             });
@@ -123,227 +113,6 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<HttpState>) {
     let _ = tokio::time::timeout(Duration::from_secs(1), graceful.shutdown()).await;
 }
 
-async fn handle(
-    state: Arc<HttpState>,
-    method: Method,
-    path: warp::path::FullPath,
-    query: String,
-    headers: HeaderMap,
-    remote: Option<SocketAddr>,
-) -> Reply {
-    let remote = remote.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-    match route(&state, &method, path.as_str(), &query, &headers, remote).await {
-        Ok(r) => r,
-        Err(e) => e.into_reply(),
-    }
-}
-
-/// Every failure a request can meet, mapped to a status code in one place.
-#[derive(Debug)]
-pub enum HttpError {
-    Forbidden(String),
-    Unauthorized,
-    NotFound,
-    BadRequest(String),
-    MethodNotAllowed,
-    Busy,
-    Unavailable(String),
-    Internal(String),
-}
-
-impl HttpError {
-    fn into_reply(self) -> Reply {
-        let (status, msg) = match &self {
-            HttpError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
-            HttpError::Unauthorized => (StatusCode::UNAUTHORIZED, "Authentication required.".into()),
-            HttpError::NotFound => (StatusCode::NOT_FOUND, "No such file in this torrent.".into()),
-            HttpError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
-            HttpError::MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Only GET and HEAD are served.".into(),
-            ),
-            HttpError::Busy => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Too many players are streaming at once; try again shortly (or raise --max-players).".into(),
-            ),
-            HttpError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m.clone()),
-            HttpError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, m.clone()),
-        };
-        let mut r = Response::builder()
-            .status(status)
-            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-            .header(header::CACHE_CONTROL, "no-store");
-        match self {
-            HttpError::Unauthorized => {
-                r = r.header(
-                    header::WWW_AUTHENTICATE,
-                    "Basic realm=\"bt2p-tui\", charset=\"UTF-8\"",
-                )
-            }
-            HttpError::Busy => r = r.header(header::RETRY_AFTER, "5"),
-            HttpError::MethodNotAllowed => r = r.header(header::ALLOW, "GET, HEAD"),
-            _ => {}
-        }
-        r.body(Bytes::from(format!("{msg}\n")).into()).unwrap_or_default()
-    }
-}
-
-async fn route(
-    state: &Arc<HttpState>,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    remote: SocketAddr,
-) -> Result<Reply, HttpError> {
-    if !state.allow.permits(remote.ip()) {
-        return Err(HttpError::Forbidden(format!(
-            "Your address {} may not use this server. Start bt2p-tui with --allow {}/32 (or a wider range such as --allow 0.0.0.0/0) to let it in.",
-            remote.ip(),
-            remote.ip()
-        )));
-    }
-    if let Some(expected) = &state.auth {
-        let given = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
-        if !given.is_some_and(|g| constant_time_eq(g, expected.as_bytes())) {
-            return Err(HttpError::Unauthorized);
-        }
-    }
-    let head = *method == Method::HEAD;
-    if !head && *method != Method::GET {
-        return Err(HttpError::MethodNotAllowed);
-    }
-    match path {
-        "/" => {
-            if let Some(v) = query_param(query, "piece_par") {
-                set_piece_par(state, &v, headers)?;
-            }
-            Ok(index::page(state, head))
-        }
-        "/status.json" => Ok(status_json(state, head)),
-        "/playlist.m3u" => Ok(index::playlist(state, head)),
-        _ => {
-            let rel = decode_path(path).ok_or(HttpError::NotFound)?;
-            let name = state.engine.snapshot().borrow().name.clone();
-            if rel == format!("{name}.torrent") {
-                return Ok(torrent_file(state, head));
-            }
-            let files = state.engine.files().clone();
-            let idx = files
-                .iter()
-                .position(|f| !f.padding && f.path == rel)
-                .ok_or(HttpError::NotFound)?;
-            files::serve(state, idx, head, headers, remote).await
-        }
-    }
-}
-
-/// `/a%20b/c.mkv` → `a b/c.mkv`; None for paths no file can have.
-pub fn decode_path(path: &str) -> Option<String> {
-    let p = path.strip_prefix('/')?;
-    let s = percent_encoding::percent_decode_str(p).decode_utf8().ok()?;
-    if s.is_empty() || s.contains('\0') || s.len() > 8192 {
-        return None;
-    }
-    Some(s.into_owned())
-}
-
-pub fn query_param(query: &str, key: &str) -> Option<String> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        (k == key).then(|| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-    })
-}
-
-/// `GET /?piece_par=N`, refused from other sites and from unknown Host names.
-fn set_piece_par(state: &HttpState, value: &str, headers: &HeaderMap) -> Result<u32, HttpError> {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    if !state.hosts.accepts(host) {
-        return Err(HttpError::Forbidden(format!(
-            "piece_par can only be changed through a name of this server; '{host}' is not one (set --domain-name to the name you use)."
-        )));
-    }
-    if headers
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
-    {
-        return Err(HttpError::Forbidden(
-            "piece_par cannot be changed from another site.".into(),
-        ));
-    }
-    for h in [header::ORIGIN, header::REFERER] {
-        if let Some(v) = headers.get(&h).and_then(|v| v.to_str().ok())
-            && (v == "null" || url_host(v).is_none_or(|oh| !oh.eq_ignore_ascii_case(host)))
-        {
-            return Err(HttpError::Forbidden(
-                "piece_par cannot be changed from another site.".into(),
-            ));
-        }
-    }
-    let n: u32 = value
-        .trim()
-        .parse()
-        .ok()
-        .filter(|n| (1..=MAX_PIECE_PAR).contains(n))
-        .ok_or_else(|| {
-            HttpError::BadRequest(format!(
-                "piece_par must be a whole number from 1 to {MAX_PIECE_PAR}, not '{value}'."
-            ))
-        })?;
-    tracing::info!("piece_par set to {n} over HTTP");
-    Ok(state.engine.set_piece_par(n))
-}
-
-/// `http://host:port/path` → `host:port`.
-fn url_host(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    Some(authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn status_json(state: &HttpState, head: bool) -> Reply {
-    let snap = state.engine.snapshot_now();
-    let mut v = serde_json::to_value(&snap).unwrap_or_default();
-    if let Some(files) = v.get_mut("files").and_then(|f| f.as_array_mut()) {
-        files.retain(|f| f.get("padding") != Some(&serde_json::Value::Bool(true)));
-        for f in files {
-            let url = f.get("path").and_then(|p| p.as_str()).map(|p| state.file_url(p));
-            if let (Some(obj), Some(url)) = (f.as_object_mut(), url) {
-                obj.insert("url".into(), url.into());
-            }
-        }
-    }
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("index_url".into(), format!("{}/", state.base_url).into());
-        obj.insert("have_pieces".into(), snap.have.count().into());
-        obj.insert("verified_pieces".into(), serde_json::json!(snap.have.runs()));
-    }
-    let body = serde_json::to_vec_pretty(&v).unwrap_or_default();
-    simple(StatusCode::OK, "application/json", body, head)
-}
-
-fn torrent_file(state: &HttpState, head: bool) -> Reply {
-    simple(
-        StatusCode::OK,
-        "application/x-bittorrent",
-        state.engine.torrent_bytes().to_vec(),
-        head,
-    )
-}
-
 /// A small complete answer with the common safety headers.
 pub(crate) fn simple(status: StatusCode, content_type: &str, body: Vec<u8>, head: bool) -> Reply {
     let len = body.len();
@@ -360,39 +129,4 @@ pub(crate) fn simple(status: StatusCode, content_type: &str, body: Vec<u8>, head
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths() {
-        assert_eq!(
-            encode_path("Season 1/Ep 1 [x].mkv"),
-            "Season%201/Ep%201%20%5Bx%5D.mkv"
-        );
-        assert_eq!(
-            decode_path("/Season%201/Ep%201.mkv").as_deref(),
-            Some("Season 1/Ep 1.mkv")
-        );
-        assert_eq!(decode_path("/"), None);
-        assert_eq!(decode_path("/a%00b"), None);
-        assert_eq!(decode_path("/%ff"), None);
-    }
-
-    #[test]
-    fn queries_and_hosts() {
-        assert_eq!(
-            query_param("a=1&piece_par=12", "piece_par").as_deref(),
-            Some("12")
-        );
-        assert_eq!(query_param("piece_par", "piece_par").as_deref(), Some(""));
-        assert_eq!(query_param("x=1", "piece_par"), None);
-        assert_eq!(url_host("http://media.lan:17580/?x"), Some("media.lan:17580"));
-        assert_eq!(url_host("http://u:p@h/"), Some("h"));
-        assert_eq!(url_host("garbage"), None);
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-    }
 }

@@ -14,39 +14,13 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
-/// Subtitle formats players load from a URL. `idx` is the index of a VobSub `.sub`.
-const SUBTITLE: &[&str] = &["srt", "ass", "ssa", "vtt", "sub", "idx"];
-
-const VIDEO: &[&str] = &[
-    "mkv", "mp4", "m4v", "avi", "webm", "mov", "wmv", "mpg", "mpeg", "ts", "m2ts", "flv", "ogv",
-];
-
-const AUDIO: &[&str] = &["mp3", "flac", "ogg", "opus", "m4a", "aac", "wav", "mka"];
+use crate::media::{is_media, is_subtitle, is_video};
 
 /// Folder names release groups put subtitles in.
 const SUBS_FOLDERS: &[&str] = &["subs", "subtitles", "sub", "subtitle"];
 
 /// What may follow a video's name in its subtitle's name.
 const SEPARATORS: &[u8] = b"._- ";
-
-fn ext_in(path: &str, list: &[&str]) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.rsplit_once('.')
-        .is_some_and(|(_, e)| list.contains(&e.to_ascii_lowercase().as_str()))
-}
-
-pub fn is_subtitle(path: &str) -> bool {
-    ext_in(path, SUBTITLE)
-}
-
-pub fn is_video(path: &str) -> bool {
-    ext_in(path, VIDEO)
-}
-
-/// Video or audio: what a playlist lists.
-pub fn is_media(path: &str) -> bool {
-    ext_in(path, VIDEO) || ext_in(path, AUDIO)
-}
 
 /// `a/b/c.en.srt` → (`a/b`, `c.en`, `srt`); the folder is empty at the top.
 fn split(path: &str) -> (&str, &str, &str) {

@@ -1,22 +1,16 @@
 //! The magnet link printed next to the `.torrent`, for clients that take a link instead.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use crate::links::encode_component;
 
 /// `magnet:?xt=urn:btih:<hex>&dn=<name>&tr=<tracker>...`, each value percent-encoded.
 pub fn magnet(info_hash_hex: &str, name: &str, trackers: &[String]) -> String {
-    // RFC 3986 unreserved characters stay as they are.
-    const VALUE: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
     let mut m = format!(
         "magnet:?xt=urn:btih:{info_hash_hex}&dn={}",
-        utf8_percent_encode(name, VALUE)
+        encode_component(name)
     );
     for t in trackers {
         m.push_str("&tr=");
-        m.extend(utf8_percent_encode(t, VALUE));
+        m.push_str(&encode_component(t));
     }
     m
 }

@@ -52,13 +52,7 @@ impl Geometry {
 }
 
 /// Containers whose players read an index at the end of the file before playing.
-pub fn has_tail_index(path: &str) -> bool {
-    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    matches!(
-        ext.as_deref(),
-        Some("mp4" | "m4v" | "m4a" | "mov" | "3gp" | "mkv" | "mka" | "webm" | "avi" | "wmv" | "asf")
-    )
-}
+pub use crate::media::has_tail_index;
 
 /// Where the tail prefetch stream sits, when the file is a media file too long for the
 /// player's own window to reach its end: at the file's last piece. MP4's moov, MKV's cues and

@@ -1,18 +1,30 @@
-//! The HTML index at `/` and the M3U playlist.
+//! `GET /` (and `GET /?piece_par=N`): the HTML index of the torrent.
 
 use std::fmt::Write;
+use std::sync::Arc;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use warp::Filter;
 use warp::http::{HeaderValue, StatusCode, header};
+use warp::reject::Rejection;
 
-use super::{HttpState, Reply, simple};
-use crate::engine::FileSnap;
+use super::filters::{head, with_state};
+use super::{HttpState, Reply, piece_par, simple};
+use crate::engine::{FileSnap, MAX_PIECE_PAR, Snapshot};
 use crate::fmt;
-use crate::subtitles::{self, Pairs};
+use crate::links::Links;
+use crate::subtitles::Pairs;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-pub fn page(state: &HttpState, head: bool) -> Reply {
+pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
+    piece_par::apply(state)
+        .and(with_state(state))
+        .and(head())
+        .map(|state: Arc<HttpState>, head| page(&state, head))
+}
+
+fn page(state: &HttpState, head: bool) -> Reply {
     let s = state.engine.snapshot_now();
     let mut h = String::with_capacity(4096);
     let title = text(&s.name);
@@ -24,64 +36,32 @@ pub fn page(state: &HttpState, head: bool) -> Reply {
 <style>body{{font:15px/1.4 system-ui,sans-serif;margin:1.5em;max-width:70em}}\
 table{{border-collapse:collapse;width:100%}}td,th{{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left}}\
 td.n{{text-align:right;white-space:nowrap}}code{{word-break:break-all}}\
-progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</h1>"
+progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</h1><table>"
     );
-    let pct = fmt::percent(s.progress_bytes, s.total_bytes);
+    for (name, value) in summary(&s) {
+        let _ = write!(h, "<tr><th>{name}</th><td>{value}</td></tr>");
+    }
+    let root = Links::root();
+    let magnet = crate::create::magnet(&s.info_hash, &s.name, &[]);
     let _ = write!(
         h,
-        "<table><tr><th>State</th><td>{}</td></tr>\
-<tr><th>Info hash</th><td><code>{}</code></td></tr>\
-<tr><th>Size</th><td>{} in {}</td></tr>\
-<tr><th>Pieces</th><td>{} × {}</td></tr>\
-<tr><th>Progress</th><td><progress max=100 value=\"{pct:.1}\"></progress> {pct:.1}% ({})</td></tr>\
-<tr><th>Speed</th><td>↓ {} ↑ {}</td></tr>\
-<tr><th>Peers</th><td>{} seeders, {} leechers connected</td></tr>\
-<tr><th>piece_par</th><td>{} pieces ({}); the engine fetches {} pieces ({}) ahead of each player\
-<form method=get action=\"/\" style=\"display:inline;margin-left:1em\"><input name=piece_par type=number min=1 max={} value=\"{}\" style=\"width:6em\"> <button>Set</button></form></td></tr>\
-<tr><th>Players</th><td>{}</td></tr></table>",
-        text(&s.state),
-        text(&s.info_hash),
-        fmt::size(s.total_bytes),
-        match s.files.iter().filter(|f| !f.padding).count() {
-            1 => "1 file".to_string(),
-            n => format!("{n} files"),
-        },
-        s.piece_count,
-        fmt::size(s.piece_len),
-        fmt::size(s.progress_bytes),
-        fmt::speed(s.download_bps),
-        fmt::speed(s.upload_bps),
-        s.seeders,
-        s.leechers,
-        s.piece_par,
-        fmt::size(u64::from(s.piece_par) * s.piece_len),
-        s.effective_window_pieces,
-        fmt::size(u64::from(s.effective_window_pieces) * s.piece_len),
-        crate::engine::MAX_PIECE_PAR,
-        s.piece_par,
-        s.streams.len(),
-    );
-    let magnet = format!(
-        "magnet:?xt=urn:btih:{}&dn={}",
-        s.info_hash,
-        super::encode_path(&s.name)
-    );
-    let _ = write!(
-        h,
-        "<p><a href=\"/playlist.m3u\">Playlist (M3U)</a> · <a href=\"/{}\">.torrent</a> · <a href=\"{}\">Magnet link</a> · <a href=\"/status.json\">status.json</a></p>",
-        attr(&super::encode_path(&format!("{}.torrent", s.name))),
+        "</table><p><a href=\"{}\">Playlist (M3U)</a> · <a href=\"{}\">.torrent</a> · <a href=\"{}\">Magnet link</a> · <a href=\"{}\">status.json</a></p>",
+        attr(&root.playlist()),
+        attr(&root.torrent(&s.name)),
         attr(&magnet),
+        attr(&root.status()),
     );
     h.push_str("<table><tr><th>#</th><th>File</th><th>Size</th><th>Progress</th></tr>");
     let pairs = state.engine.subtitles();
     let visible = s.files.iter().filter(|f| !f.padding).map(|f| f.index);
+    let links = state.links();
     // Each video's subtitles right under it, marked as such.
     for f in pairs
         .listing_order(visible)
         .into_iter()
         .filter_map(|i| s.files.get(i))
     {
-        file_row(&mut h, state, pairs, f);
+        file_row(&mut h, links, pairs, f);
     }
     h.push_str("</table><p>Open a file's link in mpv, VLC or Kodi. bt2p-tui</p></body></html>\n");
     let mut r = simple(StatusCode::OK, "text/html; charset=utf-8", h.into_bytes(), head);
@@ -92,12 +72,54 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
     r
 }
 
-fn file_row(h: &mut String, state: &HttpState, pairs: &Pairs, f: &FileSnap) {
-    let link = format!(
-        "<a href=\"{}\">{}</a>",
-        attr(&state.file_url(&f.path)),
-        text(&f.path)
-    );
+/// The rows of the table at the top: a name, and its value as HTML.
+fn summary(s: &Snapshot) -> [(&'static str, String); 9] {
+    let pct = fmt::percent(s.progress_bytes, s.total_bytes);
+    let files = match s.files.iter().filter(|f| !f.padding).count() {
+        1 => "1 file".to_string(),
+        n => format!("{n} files"),
+    };
+    let window = |pieces: u32| fmt::size(u64::from(pieces) * s.piece_len);
+    [
+        ("State", text(&s.state).into_owned()),
+        ("Info hash", format!("<code>{}</code>", text(&s.info_hash))),
+        ("Size", format!("{} in {files}", fmt::size(s.total_bytes))),
+        (
+            "Pieces",
+            format!("{} × {}", s.piece_count, fmt::size(s.piece_len)),
+        ),
+        (
+            "Progress",
+            format!(
+                "<progress max=100 value=\"{pct:.1}\"></progress> {pct:.1}% ({})",
+                fmt::size(s.progress_bytes)
+            ),
+        ),
+        (
+            "Speed",
+            format!("↓ {} ↑ {}", fmt::speed(s.download_bps), fmt::speed(s.upload_bps)),
+        ),
+        (
+            "Peers",
+            format!("{} seeders, {} leechers connected", s.seeders, s.leechers),
+        ),
+        (
+            "piece_par",
+            format!(
+                "{pp} pieces ({}); the engine fetches {ew} pieces ({}) ahead of each player\
+<form method=get action=\"/\" style=\"display:inline;margin-left:1em\"><input name=piece_par type=number min=1 max={MAX_PIECE_PAR} value=\"{pp}\" style=\"width:6em\"> <button>Set</button></form>",
+                window(s.piece_par),
+                window(s.effective_window_pieces),
+                pp = s.piece_par,
+                ew = s.effective_window_pieces,
+            ),
+        ),
+        ("Players", s.streams.len().to_string()),
+    ]
+}
+
+fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
+    let link = format!("<a href=\"{}\">{}</a>", attr(&links.file(&f.path)), text(&f.path));
     let playing = if f.players > 0 { " ▶" } else { "" };
     let name = match pairs.video_of(f.index) {
         Some(_) => format!("<span class=sub>↳ subtitles: {link}{playing}</span>"),
@@ -119,61 +141,53 @@ fn file_row(h: &mut String, state: &HttpState, pairs: &Pairs, f: &FileSnap) {
     );
 }
 
-/// `GET /playlist.m3u`: every media file of the torrent.
-pub fn playlist(state: &HttpState, head: bool) -> Reply {
-    let name = state.engine.snapshot().borrow().name.clone();
-    let files = state.engine.files();
-    let paths = files.iter().filter(|f| !f.padding).map(|f| f.path.as_str());
-    let body = m3u(&name, paths, |p| state.file_url(p));
-    simple(
-        StatusCode::OK,
-        "audio/x-mpegurl; charset=utf-8",
-        body.into_bytes(),
-        head,
-    )
-}
-
-/// An extended M3U of the media among `paths`, in natural order folder by folder (`Ep 2`
-/// before `Ep 10`), each titled with its file name without extension.
-pub fn m3u<'a>(name: &str, paths: impl Iterator<Item = &'a str>, url: impl Fn(&str) -> String) -> String {
-    let one_line = |t: &str| t.replace(['\n', '\r'], " ");
-    let mut media: Vec<&str> = paths.filter(|p| subtitles::is_media(p)).collect();
-    media.sort_by(|a, b| subtitles::natural_path(a, b));
-    let mut m = format!("#EXTM3U\n#PLAYLIST:{}\n", one_line(name));
-    for path in media {
-        let file = path.rsplit('/').next().unwrap_or(path);
-        let title = file.rsplit_once('.').map(|(t, _)| t).unwrap_or(file);
-        let _ = write!(m, "#EXTINF:-1,{}\n{}\n", one_line(title), url(path));
-    }
-    m
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn playlist_in_natural_order_with_titles_and_absolute_urls() {
-        let paths = [
-            "Show/Season 10/Ep 1.mkv",
-            "Show/Season 2/Ep 10.mkv",
-            "Show/Season 2/Ep 2.mkv",
-            "Show/Season 2/Ep 2.en.srt",
-            "Show/Season 2/notes.txt",
-            "Show/Extras/Making of.mp4",
-            "Show/theme.flac",
-            "Show/Season 2/odd\nname.avi",
+    fn summary_rows() {
+        let s = Snapshot {
+            name: "Show".into(),
+            info_hash: "<ab>".into(),
+            state: "seeding".into(),
+            piece_len: 1 << 20,
+            piece_count: 3,
+            piece_par: 2,
+            effective_window_pieces: 32,
+            total_bytes: 3 << 20,
+            progress_bytes: 3 << 20,
+            seeders: 4,
+            leechers: 1,
+            ..Default::default()
+        };
+        let rows = summary(&s);
+        let names: Vec<&str> = rows.iter().map(|(n, _)| *n).collect();
+        let want = [
+            "State",
+            "Info hash",
+            "Size",
+            "Pieces",
+            "Progress",
+            "Speed",
+            "Peers",
+            "piece_par",
+            "Players",
         ];
-        let got = m3u("My Show", paths.iter().copied(), |p| {
-            format!("http://media.lan:17580/{}", crate::http::encode_path(p))
-        });
-        let want = "#EXTM3U\n#PLAYLIST:My Show\n\
-#EXTINF:-1,Making of\nhttp://media.lan:17580/Show/Extras/Making%20of.mp4\n\
-#EXTINF:-1,Ep 2\nhttp://media.lan:17580/Show/Season%202/Ep%202.mkv\n\
-#EXTINF:-1,Ep 10\nhttp://media.lan:17580/Show/Season%202/Ep%2010.mkv\n\
-#EXTINF:-1,odd name\nhttp://media.lan:17580/Show/Season%202/odd%0Aname.avi\n\
-#EXTINF:-1,Ep 1\nhttp://media.lan:17580/Show/Season%2010/Ep%201.mkv\n\
-#EXTINF:-1,theme\nhttp://media.lan:17580/Show/theme.flac\n";
-        assert_eq!(got, want);
+        assert_eq!(names, want);
+        let value = |name: &str| rows.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        assert_eq!(value("Info hash"), Some("<code>&lt;ab&gt;</code>"));
+        assert_eq!(
+            value("Size"),
+            Some(format!("{} in 0 files", fmt::size(3 << 20)).as_str())
+        );
+        assert_eq!(value("Peers"), Some("4 seeders, 1 leechers connected"));
+        assert_eq!(value("Players"), Some("0"));
+        let pp = value("piece_par").unwrap_or_default();
+        assert!(pp.starts_with("2 pieces ("), "{pp}");
+        assert!(
+            pp.contains("fetches 32 pieces") && pp.contains("max=4096 value=\"2\""),
+            "{pp}"
+        );
     }
 }

@@ -8,8 +8,10 @@ use futures::Stream;
 use warp::http::{HeaderValue, Response, StatusCode, header};
 use warp::hyper::body::Bytes;
 
+use super::body::{self, Chunks};
 use super::{HttpError, HttpState, Reply};
 use crate::engine::{FileSnap, PlayerStream};
+use crate::media;
 
 /// More ranges than this get the whole file (nginx's `max_ranges`): each part costs a header,
 /// so thousands of tiny ranges would multiply what is sent.
@@ -50,7 +52,7 @@ pub async fn serve(
     etag: &str,
     remote: SocketAddr,
 ) -> Result<Reply, HttpError> {
-    let mime = super::files::mime_of(&file.path);
+    let mime = media::mime_type(&file.path);
     let b = boundary();
     let len = file.length;
     let total = body_len(&ranges, &b, mime, len);
@@ -60,7 +62,7 @@ pub async fn serve(
         // The first part's stream is opened now, so that a busy server answers 503, not a
         // broken 206.
         let (s0, e0) = ranges[0];
-        let first = super::files::open(state, idx, s0, e0, remote).await?;
+        let first = body::open(state, idx, s0, e0, remote).await?;
         let body = parts_stream(state.clone(), idx, first, ranges, b.clone(), mime, len, remote);
         warp::Reply::into_response(warp::reply::stream(body))
     };
@@ -98,7 +100,7 @@ struct Parts {
     ranges: VecDeque<(u64, u64)>,
     first: Option<PlayerStream>,
     step: Step,
-    chunks: super::files::Chunks,
+    chunks: Chunks,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -140,10 +142,11 @@ fn parts_stream(
                             // On a task of its own: the engine's open future is not Sync, and a
                             // response body must be.
                             let (state, idx, remote) = (p.state.clone(), p.idx, p.remote);
-                            let opened = tokio::spawn(async move {
-                                super::files::open(&state, idx, start, end, remote).await
-                            })
-                            .await;
+                            let opened =
+                                tokio::spawn(
+                                    async move { body::open(&state, idx, start, end, remote).await },
+                                )
+                                .await;
                             let problem = match opened {
                                 Ok(Ok(s)) => Ok(s),
                                 Ok(Err(e)) => Err(format!("{e:?}")),

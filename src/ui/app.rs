@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::engine::{MAX_PIECE_PAR, Snapshot};
+use crate::links::Links;
 use crate::subtitles;
 
 /// Samples kept for the speed history: 2 per second, 4 minutes.
@@ -128,7 +129,7 @@ impl App {
     /// The URL of the selected file.
     pub fn selected_url(&self, s: &Snapshot) -> Option<String> {
         let f = s.files.get(self.selected).filter(|f| !f.padding)?;
-        Some(format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
+        Some(Links::new(&self.base_url).file(&f.path))
     }
 
     /// The URLs of the selected video's subtitles, as players should be given them.
@@ -137,12 +138,12 @@ impl App {
             .for_player(self.selected)
             .iter()
             .filter_map(|sub| s.files.get(sub.key))
-            .map(|f| format!("{}/{}", self.base_url, crate::http::encode_path(&f.path)))
+            .map(|f| Links::new(&self.base_url).file(&f.path))
             .collect()
     }
 
     pub fn playlist_url(&self) -> String {
-        format!("{}/playlist.m3u", self.base_url)
+        Links::new(&self.base_url).playlist()
     }
 
     pub fn apply(&mut self, a: Action, s: &Snapshot) -> Option<Effect> {

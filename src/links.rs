@@ -1,0 +1,127 @@
+//! The URLs the program hands out (index, files, playlist, `.torrent`, status.json) and the
+//! percent-encoding they, and magnet links, use.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// What a path segment or a query value keeps as it is: RFC 3986's unreserved characters.
+pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The server's own paths, beside the files of the torrent.
+pub const INDEX: &str = "/";
+pub const PLAYLIST: &str = "/playlist.m3u";
+pub const STATUS: &str = "/status.json";
+
+/// Percent-encodes one path segment or query value; a `/` in it is encoded too.
+pub fn encode_component(s: &str) -> String {
+    utf8_percent_encode(s, UNRESERVED).to_string()
+}
+
+/// Percent-encodes each segment of a path, keeping the `/` between them.
+pub fn encode_path(path: &str) -> String {
+    path.split('/')
+        .map(encode_component)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The name the torrent's `.torrent` file is served under.
+pub fn torrent_name(name: &str) -> String {
+    format!("{name}.torrent")
+}
+
+/// The server's URLs under one base, `http://host:port`. An empty base gives links relative
+/// to the server's root (`/playlist.m3u`), as the index page uses.
+#[derive(Debug, Clone, Copy)]
+pub struct Links<'a> {
+    base: &'a str,
+}
+
+impl<'a> Links<'a> {
+    pub fn new(base: &'a str) -> Self {
+        Links { base }
+    }
+
+    /// Links from the server's root, without scheme and host.
+    pub fn root() -> Links<'static> {
+        Links { base: "" }
+    }
+
+    pub fn index(&self) -> String {
+        format!("{}{INDEX}", self.base)
+    }
+
+    /// The URL of a file of the torrent, each path segment percent-encoded.
+    pub fn file(&self, path: &str) -> String {
+        format!("{}/{}", self.base, encode_path(path))
+    }
+
+    pub fn playlist(&self) -> String {
+        format!("{}{PLAYLIST}", self.base)
+    }
+
+    pub fn status(&self) -> String {
+        format!("{}{STATUS}", self.base)
+    }
+
+    /// The `.torrent` of the torrent called `name`.
+    pub fn torrent(&self, name: &str) -> String {
+        self.file(&torrent_name(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings() {
+        let cases = [
+            ("Season 1/Ep 1 [x].mkv", "Season%201/Ep%201%20%5Bx%5D.mkv"),
+            ("a-b_c.d~e", "a-b_c.d~e"),
+            ("Ünï/ß & ?#%.srt", "%C3%9Cn%C3%AF/%C3%9F%20%26%20%3F%23%25.srt"),
+            ("", ""),
+            ("a//b/", "a//b/"),
+        ];
+        for (path, want) in cases {
+            assert_eq!(encode_path(path), want, "{path}");
+        }
+        assert_eq!(encode_component("My Show/ü"), "My%20Show%2F%C3%BC");
+    }
+
+    #[test]
+    fn urls_under_a_base_and_from_the_root() {
+        let urls = |l: Links| {
+            [
+                l.index(),
+                l.file("Show/Ep 1.mkv"),
+                l.playlist(),
+                l.status(),
+                l.torrent("My Show"),
+            ]
+        };
+        assert_eq!(
+            urls(Links::new("http://media.lan:17580")),
+            [
+                "http://media.lan:17580/",
+                "http://media.lan:17580/Show/Ep%201.mkv",
+                "http://media.lan:17580/playlist.m3u",
+                "http://media.lan:17580/status.json",
+                "http://media.lan:17580/My%20Show.torrent",
+            ]
+        );
+        assert_eq!(
+            urls(Links::root()),
+            [
+                "/",
+                "/Show/Ep%201.mkv",
+                "/playlist.m3u",
+                "/status.json",
+                "/My%20Show.torrent"
+            ]
+        );
+    }
+}
