@@ -1,0 +1,73 @@
+//! BitTorrent options of the commands that run the engine.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::parse::{parse_rate, parse_secs};
+
+/// BitTorrent options of the commands that run the engine.
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
+    /// Directory for the downloaded data; partial data already there is checked and reused.
+    #[arg(long, value_name = "DIR", env = "BT2P_SAVE_PATH", default_value = ".")]
+    pub save_path: PathBuf,
+
+    /// Directory for resume data [default: $XDG_STATE_HOME/bt2p-tui/resume, else ~/.local/state/bt2p-tui/resume]
+    #[arg(long, value_name = "DIR", env = "BT2P_RESUME")]
+    pub resume: Option<PathBuf>,
+
+    /// Do not read or write resume data: every start checks the existing data in full.
+    #[arg(long, env = "BT2P_NO_RESUME", conflicts_with = "resume")]
+    pub no_resume: bool,
+
+    /// Re-hash all existing data at start instead of trusting resume data (which is checked
+    /// only on a sample of pieces).
+    #[arg(long, env = "BT2P_RECHECK")]
+    pub recheck: bool,
+
+    /// Download only what players read (bt2p's original behaviour). By default the whole torrent
+    /// is fetched in the background while the players' windows come first.
+    #[arg(long, env = "BT2P_ON_DEMAND")]
+    pub on_demand: bool,
+
+    /// Seconds to wait for a magnet link's metadata before giving up.
+    #[arg(long, value_name = "SECS", env = "BT2P_METADATA_TIMEOUT", default_value = "120", value_parser = parse_secs)]
+    pub metadata_timeout: Duration,
+
+    /// Extra peer to connect to (repeatable), e.g. 192.168.1.5:6881.
+    #[arg(long = "peer", value_name = "ADDR", env = "BT2P_PEER", value_delimiter = ',')]
+    pub peers: Vec<SocketAddr>,
+
+    /// BitTorrent listen port; the next ports up to 6889 are tried when it is busy.
+    #[arg(long, value_name = "N", env = "BT2P_LISTEN_PORT", default_value_t = 6881)]
+    pub listen_port: u16,
+
+    /// Do not use the DHT (trackerless peer discovery).
+    #[arg(long, env = "BT2P_NO_DHT")]
+    pub no_dht: bool,
+
+    /// Do not announce to trackers, nor discover peers on the LAN (only --peer peers are used).
+    #[arg(long, env = "BT2P_NO_TRACKERS")]
+    pub no_trackers: bool,
+
+    /// Do not discover peers on the LAN by multicast (BEP 14).
+    #[arg(long, env = "BT2P_NO_LSD")]
+    pub no_lsd: bool,
+
+    /// Download rate limit per second, e.g. 5MiB, 800KB [default: none]
+    #[arg(long, value_name = "RATE", env = "BT2P_DOWNLOAD_LIMIT", value_parser = parse_rate)]
+    pub download_limit: Option<u64>,
+
+    /// Upload rate limit per second, e.g. 1MiB [default: none]
+    #[arg(long, value_name = "RATE", env = "BT2P_UPLOAD_LIMIT", value_parser = parse_rate)]
+    pub upload_limit: Option<u64>,
+
+    /// Most 16 KiB block requests outstanding per peer. A seek's first piece is asked for after
+    /// them: lower makes seeks answer sooner on a slow link, and costs speed from fast peers.
+    #[arg(long, value_name = "N", env = "BT2P_REQUEST_WINDOW", default_value_t = crate::engine::DEFAULT_REQUEST_WINDOW,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub request_window: u32,
+}
