@@ -1,12 +1,12 @@
 //! BitTorrent options of the commands that run the engine.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 
-use super::parse::{parse_rate, parse_secs};
+use super::parse::{parse_host_port, parse_proxy, parse_rate, parse_secs};
 
 /// BitTorrent options of the commands that run the engine.
 #[derive(Debug, Args, Clone)]
@@ -41,9 +41,35 @@ pub struct EngineArgs {
     #[arg(long = "peer", value_name = "ADDR", env = "BT2P_PEER", value_delimiter = ',')]
     pub peers: Vec<SocketAddr>,
 
-    /// BitTorrent listen port; the next ports up to 6889 are tried when it is busy.
+    /// BitTorrent listen port (TCP, and UDP for uTP); the next ports up to 6889 are tried when
+    /// it is busy.
     #[arg(long, value_name = "N", env = "BT2P_LISTEN_PORT", default_value_t = 6881)]
     pub listen_port: u16,
+
+    /// Address the BitTorrent side listens on: `::` takes IPv4 and IPv6 peers (dual stack),
+    /// `0.0.0.0` IPv4 only, or one address of this machine. Separate from the HTTP --bind.
+    #[arg(long, value_name = "ADDR", env = "BT2P_LISTEN_ADDR", default_value = "::")]
+    pub listen_addr: IpAddr,
+
+    /// Keep all BitTorrent traffic (peers, trackers, DHT) on this network interface, e.g. a
+    /// VPN's wg0 or tun0 (Linux, needs CAP_NET_RAW or root).
+    #[arg(long, value_name = "NAME", env = "BT2P_INTERFACE")]
+    pub interface: Option<String>,
+
+    /// Peers over TCP only. By default uTP (BitTorrent over UDP, which most clients prefer) is
+    /// accepted and tried when TCP does not connect.
+    #[arg(long, env = "BT2P_NO_UTP")]
+    pub no_utp: bool,
+
+    /// Send outgoing peer connections and tracker requests through a SOCKS5 proxy:
+    /// socks5://[user:pass@]host:port (socks5h:// lets the proxy resolve names).
+    #[arg(long, value_name = "URL", env = "BT2P_PROXY", value_parser = parse_proxy)]
+    pub proxy: Option<String>,
+
+    /// DHT node to join through instead of the public routers (repeatable), HOST:PORT: a DHT
+    /// of your own LAN, or another client on this machine.
+    #[arg(long = "dht-bootstrap", value_name = "HOST:PORT", env = "BT2P_DHT_BOOTSTRAP", value_delimiter = ',', value_parser = parse_host_port)]
+    pub dht_bootstrap: Vec<String>,
 
     /// Do not use the DHT (trackerless peer discovery).
     #[arg(long, env = "BT2P_NO_DHT")]

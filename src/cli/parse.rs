@@ -32,9 +32,46 @@ pub(super) fn parse_auth(s: &str) -> Result<String, String> {
     }
 }
 
+/// `socks5://[user:pass@]host:port` or `socks5h://…`, the proxies the engine speaks.
+pub(super) fn parse_proxy(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("socks5://")
+        .or_else(|| s.strip_prefix("socks5h://"))
+        .ok_or("only SOCKS5 proxies are supported: write socks5://[user:pass@]host:port")?;
+    let host_port = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+    parse_host_port(host_port.trim_end_matches('/'))
+        .map_err(|e| format!("{e} (socks5://[user:pass@]host:port)"))?;
+    Ok(s.to_string())
+}
+
+/// `host:port` or `[v6]:port`, with a port from 1 to 65535.
+pub(super) fn parse_host_port(s: &str) -> Result<String, String> {
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("'{s}' has no port: write HOST:PORT"))?;
+    let port_ok = port.parse::<u16>().is_ok_and(|p| p > 0);
+    if host.is_empty() || !port_ok {
+        return Err(format!("'{s}' is not HOST:PORT with a port from 1 to 65535"));
+    }
+    Ok(s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxies_and_host_ports() {
+        assert!(parse_proxy("socks5://127.0.0.1:1080").is_ok());
+        assert!(parse_proxy("socks5h://u:p@proxy.lan:1080/").is_ok());
+        assert!(parse_proxy("http://127.0.0.1:3128").is_err());
+        assert!(parse_proxy("socks5://127.0.0.1").is_err());
+        assert!(parse_host_port("[::1]:6881").is_ok());
+        assert!(parse_host_port("router.lan:6881").is_ok());
+        assert!(parse_host_port("router.lan").is_err());
+        assert!(parse_host_port(":6881").is_err());
+        assert!(parse_host_port("h:0").is_err());
+    }
 
     #[test]
     fn rates() {

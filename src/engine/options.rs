@@ -17,11 +17,20 @@ pub struct EngineOptions {
     pub resume_dir: Option<PathBuf>,
     /// Forget resume data and re-hash all existing data.
     pub recheck: bool,
+    /// `::` for IPv4 and IPv6 peers, `0.0.0.0` for IPv4 only, or one address.
     pub listen_ip: IpAddr,
     pub listen_port: u16,
     /// Ports tried after `listen_port` when it is busy.
     pub listen_port_tries: u16,
+    /// Accept uTP and try it when TCP does not connect.
+    pub utp: bool,
+    /// Network interface all BitTorrent traffic is kept on.
+    pub interface: Option<String>,
+    /// SOCKS5 proxy URL for outgoing peer connections and trackers.
+    pub proxy: Option<String>,
     pub dht: bool,
+    /// DHT nodes to join through instead of the public routers.
+    pub dht_bootstrap: Vec<String>,
     pub trackers: bool,
     /// Local service discovery (LAN multicast).
     pub lsd: bool,

@@ -1,13 +1,16 @@
 //! The librqbit session: its listen port, switches, storage and resume folder.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use librqbit::limits::LimitsConfig;
 use librqbit::storage::StorageFactoryExt;
-use librqbit::{ListenerOptions, Session, SessionOptions, SessionPersistenceConfig};
+use librqbit::{
+    ConnectionOptions, DhtSessionConfig, ListenerMode, ListenerOptions, Session, SessionOptions,
+    SessionPersistenceConfig,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::journal::JournalPlace;
@@ -36,12 +39,12 @@ pub(super) async fn start(
     {
         j.forget();
     }
-    let port = free_listen_port(opts)?;
+    let (ip, port) = free_listen_port(opts)?;
     let storage = WatchedStorageFactory {
         receiving,
         journal: journal.clone(),
     };
-    let so = session_options(opts, port, persistence, storage, cancel);
+    let so = session_options(opts, SocketAddr::new(ip, port), persistence, storage, cancel);
     // The session's tasks (listener, trackers, peers, writing) start on the engine's runtime.
     let session = runtime()
         .spawn(Session::new_with_opts(opts.save_path.clone(), so))
@@ -51,14 +54,23 @@ pub(super) async fn start(
     Ok((session, journal))
 }
 
-/// The first port from `listen_port` on that nothing listens on. Probed here: the engine's
-/// own bind error does not say which port was busy.
-fn free_listen_port(opts: &EngineOptions) -> Result<u16, Error> {
+/// The first port from `listen_port` that is free for TCP (and UDP, with uTP), and the
+/// address to listen on: `::` falls back to `0.0.0.0` on a machine without IPv6. Probed here:
+/// the engine's own bind error does not say which port was busy.
+fn free_listen_port(opts: &EngineOptions) -> Result<(IpAddr, u16), Error> {
     let last = opts.listen_port.saturating_add(opts.listen_port_tries);
+    let mut ip = opts.listen_ip;
     let mut problem = None;
     for port in opts.listen_port..=last {
-        match std::net::TcpListener::bind((opts.listen_ip, port)) {
-            Ok(_) => return Ok(port),
+        match probe(ip, port, opts.utp) {
+            Ok(()) => return Ok((ip, port)),
+            Err(e) if ip == IpAddr::V6(Ipv6Addr::UNSPECIFIED) && no_ipv6(&e) => {
+                tracing::warn!("IPv6 is not available ({e}): BitTorrent peers over IPv4 only");
+                ip = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+                if probe(ip, port, opts.utp).is_ok() {
+                    return Ok((ip, port));
+                }
+            }
             Err(e) => problem = Some(e),
         }
     }
@@ -69,24 +81,45 @@ fn free_listen_port(opts: &EngineOptions) -> Result<u16, Error> {
     })
 }
 
+fn probe(ip: IpAddr, port: u16, udp: bool) -> std::io::Result<()> {
+    std::net::TcpListener::bind((ip, port))?;
+    if udp {
+        std::net::UdpSocket::bind((ip, port))?;
+    }
+    Ok(())
+}
+
+fn no_ipv6(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::AddrNotAvailable || e.raw_os_error() == Some(libc::EAFNOSUPPORT)
+}
+
 fn session_options(
     opts: &EngineOptions,
-    port: u16,
+    listen: SocketAddr,
     persistence: Option<PathBuf>,
     storage: WatchedStorageFactory,
     cancel: &CancellationToken,
 ) -> SessionOptions {
     let limit = |v: Option<u64>| v.and_then(|b| NonZeroU32::new(b.min(u64::from(u32::MAX)) as u32));
     SessionOptions {
-        dht: opts.dht.then(Default::default),
+        dht: opts.dht.then(|| dht_config(&opts.dht_bootstrap)),
         disable_trackers: !opts.trackers,
         disable_local_service_discovery: !opts.lsd,
         fastresume: persistence.is_some(),
         persistence: persistence.map(|folder| SessionPersistenceConfig::Json { folder: Some(folder) }),
         listen: Some(ListenerOptions {
-            listen_addr: SocketAddr::new(opts.listen_ip, port),
-            announce_port: Some(port),
-            ipv4_only: opts.listen_ip.is_ipv4(),
+            mode: match opts.utp {
+                true => ListenerMode::TcpAndUtp,
+                false => ListenerMode::TcpOnly,
+            },
+            listen_addr: listen,
+            announce_port: Some(listen.port()),
+            ipv4_only: listen.is_ipv4(),
+            ..Default::default()
+        }),
+        bind_device_name: opts.interface.clone(),
+        connect: Some(ConnectionOptions {
+            proxy_url: opts.proxy.clone(),
             ..Default::default()
         }),
         default_storage_factory: Some(storage.boxed()),
@@ -98,8 +131,21 @@ fn session_options(
             download_bps: limit(opts.download_limit),
             upload_bps: limit(opts.upload_limit),
         },
-        ipv4_only: opts.listen_ip.is_ipv4(),
+        ipv4_only: listen.is_ipv4(),
         ..Default::default()
+    }
+}
+
+/// The DHT joins through the given nodes (then it is a DHT of its own: nothing of it is kept
+/// on disk), else through the public routers, with its routing table kept.
+fn dht_config(bootstrap: &[String]) -> DhtSessionConfig {
+    match bootstrap.is_empty() {
+        true => DhtSessionConfig::default(),
+        false => DhtSessionConfig {
+            bootstrap_addrs: Some(bootstrap.to_vec()),
+            port: None,
+            persistence: None,
+        },
     }
 }
 
