@@ -27,6 +27,10 @@ pub enum Error {
     )]
     BadTorrent { origin: String, problem: String },
     #[error(
+        "{origin} is a BitTorrent v2-only torrent, which the engine (librqbit) cannot download. Get the v1 or hybrid torrent of the same content, or its magnet link with urn:btih"
+    )]
+    V2Only { origin: String },
+    #[error(
         "bad magnet link or info hash: {problem}. Give a magnet URI (magnet:?xt=urn:btih:…) or a 40-hex / 32-base32 info hash"
     )]
     BadMagnet { problem: String },

@@ -3,7 +3,12 @@
 
 use std::path::Path;
 
-use librqbit::{Magnet, TorrentMetaV1Info, torrent_from_bytes};
+mod check;
+
+use librqbit::{Magnet, torrent_from_bytes};
+
+pub use check::check_info;
+use check::check_piece_length_fits;
 
 use crate::error::Error;
 
@@ -15,8 +20,13 @@ const MAX_TORRENT_FILE: u64 = 64 * 1024 * 1024;
 pub enum Source {
     /// The bytes of a `.torrent` file, already validated.
     Torrent { bytes: bytes::Bytes, info_hash: String },
-    /// A magnet URI (a bare info hash is turned into one); metadata comes from peers.
-    Magnet { uri: String, info_hash: String },
+    /// A magnet URI (a bare info hash is turned into one); metadata comes from peers, among
+    /// them those the link names (`x.pe`, as `host:port`).
+    Magnet {
+        uri: String,
+        info_hash: String,
+        peers: Vec<String>,
+    },
 }
 
 impl Source {
@@ -97,14 +107,38 @@ pub fn magnet(uri: &str) -> Result<Source, Error> {
         problem: format!("{e:#}"),
     })?;
     let Some(id) = m.as_id20() else {
+        let problem = match uri.contains("urn:btmh:") {
+            true => {
+                "it names only a BitTorrent v2 hash (urn:btmh), and the engine (librqbit) cannot download v2-only torrents: use a magnet link with urn:btih (a v1 or hybrid torrent)"
+            }
+            false => "it carries no BitTorrent v1 info hash (xt=urn:btih:…)",
+        };
         return Err(Error::BadMagnet {
-            problem: "it carries no BitTorrent v1 info hash (xt=urn:btih:…)".into(),
+            problem: problem.into(),
         });
     };
+    let peers = magnet_peers(&uri);
     Ok(Source::Magnet {
-        uri,
         info_hash: id.as_string(),
+        peers,
+        uri,
     })
+}
+
+/// The peers a magnet link names with `x.pe=host:port` (BEP 9); the engine drops them.
+fn magnet_peers(uri: &str) -> Vec<String> {
+    let query = uri.split_once('?').map(|(_, q)| q).unwrap_or("");
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, _)| k.eq_ignore_ascii_case("x.pe"))
+        .map(|(_, v)| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .take(64)
+        .collect()
 }
 
 /// Drops `so=` (BEP 53 select-only) parameters: the engine expands a range such as
@@ -153,140 +187,31 @@ pub fn from_torrent_bytes(bytes: bytes::Bytes, origin: &str) -> Result<Source, E
         origin: origin.into(),
         problem,
     };
+    let bytes = match check::bencode_end(&bytes) {
+        Some(end) if end < bytes.len() => {
+            tracing::info!(
+                "{origin}: {} bytes after the torrent's data are ignored",
+                bytes.len() - end
+            );
+            bytes.slice(..end)
+        }
+        _ => bytes,
+    };
+    if check::is_v2_only(&bytes) {
+        return Err(Error::V2Only {
+            origin: origin.into(),
+        });
+    }
     check_piece_length_fits(&bytes).map_err(bad)?;
     // The bencode reader can still panic on numbers it did not expect: contain it.
     let parsed = std::panic::catch_unwind(|| torrent_from_bytes(&bytes))
         .map_err(|_| bad("its metadata holds numbers out of range".into()))?;
-    let meta = parsed.map_err(|e| {
-        bad(format!(
-            "it is not a valid torrent (bencode): {e}. Is it really a .torrent file?"
-        ))
-    })?;
+    let meta = parsed.map_err(|e| bad(format!("it is not a valid .torrent file ({e})")))?;
     check_info(&meta.info.data).map_err(bad)?;
     Ok(Source::Torrent {
         info_hash: meta.info_hash.as_string(),
         bytes,
     })
-}
-
-/// The bencode reader panics on a piece length past u32 (debug) or wraps it to 0 (release):
-/// look at every `piece length` integer before it does.
-fn check_piece_length_fits(bytes: &[u8]) -> Result<(), String> {
-    const KEY: &[u8] = b"12:piece lengthi";
-    let mut rest = bytes;
-    while let Some(i) = rest.windows(KEY.len()).position(|w| w == KEY) {
-        rest = &rest[i + KEY.len()..];
-        let digits: Vec<u8> = rest
-            .iter()
-            .copied()
-            .take_while(|b| *b == b'-' || b.is_ascii_digit())
-            .collect();
-        let ok = std::str::from_utf8(&digits)
-            .ok()
-            .and_then(|d| d.parse::<u32>().ok())
-            .is_some_and(|v| v > 0);
-        if !ok {
-            return Err(format!(
-                "its piece length {} is not a positive 32-bit number",
-                String::from_utf8_lossy(&digits)
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Piece length, sizes and hash count must agree, or the engine divides by zero or
-/// reads out of bounds.
-pub fn check_info<B: AsRef<[u8]>>(info: &TorrentMetaV1Info<B>) -> Result<(), String> {
-    let pl = u64::from(info.piece_length);
-    if pl == 0 {
-        return Err("its piece length is 0".into());
-    }
-    if !pl.is_power_of_two() || !(1024..=256 * 1024 * 1024).contains(&pl) {
-        return Err(format!(
-            "its piece length {pl} is not a power of two between 1 KiB and 256 MiB"
-        ));
-    }
-    let total = match (&info.length, &info.files) {
-        (Some(len), None) => *len,
-        (None, Some(files)) => {
-            if files.is_empty() {
-                return Err("it lists no files".into());
-            }
-            let mut total: u64 = 0;
-            for f in files {
-                total = total
-                    .checked_add(f.length)
-                    .ok_or("its file lengths add up to more than 2^64 bytes")?;
-            }
-            total
-        }
-        (Some(_), Some(_)) => return Err("it has both 'length' and 'files'".into()),
-        (None, None) => return Err("it has neither 'length' nor 'files'".into()),
-    };
-    if total > 1 << 50 {
-        return Err(format!("its size {total} is absurd"));
-    }
-    let hashes = info.pieces.as_ref().len();
-    if hashes % 20 != 0 {
-        return Err(format!(
-            "its piece hashes are {hashes} bytes, not a multiple of 20"
-        ));
-    }
-    let want = total.div_ceil(pl);
-    if (hashes / 20) as u64 != want {
-        return Err(format!(
-            "it has {} piece hashes but its {total} bytes in pieces of {pl} need {want}",
-            hashes / 20
-        ));
-    }
-    if info.name.as_ref().is_none_or(|n| n.as_ref().is_empty()) && info.files.is_none() {
-        return Err("its single file has no name".into());
-    }
-    if let Some(name) = &info.name {
-        check_component(name.as_ref()).map_err(|p| format!("its name {p}"))?;
-    }
-    for f in info.files.iter().flatten() {
-        if f.path.is_empty() {
-            return Err("one of its files has an empty path".into());
-        }
-        if f.path.len() > 64 {
-            return Err(format!("a file path has {} levels of folders", f.path.len()));
-        }
-        for c in &f.path {
-            check_component(c.as_ref()).map_err(|p| {
-                let shown: Vec<String> = f
-                    .path
-                    .iter()
-                    .map(|c| String::from_utf8_lossy(c.as_ref()).into_owned())
-                    .collect();
-                format!("the file path {:?} {p}", shown.join("/"))
-            })?;
-        }
-    }
-    Ok(())
-}
-
-/// One name of a file or folder must stay a plain name inside the save path on any system.
-fn check_component(c: &[u8]) -> Result<(), String> {
-    let why = if c.is_empty() {
-        "has an empty part"
-    } else if c == b"." || c == b".." {
-        "has a '.' or '..' part that would leave its folder"
-    } else if c.contains(&b'/') || c.contains(&b'\\') {
-        "has a path separator inside a name"
-    } else if c.contains(&0) {
-        "has a NUL byte"
-    } else if c.len() > 255 {
-        "has a name longer than 255 bytes"
-    } else if c.len() == 2 && c[0].is_ascii_alphabetic() && c[1] == b':' {
-        "looks like a Windows drive"
-    } else if c.iter().any(|b| *b < 0x20) {
-        "has control characters"
-    } else {
-        return Ok(());
-    };
-    Err(why.to_string())
 }
 
 #[cfg(test)]
@@ -325,8 +250,8 @@ mod tests {
             (torrent(30000, 100, 1), "power of two"),
             (torrent(16384, 16384 * 3, 4), "need 3"),
             (torrent(16384, 16384 * 3, 2), "need 3"),
-            (b"not bencode".to_vec(), "not a valid torrent"),
-            (b"d4:infod".to_vec(), "not a valid torrent"),
+            (b"not bencode".to_vec(), "not a valid .torrent file"),
+            (b"d4:infod".to_vec(), "not a valid .torrent file"),
         ] {
             let e = check(b).unwrap_err().to_string();
             assert!(e.contains(needle), "{e}");
@@ -388,6 +313,14 @@ mod tests {
             .unwrap();
         match m {
             Source::Magnet { uri, .. } => assert!(!uri.contains("so=") && uri.contains("dn=x"), "{uri}"),
+            Source::Torrent { .. } => panic!("not a magnet"),
+        }
+        let m = magnet("magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pe=127.0.0.1:6881&x.pe=%5B%3A%3A1%5D%3A6882&x.pe=seed.lan:51413")
+            .unwrap();
+        match m {
+            Source::Magnet { peers, .. } => {
+                assert_eq!(peers, ["127.0.0.1:6881", "[::1]:6882", "seed.lan:51413"])
+            }
             Source::Torrent { .. } => panic!("not a magnet"),
         }
     }

@@ -57,7 +57,7 @@ fn bad_torrents_and_sources() {
     };
     let cases: Vec<(String, Vec<&str>)> = vec![
         (d.path().join("missing.torrent").to_string_lossy().into(), vec!["no such file", "missing.torrent"]),
-        (write("junk.torrent", b"hello, not bencode"), vec!["not a valid torrent"]),
+        (write("junk.torrent", b"hello, not bencode"), vec!["not a valid .torrent file"]),
         (write("zero.torrent", &torrent("0", 100, 1)), vec!["piece length 0"]),
         (write("wrap.torrent", &torrent("4294967296", 100, 1)), vec!["piece length 4294967296"]),
         (write("odd.torrent", &torrent("30000", 100, 1)), vec!["power of two"]),

@@ -1,5 +1,6 @@
 //! Adding the torrent to the session, and reading what its metadata says.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,10 +33,14 @@ pub(super) async fn add(
         Source::Torrent { bytes, .. } => AddTorrent::from_bytes(bytes.clone()),
         Source::Magnet { uri, .. } => AddTorrent::from_url(uri.clone()),
     };
+    let mut peers = opts.peers.clone();
+    if let Source::Magnet { peers: named, .. } = source {
+        peers.extend(resolve_peers(named).await);
+    }
     let add_opts = AddTorrentOptions {
         overwrite: true,
         only_files: opts.on_demand.then(Vec::new),
-        initial_peers: (!opts.peers.is_empty()).then(|| opts.peers.clone()),
+        initial_peers: (!peers.is_empty()).then_some(peers),
         peer_opts: Some(PeerConnectionOptions {
             max_request_window: Some(opts.request_window),
             ..Default::default()
@@ -62,6 +67,26 @@ pub(super) async fn add(
     added
         .into_handle()
         .ok_or_else(|| Error::engine("the torrent could not be added", "the engine gave no handle"))
+}
+
+/// The addresses of peers named `host:port`, each looked up for at most 5 s; a name that does
+/// not resolve is logged and left out.
+async fn resolve_peers(named: &[String]) -> Vec<SocketAddr> {
+    let mut found = Vec::new();
+    for peer in named {
+        let lookup = tokio::time::timeout(Duration::from_secs(5), tokio::net::lookup_host(peer.as_str()));
+        match lookup.await {
+            Ok(Ok(addrs)) => found.extend(addrs.take(4)),
+            Ok(Err(e)) => tracing::warn!("the magnet link's peer {peer} is left out: {e}"),
+            Err(_) => {
+                tracing::warn!("the magnet link's peer {peer} is left out: its name did not resolve in 5 s")
+            }
+        }
+    }
+    if !found.is_empty() {
+        tracing::info!("dialling {} peer(s) named in the magnet link", found.len());
+    }
+    found
 }
 
 /// Reads the files, pieces and name from the torrent's metadata.
