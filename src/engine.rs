@@ -11,6 +11,7 @@ mod receiving;
 mod runtime;
 mod session;
 mod snapshot;
+mod stall;
 mod stats;
 mod subs;
 pub mod window;

@@ -83,6 +83,9 @@ pub fn status_line(s: &Snapshot) -> String {
             ));
         }
     }
+    if let Some(cause) = &s.stall {
+        line.push_str(&format!("  stalled: {cause}"));
+    }
     if let Some(e) = &s.error {
         line.push_str(&format!("  error: {e}"));
     }

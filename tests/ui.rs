@@ -74,6 +74,7 @@ fn snapshot() -> Snapshot {
                 upload_bps: 0.0,
                 fetched_bytes: 40 * piece,
                 uploaded_bytes: 0,
+                transport: Some("tcp".into()),
             },
             PeerSnap {
                 addr: "10.0.0.3:6881".into(),
@@ -83,6 +84,7 @@ fn snapshot() -> Snapshot {
                 upload_bps: 512.0 * 1024.0,
                 fetched_bytes: 21 * piece,
                 uploaded_bytes: 3 * piece,
+                transport: Some("utp".into()),
             },
         ],
         streams: vec![StreamSnap {

@@ -12,6 +12,8 @@ pub struct Snapshot {
     /// checking / downloading / seeding / paused / error / metadata
     pub state: String,
     pub error: Option<String>,
+    /// Why nothing arrives, while the torrent needs data and no peer is connected.
+    pub stall: Option<String>,
     pub piece_len: u64,
     pub piece_count: u32,
     pub piece_par: u32,
@@ -78,6 +80,8 @@ pub struct PeerSnap {
     pub upload_bps: f64,
     pub fetched_bytes: u64,
     pub uploaded_bytes: u64,
+    /// tcp, utp or socks.
+    pub transport: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

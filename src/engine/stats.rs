@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::players::Players;
 use super::receiving::Receiving;
 use super::snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
+use super::stall::{Peers, Stall};
 use super::window::{Geometry, effective_window};
 
 pub const INTERVAL: Duration = Duration::from_millis(500);
@@ -66,6 +67,7 @@ impl Rates {
 
 pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, cancel: CancellationToken) {
     let mut rates = Rates::default();
+    let mut stall = Stall::default();
     let mut tick = tokio::time::interval(INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -73,9 +75,25 @@ pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, canc
             _ = cancel.cancelled() => break,
             _ = tick.tick() => {}
         }
-        let snap = build(&src, &base, &mut rates);
+        let mut snap = build(&src, &base, &mut rates);
+        let needs_data = snap.state == "downloading" || snap.streams.iter().any(|s| s.waiting_ms.is_some());
+        let peers = Peers {
+            connected: snap.peers_connected,
+            connecting: snap.peers_connecting,
+            seen: snap.peers_seen,
+            needs_data,
+        };
+        snap.stall = stall.update(peers, std::time::Instant::now());
         tx.send_replace(snap);
     }
+}
+
+/// How a peer is connected, as the engine names it in JSON: tcp, utp or socks.
+fn transport(kind: &impl serde::Serialize) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
@@ -159,6 +177,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                     upload_bps: u,
                     fetched_bytes: p.counters.fetched_bytes,
                     uploaded_bytes: p.counters.uploaded_bytes,
+                    transport: p.conn_kind.as_ref().map(transport),
                 }
             })
             .collect();

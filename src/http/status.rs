@@ -29,6 +29,8 @@ pub struct StatusJson<'a> {
     info_hash: &'a str,
     state: &'a str,
     error: Option<&'a str>,
+    /// Why nothing arrives, while stalled.
+    stall: Option<&'a str>,
     piece_len: u64,
     piece_count: u32,
     piece_par: u32,
@@ -72,6 +74,7 @@ impl<'a> StatusJson<'a> {
             info_hash: &s.info_hash,
             state: &s.state,
             error: s.error.as_deref(),
+            stall: s.stall.as_deref(),
             piece_len: s.piece_len,
             piece_count: s.piece_count,
             piece_par: s.piece_par,

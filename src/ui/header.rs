@@ -82,6 +82,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 
     let url = app.selected_url(s).unwrap_or_default();
     let mut line = vec![Span::raw(" open "), Span::styled(url, t.accent())];
+    if let Some(cause) = &s.stall {
+        line = vec![Span::styled(format!(" stalled: {cause}"), t.receiving())];
+    }
     if let Some(e) = &s.error {
         line = vec![Span::styled(format!(" error: {e}"), t.error())];
     }

@@ -24,14 +24,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         let got = Cell::from(fmt::compact(p.fetched_bytes));
         if wide {
             Row::new(vec![
-                Cell::from(p.addr.clone()),
+                Cell::from(addr_and_transport(p)),
                 Cell::from(p.client.clone().unwrap_or_else(|| "?".into())),
                 down,
                 Cell::from(format!("{}/s", fmt::compact(p.upload_bps as u64))),
                 got,
             ])
         } else {
-            Row::new(vec![Cell::from(p.addr.clone()), down, got])
+            Row::new(vec![Cell::from(addr_and_transport(p)), down, got])
         }
     });
     let widths: Vec<Constraint> = if wide {
@@ -67,4 +67,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     let mut state =
         TableState::default().with_selected((app.focus == Focus::Peers).then_some(app.peers_offset));
     f.render_stateful_widget(table, area, &mut state);
+}
+
+/// The peer's address, and how it is connected when that is not plain TCP.
+fn addr_and_transport(p: &crate::engine::PeerSnap) -> String {
+    match p.transport.as_deref() {
+        Some("utp") => format!("{} uTP", p.addr),
+        Some("socks") => format!("{} SOCKS", p.addr),
+        _ => p.addr.clone(),
+    }
 }

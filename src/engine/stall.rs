@@ -1,0 +1,128 @@
+//! Why nothing arrives: a torrent that needs data and has no connected peer says so, with the
+//! likely cause, in the snapshot (status line, dashboard, index) and once in the log.
+
+use std::time::{Duration, Instant};
+
+/// How long the torrent may have no connected peer before it is called stalled.
+const AFTER: Duration = Duration::from_secs(8);
+
+/// What the stall detector remembers between snapshots.
+#[derive(Debug, Default)]
+pub(super) struct Stall {
+    alone_since: Option<Instant>,
+    reported: Option<String>,
+}
+
+/// The counts a diagnosis is made from.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Peers {
+    pub connected: u32,
+    pub connecting: u32,
+    pub seen: u32,
+    pub needs_data: bool,
+}
+
+impl Stall {
+    /// The cause, while stalled; logs when a stall starts, changes cause, or ends.
+    pub(super) fn update(&mut self, p: Peers, now: Instant) -> Option<String> {
+        let alone = p.connected == 0 && p.needs_data;
+        let since = match alone {
+            true => *self.alone_since.get_or_insert(now),
+            false => {
+                self.alone_since = None;
+                if self.reported.take().is_some() {
+                    tracing::info!("peers connected again: the stall is over");
+                }
+                return None;
+            }
+        };
+        let waited = now.saturating_duration_since(since);
+        if waited < AFTER {
+            return None;
+        }
+        let cause = cause(p, waited);
+        if self.reported.as_deref() != Some(cause.as_str()) {
+            tracing::warn!("stalled: {cause}");
+            self.reported = Some(cause.clone());
+        }
+        Some(cause)
+    }
+}
+
+fn cause(p: Peers, waited: Duration) -> String {
+    let secs = waited.as_secs();
+    match (p.seen, p.connecting) {
+        (0, _) => {
+            format!("no peer found in {secs} s: check the trackers and the DHT, or give one with --peer ADDR")
+        }
+        (seen, 0) => format!(
+            "{seen} peer{} seen, 0 connected for {secs} s: {} may accept only encrypted connections (not supported) or only uTP (tried only when TCP fails), or be gone",
+            plural(seen),
+            if seen == 1 { "it" } else { "they" }
+        ),
+        (seen, connecting) => format!(
+            "{seen} peer{} seen, {connecting} connecting, 0 connected for {secs} s",
+            plural(seen)
+        ),
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peers(connected: u32, connecting: u32, seen: u32, needs_data: bool) -> Peers {
+        Peers {
+            connected,
+            connecting,
+            seen,
+            needs_data,
+        }
+    }
+
+    #[test]
+    fn a_stall_is_named_after_a_while_and_ends_with_a_peer() {
+        let t0 = Instant::now();
+        let mut s = Stall::default();
+        assert_eq!(s.update(peers(0, 0, 1, true), t0), None, "not at once");
+        let cause = s
+            .update(peers(0, 0, 1, true), t0 + Duration::from_secs(9))
+            .unwrap();
+        assert!(
+            cause.starts_with("1 peer seen, 0 connected for 9 s: it may accept only"),
+            "{cause}"
+        );
+        assert_eq!(s.update(peers(1, 0, 1, true), t0 + Duration::from_secs(10)), None);
+        assert_eq!(
+            s.update(peers(0, 0, 1, true), t0 + Duration::from_secs(11)),
+            None,
+            "the wait starts again"
+        );
+    }
+
+    #[test]
+    fn causes() {
+        let t = Duration::from_secs(20);
+        assert!(cause(peers(0, 0, 0, true), t).starts_with("no peer found in 20 s"));
+        assert!(cause(peers(0, 0, 3, true), t).starts_with("3 peers seen, 0 connected for 20 s: they may"));
+        assert_eq!(
+            cause(peers(0, 2, 3, true), t),
+            "3 peers seen, 2 connecting, 0 connected for 20 s"
+        );
+    }
+
+    #[test]
+    fn nothing_needed_is_no_stall() {
+        let t0 = Instant::now();
+        let mut s = Stall::default();
+        s.update(peers(0, 0, 0, false), t0);
+        assert_eq!(
+            s.update(peers(0, 0, 0, false), t0 + Duration::from_secs(60)),
+            None
+        );
+    }
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""A libtorrent peer for the tests: seeds or leeches one torrent with the transports,
+encryption and discovery the test asks for, and prints one JSON line of its state every
+200 ms on stdout (progress, connected peers and how they connected).
+
+Only loopback or addresses of namespaces the test made itself; stops on SIGTERM or when
+--seconds run out."""
+
+import argparse
+import json
+import signal
+import sys
+import time
+
+import libtorrent as lt
+
+
+def settings(a):
+    s = {
+        "listen_interfaces": a.listen,
+        "enable_dht": a.dht,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_incoming_tcp": not a.no_tcp,
+        "enable_outgoing_tcp": not a.no_tcp,
+        "enable_incoming_utp": not a.no_utp,
+        "enable_outgoing_utp": not a.no_utp,
+        "allow_multiple_connections_per_ip": True,
+        "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.peer_notification,
+        "user_agent": "lt_peer",
+        "dht_bootstrap_nodes": a.dht_bootstrap or "",
+        "dht_restrict_routing_ips": False,
+        "dht_restrict_search_ips": False,
+        "dht_extended_routing_table": False,
+        "dht_aggressive_lookups": True,
+        "dht_prefer_verified_node_ids": False,
+    }
+    policy = {
+        "forced": lt.enc_policy.pe_forced,
+        "enabled": lt.enc_policy.pe_enabled,
+        "disabled": lt.enc_policy.pe_disabled,
+    }[a.encryption]
+    s["out_enc_policy"] = policy
+    s["in_enc_policy"] = policy
+    if a.upload_rate:
+        s["upload_rate_limit"] = a.upload_rate
+    return s
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--torrent")
+    p.add_argument("--magnet")
+    p.add_argument("--save", required=True)
+    p.add_argument("--listen", default="127.0.0.1:0")
+    p.add_argument("--peer", action="append", default=[])
+    p.add_argument("--no-tcp", action="store_true")
+    p.add_argument("--no-utp", action="store_true")
+    p.add_argument("--encryption", default="disabled", choices=["forced", "enabled", "disabled"])
+    p.add_argument("--dht", action="store_true")
+    p.add_argument("--dht-bootstrap")
+    p.add_argument("--pex", action="store_true")
+    p.add_argument("--upload-rate", type=int, default=0)
+    p.add_argument("--seconds", type=float, default=300)
+    a = p.parse_args()
+
+    ses = lt.session(settings(a))
+    if not a.pex:
+        pass  # ut_pex is a default plugin; disabling it needs a session without default plugins
+    atp = lt.add_torrent_params()
+    if a.torrent:
+        atp.ti = lt.torrent_info(a.torrent)
+    else:
+        atp = lt.parse_magnet_uri(a.magnet)
+    atp.save_path = a.save
+    atp.flags &= ~lt.torrent_flags.auto_managed
+    atp.flags &= ~lt.torrent_flags.paused
+    h = ses.add_torrent(atp)
+    for peer in a.peer:
+        host, port = peer.rsplit(":", 1)
+        h.connect_peer((host.strip("[]"), int(port)))
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    end = time.monotonic() + a.seconds
+    while not stop and time.monotonic() < end:
+        for alert in ses.pop_alerts():
+            if alert.category() & lt.alert.category_t.error_notification:
+                print(json.dumps({"alert": alert.message()}), flush=True)
+        st = h.status()
+        peers = []
+        for pi in h.get_peer_info():
+            peers.append({
+                "ip": "%s:%d" % (pi.ip[0], pi.ip[1]),
+                "client": pi.client.decode("utf-8", "replace") if isinstance(pi.client, bytes) else pi.client,
+                "utp": bool(pi.flags & getattr(lt.peer_info, "utp_socket", 0x20000)),
+                "encrypted": bool(pi.flags & (lt.peer_info.rc4_encrypted | lt.peer_info.plaintext_encrypted)),
+                "down": pi.total_download,
+                "up": pi.total_upload,
+            })
+        ports = ses.listen_port()
+        print(json.dumps({
+            "listen_port": ports,
+            "state": str(st.state),
+            "progress": st.progress,
+            "seeding": st.is_seeding,
+            "uploaded": st.total_payload_upload,
+            "downloaded": st.total_payload_download,
+            "peers": peers,
+            "dht_nodes": ses.status().dht_nodes,
+        }), flush=True)
+        time.sleep(0.2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
