@@ -65,6 +65,7 @@ pub async fn serve(
         allow: AllowList::new(&common.allow),
         hosts,
         auth: common.auth.as_deref().map(http::HttpState::basic_auth),
+        dates: http::FileDates::watch(&engine, &cancel),
         read_timeout: common.read_timeout,
         idle_timeout: common.http_idle_timeout,
         cancel: cancel.clone(),
