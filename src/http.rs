@@ -4,6 +4,7 @@
 mod body;
 mod conditional;
 mod dates;
+mod dlna;
 mod error;
 mod files;
 mod filters;
@@ -45,6 +46,8 @@ pub struct HttpState {
     pub hosts: HostNames,
     /// The expected `Authorization` header value, when --auth is set.
     pub auth: Option<String>,
+    /// The MediaServer, with --dlna.
+    pub dlna: Option<Arc<crate::dlna::Dlna>>,
     /// When each file last changed, for `Last-Modified` and the conditional requests.
     pub dates: FileDates,
     pub read_timeout: Duration,

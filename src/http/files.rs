@@ -12,7 +12,7 @@ use warp::reject::Rejection;
 use super::conditional::{Validators, Verdict};
 use super::filters::{client, file_path, head, with_state};
 use super::range::{self, RangeAnswer};
-use super::{HttpError, HttpState, Reply, body, multipart, simple};
+use super::{HttpError, HttpState, Reply, body, dlna, multipart, simple};
 use crate::media;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
@@ -96,6 +96,7 @@ async fn serve(
         HeaderValue::from_static(media::mime_type(&file.path)),
     );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    dlna::file_headers(state, idx, &file.path, headers, h);
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
     validator_headers(h, &validators);
     h.insert(
