@@ -353,3 +353,66 @@ async fn access_rules_hold_for_the_media_server() {
         "a bad SOAP body, once admitted"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_files_browse_within_a_second() {
+    require_netns_tools();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("many");
+    std::fs::create_dir_all(&root).unwrap();
+    for i in 0..1000 {
+        std::fs::write(root.join(format!("<{i:04}> & ü.mp3")), [i as u8]).unwrap();
+    }
+    let torrent = dir.path().join("t.torrent");
+    std::fs::write(
+        &torrent,
+        bt2p_tui::seeder::make_torrent(&root, 16 * 1024).await.unwrap(),
+    )
+    .unwrap();
+    let mut server = InNetns::start(&torrent, dir.path(), &["--dlna"]);
+    assert!(server.wait_up(), "{}", server.log());
+    let location = server.url("/dlna/description.xml");
+
+    // The whole listing, timed by curl alone (upnp-client's own start-up is not the server's).
+    let soap = r#"<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><u:Browse xmlns:u="urn:schemas-upnp-org:service:ContentDirectory:1"><ObjectID>0</ObjectID><BrowseFlag>BrowseDirectChildren</BrowseFlag><Filter>*</Filter><StartingIndex>0</StartingIndex><RequestedCount>0</RequestedCount><SortCriteria></SortCriteria></u:Browse></s:Body></s:Envelope>"#;
+    let control = server.url("/dlna/control/ContentDirectory");
+    let action = "SOAPACTION: \"urn:schemas-upnp-org:service:ContentDirectory:1#Browse\"";
+    let out = server.run(
+        "curl",
+        &[
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{time_total} %{size_download}",
+            "-H",
+            action,
+            "-H",
+            "Content-Type: text/xml",
+            "--data",
+            soap,
+            &control,
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut f = text.split(' ');
+    let (status, secs, size) = (
+        f.next().unwrap(),
+        f.next().unwrap().parse::<f64>().unwrap(),
+        f.next().unwrap(),
+    );
+    eprintln!(
+        "Browse of 1000 files: {status} in {:.1} ms, {size} bytes",
+        secs * 1000.0
+    );
+    assert_eq!(status, "200");
+    assert!(secs < 1.0, "Browse of 1000 files took {secs} s");
+
+    let (didl, took) = server.browse(&location, "0", "BrowseDirectChildren");
+    eprintln!("the same through upnp-client: {} ms", took.as_millis());
+    assert_eq!(didl.matches("<item ").count(), 1000);
+    assert!(
+        didl.contains("<dc:title>&lt;0999&gt; &amp; ü.mp3</dc:title>"),
+        "escaped names"
+    );
+}
