@@ -31,7 +31,7 @@ pub enum Command {
     /// Make a .torrent from a file or a folder (and with --serve, seed it at once).
     Create(Box<CreateArgs>),
     /// Everything on this machine, no internet needed: a local seeder and the client.
-    Demo(DemoArgs),
+    Demo(Box<DemoArgs>),
 }
 
 #[derive(Debug, Args)]

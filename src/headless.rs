@@ -19,6 +19,9 @@ pub fn print_urls(state: &HttpState) {
     for f in snap.files.iter().filter(|f| !f.padding) {
         println!("{}", links.file(&f.path));
     }
+    if let Some(d) = &state.dlna {
+        println!("DLNA: announced on the LAN as \"{}\"", d.name);
+    }
 }
 
 /// Prints a QR code of the URL the dashboard would select first: the first video or audio

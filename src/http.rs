@@ -2,6 +2,9 @@
 //! .torrent. `routes` holds the table; each route has its own file.
 
 mod body;
+mod conditional;
+mod dates;
+mod dlna;
 mod error;
 mod files;
 mod filters;
@@ -23,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use warp::http::{HeaderValue, Response, StatusCode, header};
 use warp::hyper::body::Bytes;
 
+pub use self::dates::FileDates;
 pub use self::error::HttpError;
 pub use self::filters::{decode_path, query_param};
 pub use self::status::StatusJson;
@@ -42,6 +46,10 @@ pub struct HttpState {
     pub hosts: HostNames,
     /// The expected `Authorization` header value, when --auth is set.
     pub auth: Option<String>,
+    /// The MediaServer, with --dlna.
+    pub dlna: Option<Arc<crate::dlna::Dlna>>,
+    /// When each file last changed, for `Last-Modified` and the conditional requests.
+    pub dates: FileDates,
     pub read_timeout: Duration,
     /// How long a client may take to send a request's headers, and how long an idle keep-alive
     /// connection stays open: slow or silent clients must not hold connections for ever.

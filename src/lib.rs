@@ -8,6 +8,7 @@ pub mod access;
 pub mod cli;
 pub mod create;
 pub mod demo;
+pub mod dlna;
 pub mod engine;
 pub mod error;
 pub mod fmt;
@@ -35,7 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     let cancel = CancellationToken::new();
     spawn_signal_handler(cancel.clone());
     match cli.command {
-        Some(Command::Demo(args)) => demo::run(args, cancel).await,
+        Some(Command::Demo(args)) => demo::run(*args, cancel).await,
         Some(Command::Create(args)) => {
             let _log = logging::init(&args.common, args.serve && args.common.wants_tui())?;
             create::run(*args, cancel).await

@@ -62,6 +62,18 @@ pub async fn serve(
         .clone()
         .unwrap_or_else(|| net::url_host(&net::advertised_ip(common.bind)));
     let base_url = format!("http://{host}:{port}");
+    let dlna = match common.dlna {
+        true => {
+            let name = common
+                .dlna_name
+                .clone()
+                .unwrap_or_else(|| engine.snapshot().borrow().name.clone());
+            let fixed = common.domain_name.as_ref().map(|_| base_url.clone());
+            let allow = AllowList::new(&common.allow);
+            Some(crate::dlna::Dlna::start(name, port, &engine, &allow, fixed, &cancel).await?)
+        }
+        false => None,
+    };
     let hosts = HostNames::new(common.domain_name.as_deref(), &net::local_addresses());
     let state = Arc::new(http::HttpState {
         engine: engine.clone(),
@@ -69,6 +81,8 @@ pub async fn serve(
         allow: AllowList::new(&common.allow),
         hosts,
         auth: common.auth.as_deref().map(http::HttpState::basic_auth),
+        dlna,
+        dates: http::FileDates::watch(&engine, &cancel),
         read_timeout: common.read_timeout,
         idle_timeout: common.http_idle_timeout,
         cancel: cancel.clone(),

@@ -44,6 +44,14 @@ pub struct CommonArgs {
     #[arg(long, value_name = "USER:PASS", env = "BT2P_AUTH", hide_env_values = true, value_parser = parse_auth)]
     pub auth: Option<String>,
 
+    /// Announce a DLNA/UPnP MediaServer on the LAN (SSDP) for TVs and phones, on the same port
+    #[arg(long, env = "BT2P_DLNA")]
+    pub dlna: bool,
+
+    /// The name TVs show for the MediaServer [default: the torrent's name]
+    #[arg(long, value_name = "NAME", env = "BT2P_DLNA_NAME", requires = "dlna")]
+    pub dlna_name: Option<String>,
+
     /// No dashboard: print the URLs, then a status line every few seconds on stderr.
     /// Automatic when stdout or stdin is not a terminal.
     #[arg(long, env = "BT2P_NO_TUI")]

@@ -16,6 +16,7 @@ pub enum HttpError {
     NotFound,
     BadRequest(String),
     MethodNotAllowed,
+    PreconditionFailed,
     Busy,
     Unavailable(String),
     Internal(String),
@@ -31,6 +32,7 @@ impl HttpError {
             HttpError::NotFound => StatusCode::NOT_FOUND,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            HttpError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             HttpError::Busy | HttpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -45,6 +47,9 @@ impl HttpError {
             HttpError::Unauthorized => "Authentication required.",
             HttpError::NotFound => "No such file in this torrent.",
             HttpError::MethodNotAllowed => "Only GET and HEAD are served.",
+            HttpError::PreconditionFailed => {
+                "The file is not the one the request's If-Match or If-Unmodified-Since names."
+            }
             HttpError::Busy => {
                 "Too many players are streaming at once; try again shortly (or raise --max-players)."
             }

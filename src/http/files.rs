@@ -9,9 +9,10 @@ use warp::Filter;
 use warp::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use warp::reject::Rejection;
 
+use super::conditional::{Validators, Verdict};
 use super::filters::{client, file_path, head, with_state};
 use super::range::{self, RangeAnswer};
-use super::{HttpError, HttpState, Reply, body, multipart, simple};
+use super::{HttpError, HttpState, Reply, body, dlna, multipart, simple};
 use crate::media;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
@@ -44,19 +45,24 @@ async fn serve(
 ) -> Result<Reply, HttpError> {
     let file = state.engine.files()[idx].clone();
     let len = file.length;
-    let etag = format!("\"{}-{idx}\"", state.engine.snapshot().borrow().info_hash);
-    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let if_range_ok = headers
-        .get(header::IF_RANGE)
-        .is_none_or(|v| v.as_bytes() == etag.as_bytes());
-    let answer = match range_header {
-        Some(r) if if_range_ok => range::parse(r, len, multipart::MAX_RANGES),
+    let validators = Validators {
+        etag: format!("\"{}-{idx}\"", state.engine.snapshot().borrow().info_hash),
+        last_modified: state.dates.last_modified(idx),
+    };
+    let range_ok = match validators.evaluate(headers) {
+        Verdict::Proceed { range } => range,
+        Verdict::NotModified => return Ok(not_modified(&validators)),
+        Verdict::PreconditionFailed => return Err(HttpError::PreconditionFailed),
+    };
+    let etag = &validators.etag;
+    let answer = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(r) if range_ok => range::parse(r, len, multipart::MAX_RANGES),
         _ => RangeAnswer::Full,
     };
     let (status, start, end) = match answer {
         RangeAnswer::Full => (StatusCode::OK, 0, len),
         RangeAnswer::Multi(ranges) => {
-            return multipart::serve(state, idx, &file, ranges, head, &etag, remote).await;
+            return multipart::serve(state, idx, &file, ranges, head, etag, remote).await;
         }
         RangeAnswer::Single { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
         RangeAnswer::Unsatisfiable => {
@@ -90,10 +96,9 @@ async fn serve(
         HeaderValue::from_static(media::mime_type(&file.path)),
     );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    dlna::file_headers(state, idx, &file.path, headers, h);
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
+    validator_headers(h, &validators);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -104,4 +109,25 @@ async fn serve(
         h.insert(header::CONTENT_RANGE, v);
     }
     Ok(r)
+}
+
+/// `ETag` and `Last-Modified`, on every answer that carries the file or stands for it.
+fn validator_headers(h: &mut HeaderMap, v: &Validators) {
+    if let Ok(etag) = HeaderValue::from_str(&v.etag) {
+        h.insert(header::ETAG, etag);
+    }
+    if let Some(lm) = v
+        .last_modified_header()
+        .and_then(|d| HeaderValue::from_str(&d).ok())
+    {
+        h.insert(header::LAST_MODIFIED, lm);
+    }
+}
+
+/// 304: the validators the client already holds, no body and no content headers.
+fn not_modified(v: &Validators) -> Reply {
+    let mut r: Reply = Response::new(Bytes::new().into());
+    *r.status_mut() = StatusCode::NOT_MODIFIED;
+    validator_headers(r.headers_mut(), v);
+    r
 }

@@ -11,12 +11,12 @@ use super::HttpError;
 use super::filters::client;
 use crate::access::AllowList;
 
-/// Lets a request through to the routes, or rejects it with 403, 401 or 405.
-pub fn access(
+/// The client's address and password only: the MediaServer's routes take other methods.
+pub fn admitted(
     allow: AllowList,
     auth: Option<String>,
 ) -> impl Filter<Extract = (), Error = Rejection> + Clone {
-    allowed(allow).and(authorized(auth)).and(get_or_head())
+    allowed(allow).and(authorized(auth))
 }
 
 /// Only clients whose address the allow-list admits.
@@ -59,7 +59,7 @@ fn authorized(expected: Option<String>) -> impl Filter<Extract = (), Error = Rej
 }
 
 /// GET and HEAD only: nothing here changes state through a body.
-fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Copy {
+pub fn get_or_head() -> impl Filter<Extract = (), Error = Rejection> + Copy {
     warp::method()
         .and_then(|m: Method| async move {
             match m == Method::GET || m == Method::HEAD {
@@ -82,6 +82,14 @@ mod tests {
     use super::super::filters::ClientAddr;
     use super::*;
     use crate::access::Cidr;
+
+    /// The checks in front of the file routes, in order.
+    fn access(
+        allow: AllowList,
+        auth: Option<String>,
+    ) -> impl Filter<Extract = (), Error = Rejection> + Clone {
+        admitted(allow, auth).and(get_or_head())
+    }
 
     #[tokio::test]
     async fn address_then_password_then_method() {

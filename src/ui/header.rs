@@ -26,6 +26,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         Span::styled(format!("[{}]", s.state), state_style),
         Span::styled(format!("  {}", short_hash(&s.info_hash)), t.dim()),
     ]);
+    let mut title = title;
+    if let Some(name) = crate::dlna::announced_as() {
+        title.push_span(Span::styled(format!("  DLNA: {name}"), t.accent()));
+    }
     f.render_widget(Paragraph::new(title), rows[0]);
 
     let ratio = if s.total_bytes == 0 {

@@ -223,3 +223,54 @@ pub fn mktorrent(data: &Path, out: &Path, piece_log2: u8) {
         .unwrap();
     assert!(st.success(), "mktorrent failed on {}", data.display());
 }
+
+/// nginx (Debian) serving the folder `root` on a free 127.0.0.1 port, with `extra` directives
+/// in its `http` block; stopped by its PID on drop.
+pub struct Nginx {
+    pub base: String,
+    _process: Killed,
+}
+
+impl Nginx {
+    pub fn start(work: &Path, root: &Path, extra: &str) -> Nginx {
+        let dir = work.join("nginx-oracle");
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = free_port().unwrap();
+        let temp: String = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+            .iter()
+            .map(|t| format!("{t}_temp_path {}/{t};\n", dir.display()))
+            .collect();
+        let conf = format!(
+            "daemon off; master_process off; worker_processes 1; pid {d}/pid; error_log stderr;
+events {{ worker_connections 32; }}
+http {{ access_log off; {temp} {extra}
+  types {{ video/x-matroska mkv; }} default_type application/octet-stream;
+  server {{ listen 127.0.0.1:{port}; root {root}; }} }}",
+            d = dir.display(),
+            root = root.display(),
+        );
+        let conf_path = dir.join("nginx.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let child = Command::new("/usr/sbin/nginx")
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(&conf_path)
+            .args(["-e", "stderr"])
+            .spawn()
+            .unwrap();
+        let n = Nginx {
+            base: format!("http://127.0.0.1:{port}"),
+            _process: Killed(child),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen on {port} within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        n
+    }
+}
