@@ -84,7 +84,9 @@ impl Engine {
         let layout = add::layout(&torrent)?;
         disk::check_free_space(&opts.save_path, layout.total)?;
         let (engine, base, snap_tx) = Engine::new(session, torrent, layout, &opts, &source, cancel);
-        engine.spawn_tasks(&opts, base, snap_tx, receiving, journal);
+        let named = matches!(&source, Source::Magnet { peers, .. } if !peers.is_empty());
+        let given_peers = named || !opts.peers.is_empty();
+        engine.spawn_tasks(&opts, base, snap_tx, receiving, journal, given_peers);
         Ok(engine)
     }
 
@@ -136,6 +138,7 @@ impl Engine {
         snap_tx: watch::Sender<Snapshot>,
         receiving: Arc<Receiving>,
         journal: Option<journal::JournalPlace>,
+        given_peers: bool,
     ) {
         let (piece_len, files, on_demand) = (self.piece_len, self.files.clone(), opts.on_demand);
         let geometry = Arc::new(move |i: usize| {
@@ -162,6 +165,7 @@ impl Engine {
                 piece_len,
                 players: self.players.clone(),
                 receiving: receiving.clone(),
+                given_peers,
                 user_paused: self.user_paused.clone(),
                 cancel: self.cancel.clone(),
             }

@@ -24,6 +24,10 @@ pub struct Keeper {
     pub players: Arc<super::Players>,
     /// What the storage saw fail: a full disk is known there by its kind.
     pub receiving: Arc<super::Receiving>,
+    /// Peers were given (`--peer`, a magnet's `x.pe`): they are dialled again also while
+    /// seeding, as a leecher that was busy (verifying, restarting) when first dialled may want
+    /// data now.
+    pub given_peers: bool,
     /// Set while the user has paused the torrent: nothing is restarted then.
     pub user_paused: Arc<AtomicBool>,
     pub cancel: CancellationToken,
@@ -55,7 +59,7 @@ impl Keeper {
                         .map(|l| l.snapshot.peer_stats.live)
                         .unwrap_or(0);
                     let needs_data = stats.progress_bytes < stats.total_bytes || !self.players.is_empty();
-                    if peers > 0 || !needs_data {
+                    if peers > 0 || !(needs_data || self.given_peers) {
                         alone_since = None;
                         wait = NO_PEERS;
                     } else if alone_since.get_or_insert_with(Instant::now).elapsed() >= wait {
