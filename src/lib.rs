@@ -15,7 +15,6 @@ pub mod http;
 pub mod logging;
 pub mod net;
 pub mod qr;
-pub mod seeder;
 pub mod source;
 pub mod subtitles;
 pub mod ui;

@@ -4,7 +4,7 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::BIN;
+use common::{BIN, free_port};
 
 fn run(args: &[&str], save: &std::path::Path) -> Output {
     Command::new(BIN)
@@ -18,7 +18,7 @@ fn run(args: &[&str], save: &std::path::Path) -> Output {
             "127.0.0.1",
         ])
         .arg("--port")
-        .arg(bt2p_tui::seeder::free_port().unwrap().to_string())
+        .arg(free_port().unwrap().to_string())
         .arg("--save-path")
         .arg(save)
         .env("RUST_LOG", "off")

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use bt2p_tui::seeder::free_port;
-use common::{BIN, data, get, sha};
+use common::{BIN, data, free_port, get, sha};
 
 const TRACKER: &str = "http://127.0.0.1:6969/announce";
 

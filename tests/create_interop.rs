@@ -9,8 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use bt2p_tui::seeder::free_port;
-use common::{BIN, Killed, data};
+use common::{BIN, Killed, data, free_port};
 
 fn need(tool: &str) {
     common::require(tool, "transmission-cli mktorrent aria2 opentracker");

@@ -36,11 +36,7 @@ async fn fill_the_disk(seeders: usize) {
     for _ in 1..seeders {
         let seed = s.dir.path().join("seed");
         let rate = Some(8 * 1024 * 1024);
-        others.push(
-            bt2p_tui::seeder::Seeder::start(&seed, s.torrent.clone(), rate)
-                .await
-                .unwrap(),
-        );
+        others.push(Seeder::start(&seed, s.torrent.clone(), rate).await.unwrap());
     }
     let peers: Vec<String> = others.iter().map(|o| o.addr.to_string()).collect();
     let mut extra = Vec::new();

@@ -29,7 +29,7 @@ async fn aria2c_seeds_a_mktorrent_video_that_ffprobe_reads_through_bt2p() {
     let torrent = d.path().join("clip.torrent");
     mktorrent(&video, &torrent, 16);
 
-    let port = bt2p_tui::seeder::free_port().unwrap();
+    let port = free_port().unwrap();
     let _aria = Killed(
         Command::new("aria2c")
             .args([

@@ -91,7 +91,7 @@ async fn ranges_are_answered_exactly_as_nginx_answers_them() {
 
     let ngx = s.dir.path().join("nginx");
     std::fs::create_dir_all(ngx.join("logs")).unwrap();
-    let port = bt2p_tui::seeder::free_port().unwrap();
+    let port = free_port().unwrap();
     let conf = format!(
         "daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/logs/error.log;
 events {{ worker_connections 64; }}

@@ -61,7 +61,7 @@ async fn streaming_survives_a_stopped_and_a_restarted_seeder() {
     test_video(&video, "640x360", 40, Some("1500k"));
     let torrent = d.path().join("clip.torrent");
     mktorrent(&video, &torrent, 18);
-    let port = bt2p_tui::seeder::free_port().unwrap();
+    let port = free_port().unwrap();
     let aria = seeder(&seed, &torrent, port);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let save = d.path().join("dl");

@@ -404,8 +404,8 @@ async fn on_demand_downloads_exactly_the_window_and_piece_par_widens_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_it_runs_headless() {
     let s = swarm("t", &[("a.mkv", 100_000)], 16 * 1024, None).await;
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let listen = bt2p_tui::seeder::free_port().unwrap();
+    let port = free_port().unwrap();
+    let listen = free_port().unwrap();
     let mut child = std::process::Command::new("setsid")
         .arg(BIN)
         .arg(&s.torrent_path)

@@ -74,8 +74,8 @@ async fn dashboard_in_tmux_follows_keys_players_and_resizes() {
     let len = 8 * 1024 * 1024;
     let s = swarm("t", &[("film.mkv", len)], 64 * 1024, Some(512 * 1024)).await;
     let save = s.dir.path().join("dl");
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let listen = bt2p_tui::seeder::free_port().unwrap();
+    let port = free_port().unwrap();
+    let listen = free_port().unwrap();
     let name = format!("bt2p-test-{}", std::process::id());
     let cmd = format!(
         "LANG=C.UTF-8 {BIN} '{}' --no-dht --no-trackers --no-resume --bind 127.0.0.1 --port {port} \
@@ -189,8 +189,8 @@ async fn dashboard_in_tmux_follows_keys_players_and_resizes() {
 async fn after_a_panic_the_terminal_is_restored() {
     let s = swarm("t", &[("film.mkv", 100_000)], 16 * 1024, None).await;
     let save = s.dir.path().join("dl");
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let listen = bt2p_tui::seeder::free_port().unwrap();
+    let port = free_port().unwrap();
+    let listen = free_port().unwrap();
     let name = format!("bt2p-panic-{}", std::process::id());
     let cmd = format!(
         "LANG=C.UTF-8 BT2P_FAULT=dashboard-panic RUST_BACKTRACE=0 {BIN} '{}' --no-dht --no-trackers --no-resume \

@@ -6,10 +6,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bt2p_tui::seeder::{Seeder, free_port, make_torrent};
 use rand::{Rng, SeedableRng};
 
+// The seeder of `demo`, compiled into the tests from its own file: one seeder to maintain, and
+// none in the library's public API.
+#[path = "../../src/demo/seeder.rs"]
+mod seeder;
+pub(crate) use seeder::{Seeder, free_port};
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_bt2p-tui");
+
+/// A `.torrent` for the file or folder at `path`, with pieces of `piece_len` bytes.
+pub async fn make_torrent(path: &Path, piece_len: u32) -> bytes::Bytes {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || bt2p_tui::create::make_torrent(&path, piece_len, &[]))
+        .await
+        .unwrap()
+        .unwrap()
+        .into()
+}
 
 /// Deterministic pseudo-random content.
 pub fn data(len: usize, seed: u64) -> Vec<u8> {
@@ -51,7 +66,7 @@ pub async fn swarm(name: &str, files: &[(&str, usize)], piece_len: u32, rate: Op
     } else {
         seed.join(name)
     };
-    let torrent = make_torrent(&target, piece_len).await.unwrap();
+    let torrent = make_torrent(&target, piece_len).await;
     let torrent_path = dir.path().join("t.torrent");
     std::fs::write(&torrent_path, &torrent).unwrap();
     let seeder = Seeder::start(&seed, torrent.clone(), rate).await.unwrap();
