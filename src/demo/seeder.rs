@@ -25,6 +25,18 @@ impl Seeder {
         torrent: bytes::Bytes,
         upload_limit: Option<u64>,
     ) -> anyhow::Result<Seeder> {
+        Self::start_dialling(dir, torrent, upload_limit, Vec::new()).await
+    }
+
+    /// `start`, and the seeder dials `peers` itself: a client that was given no peer gets its
+    /// first byte only once this runs.
+    #[allow(dead_code)] // `demo` has its client dial the seeder; the tests use both ways.
+    pub(crate) async fn start_dialling(
+        dir: &Path,
+        torrent: bytes::Bytes,
+        upload_limit: Option<u64>,
+        peers: Vec<SocketAddr>,
+    ) -> anyhow::Result<Seeder> {
         let port = free_port()?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let session = Session::new_with_opts(
@@ -55,6 +67,7 @@ impl Seeder {
                 AddTorrent::from_bytes(torrent),
                 Some(AddTorrentOptions {
                     overwrite: true,
+                    initial_peers: (!peers.is_empty()).then_some(peers),
                     ..Default::default()
                 }),
             )
