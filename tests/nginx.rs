@@ -103,7 +103,7 @@ http {{ access_log off; client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fa
         root = s.dir.path().join("seed").display(),
     );
     std::fs::write(ngx.join("nginx.conf"), conf).unwrap();
-    let _nginx = Killed(
+    let mut nginx = Killed(
         Command::new("/usr/sbin/nginx")
             .args([
                 "-p",
@@ -116,17 +116,9 @@ http {{ access_log off; client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fa
             .spawn()
             .unwrap(),
     );
+    wait_listening(&mut nginx, "nginx", port).await;
     let ours = c.base.trim_start_matches("http://").to_string();
     let theirs = format!("127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(&theirs).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(up, "nginx did not start");
 
     let l = len;
     let mut ranges: Vec<String> = [

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use futures::StreamExt;
@@ -115,16 +115,14 @@ async fn subtitles_are_listed_typed_and_fetched_with_their_video() {
     let mut player = resp.bytes_stream();
     let first = player.next().await.unwrap().unwrap();
     assert_eq!(first[..], s.files[1].1[..first.len()]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut files = file_progress(&c).await;
-    while !(complete(&files, "Ep 1.en.srt") && complete(&files, "Subs/Ep 1/2_English.srt")) {
-        assert!(
-            Instant::now() < deadline,
-            "Ep 1's subtitles did not arrive: {files:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        files = file_progress(&c).await;
-    }
+    let files = wait_for("Ep 1's subtitles to arrive", DEADLINE, async || {
+        let files = file_progress(&c).await;
+        match complete(&files, "Ep 1.en.srt") && complete(&files, "Subs/Ep 1/2_English.srt") {
+            true => Ok(files),
+            false => Err(files),
+        }
+    })
+    .await;
     // Another video's subtitle waits for its own video.
     assert!(!complete(&files, "Subs/Ep 2.fr.ass"), "{files:?}");
 
