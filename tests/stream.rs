@@ -303,11 +303,8 @@ async fn on_demand_downloads_exactly_the_window_and_piece_par_widens_it() {
     .await;
     let url = format!("{}/w.mkv", c.base);
     // A player that reads a little and then holds its connection open.
-    let resp = http().get(&url).send().await.unwrap();
-    let mut stream = resp.bytes_stream();
-    use futures::StreamExt;
-    let first = stream.next().await.unwrap().unwrap();
-    assert_eq!(first[..], s.files[0].1[..first.len()]);
+    let player = hold(&url).await;
+    assert_eq!(player.first[..], s.files[0].1[..player.first.len()]);
 
     // The window is in, nothing is in flight, and no piece has come for 6 s (idle engine peers
     // look for new work every 5 s): what is there then is all that downloads.
@@ -357,7 +354,7 @@ async fn on_demand_downloads_exactly_the_window_and_piece_par_widens_it() {
         "have {have} pieces, player at piece {pos}"
     );
     assert!(have < 96, "everything was downloaded: not on demand");
-    drop(stream);
+    drop(player);
 }
 
 /// Without a terminal (no --no-tui, stdin from /dev/null, stdout a pipe, its own session) it

@@ -5,6 +5,7 @@ mod common;
 
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::*;
 
@@ -144,7 +145,7 @@ async fn dashboard_in_tmux_follows_keys_players_and_resizes() {
     // is not disturbed.
     let storm_player = tokio::spawn({
         let url = format!("{base}/film.mkv");
-        async move { get(&url, None, DEADLINE).await }
+        async move { get(&url, None, Duration::from_secs(120)).await }
     });
     wait_status_at(&base, "the second player", |st| {
         (streams(st).len() == 2).then_some(())

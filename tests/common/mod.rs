@@ -323,6 +323,30 @@ impl Player {
     }
 }
 
+/// A player that has read the first bytes of a file and holds its connection open without
+/// reading on, for as long as the test keeps it: no timeout cuts it.
+pub struct Holding {
+    pub first: bytes::Bytes,
+    _body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+}
+
+/// Opens `url` as a `Holding` player.
+pub async fn hold(url: &str) -> Holding {
+    use futures::StreamExt;
+    let resp = tokio::time::timeout(DEADLINE, reqwest::get(url))
+        .await
+        .expect("no answer to the player")
+        .unwrap();
+    assert!(resp.status().is_success(), "{url}: {}", resp.status());
+    let mut body = Box::pin(resp.bytes_stream());
+    let first = tokio::time::timeout(DEADLINE, body.next())
+        .await
+        .expect("no first bytes for the player")
+        .expect("an empty body")
+        .unwrap();
+    Holding { first, _body: body }
+}
+
 /// `who` asks for `range` of `url` while every player slot is taken: turned away with 503 and
 /// Retry-After.
 pub async fn assert_turned_away(url: &str, range: &str, who: &str) {
