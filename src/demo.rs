@@ -2,7 +2,7 @@
 //! normal client streaming from it. No internet needed.
 
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -10,13 +10,24 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::DemoArgs;
 use crate::engine::{DEFAULT_REQUEST_WINDOW, EngineOptions};
 use crate::error::Error;
-use crate::seeder::{Seeder, free_port, make_torrent};
+use seeder::{Seeder, free_port};
+
+mod seeder;
 
 /// One minute of test card with a tone, H.264/AAC in MP4 (about 1.8 MB).
 const VIDEO: &[u8] = include_bytes!("../assets/demo.mp4");
 const NAME: &str = "bt2p-demo.mp4";
 /// Small pieces, so the window on the dashboard has something to show.
 const PIECE_LEN: u32 = 16 * 1024;
+
+/// A `.torrent` for the file at `path`, made off the async threads.
+async fn make_torrent(path: &Path, piece_len: u32) -> std::io::Result<bytes::Bytes> {
+    let path = path.to_path_buf();
+    let t = tokio::task::spawn_blocking(move || crate::create::make_torrent(&path, piece_len, &[]))
+        .await
+        .map_err(std::io::Error::other)??;
+    Ok(t.into())
+}
 
 fn demo_dir() -> PathBuf {
     crate::paths::cache_dir().join("demo")

@@ -20,7 +20,6 @@ pub mod media;
 pub mod net;
 pub mod paths;
 pub mod qr;
-pub mod seeder;
 pub mod serve;
 pub mod source;
 pub mod subtitles;

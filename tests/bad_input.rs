@@ -4,21 +4,15 @@ mod common;
 
 use std::process::{Command, Output};
 
-use common::BIN;
+use common::{BIN, OFFLINE, free_port};
 
 fn run(args: &[&str], save: &std::path::Path) -> Output {
     Command::new(BIN)
         .args(args)
-        .args([
-            "--no-tui",
-            "--no-dht",
-            "--no-trackers",
-            "--no-resume",
-            "--bind",
-            "127.0.0.1",
-        ])
+        .arg("--no-tui")
+        .args(OFFLINE)
         .arg("--port")
-        .arg(bt2p_tui::seeder::free_port().unwrap().to_string())
+        .arg(free_port().unwrap().to_string())
         .arg("--save-path")
         .arg(save)
         .env("RUST_LOG", "off")
@@ -109,16 +103,9 @@ fn busy_port_and_unwritable_save_path() {
     let port = held.local_addr().unwrap().port().to_string();
     let out = Command::new(BIN)
         .arg(&t)
-        .args([
-            "--no-tui",
-            "--no-dht",
-            "--no-trackers",
-            "--no-resume",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            &port,
-        ])
+        .arg("--no-tui")
+        .args(OFFLINE)
+        .args(["--port", &port])
         .arg("--save-path")
         .arg(d.path().join("dl"))
         .output()

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use common::*;
 
@@ -45,22 +45,24 @@ impl Tags {
     }
 }
 
-/// Waits (at most 30 s) until `url` answers with both validators.
+/// Waits until `url` answers with both validators.
 async fn tags(url: &str) -> Tags {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, h, _) = ask(url, "HEAD", &[]).await;
-        let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
-        if let (Some(etag), Some(lm)) = (get("etag"), get("last-modified")) {
-            let lm = httpdate::parse_http_date(&lm).expect("Last-Modified is an HTTP date");
-            return Tags { etag, lm };
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{url}: no ETag and Last-Modified within 30 s: {h:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for(
+        &format!("{url} to answer with an ETag and Last-Modified"),
+        DEADLINE,
+        async || {
+            let (_, h, _) = ask(url, "HEAD", &[]).await;
+            let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_string);
+            match (get("etag"), get("last-modified")) {
+                (Some(etag), Some(lm)) => {
+                    let lm = httpdate::parse_http_date(&lm).expect("Last-Modified is an HTTP date");
+                    Ok(Tags { etag, lm })
+                }
+                _ => Err(h),
+            }
+        },
+    )
+    .await
 }
 
 /// The Range header the ranged cases send.
@@ -83,7 +85,8 @@ async fn conditionals_are_answered_as_nginx_answers_them() {
         s.dir.path(),
         &s.dir.path().join("seed"),
         "if_modified_since before;",
-    );
+    )
+    .await;
     let urls = [
         ("bt2p-tui", format!("{}/clip.mkv", c.base)),
         ("nginx", format!("{}/clip.mkv", ngx.base)),

@@ -5,16 +5,19 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bt2p_tui::seeder::free_port;
-use common::{BIN, data, get, sha};
+use common::{BIN, DEADLINE, Killed, data, free_port, get, http, sha, skip, wait_for, write_files};
 
 const TRACKER: &str = "http://127.0.0.1:6969/announce";
 
 fn create(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("create")
+    run(Command::new(BIN), cwd, args)
+}
+
+/// `create` with `args` in `cwd`, by the binary that `cmd` starts.
+fn run(mut cmd: Command, cwd: &Path, args: &[&str]) -> Output {
+    cmd.arg("create")
         .args(args)
         .current_dir(cwd)
         .env("RUST_LOG", "warn")
@@ -31,20 +34,6 @@ fn line<'a>(stdout: &'a str, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no '{label}:' line in: {stdout}"))
 }
 
-fn write_files(root: &Path, files: &[(&str, usize)]) -> Vec<(String, Vec<u8>)> {
-    files
-        .iter()
-        .enumerate()
-        .map(|(i, (rel, len))| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            let bytes = data(*len, i as u64 + 100);
-            std::fs::write(&p, &bytes).unwrap();
-            (rel.to_string(), bytes)
-        })
-        .collect()
-}
-
 #[test]
 fn writes_a_torrent_the_engine_reads_and_prints_its_hash_and_magnet() {
     let d = tempfile::tempdir().unwrap();
@@ -57,6 +46,7 @@ fn writes_a_torrent_the_engine_reads_and_prints_its_hash_and_magnet() {
             (".hidden", 5),
             ("Thumbs.db", 5),
         ],
+        100,
     );
     let out = d.path().join("out.torrent");
     let o = create(
@@ -142,8 +132,8 @@ fn bad_inputs_get_one_clear_message_and_write_nothing() {
     let d = tempfile::tempdir().unwrap();
     let base = d.path();
     std::fs::create_dir(base.join("empty")).unwrap();
-    write_files(&base.join("junk"), &[(".DS_Store", 3), ("desktop.ini", 3)]);
-    write_files(&base.join("ok"), &[("a.bin", 1000)]);
+    write_files(&base.join("junk"), &[(".DS_Store", 3), ("desktop.ini", 3)], 100);
+    write_files(&base.join("ok"), &[("a.bin", 1000)], 100);
     let usage_exit = bt2p_tui::create::check_piece_size(3).unwrap_err().exit_code();
     let cases: &[(&[&str], &[&str])] = &[
         (&["missing"], &["missing does not exist"]),
@@ -190,34 +180,60 @@ fn bad_inputs_get_one_clear_message_and_write_nothing() {
         .collect();
     assert!(torrents.is_empty(), "{torrents:?}");
 
-    // Root reads every file whatever its mode, so only others can meet this.
+    // A file that cannot be read. Root reads every file whatever its mode: as root, `create`
+    // runs without the capabilities that allow that.
+    let locked = base.join("locked");
+    write_files(&locked, &[("a.bin", 10), ("b.bin", 10)], 100);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(locked.join("b.bin"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let Some(bound) = bound_by_file_modes(&locked.join("b.bin")) else {
+        return;
+    };
+    let o = run(bound, base, &["locked"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("cannot read") && err.contains("b.bin"), "{err}");
+}
+
+/// The command to start the binary with so that file modes bind it, checked on `unreadable`:
+/// the binary itself, or as root, setpriv (util-linux) dropping CAP_DAC_OVERRIDE and
+/// CAP_DAC_READ_SEARCH first. None, after saying why, where that cannot be had.
+fn bound_by_file_modes(unreadable: &Path) -> Option<Command> {
+    // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        let locked = base.join("locked");
-        write_files(&locked, &[("a.bin", 10), ("b.bin", 10)]);
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(locked.join("b.bin"), std::fs::Permissions::from_mode(0o000)).unwrap();
-        let o = create(base, &["locked"]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success());
-        assert!(err.contains("cannot read") && err.contains("b.bin"), "{err}");
+        return Some(Command::new(BIN));
+    }
+    let setpriv = || {
+        let mut c = Command::new("setpriv");
+        c.args(["--inh-caps=-all", "--ambient-caps=-all"])
+            .args(["--bounding-set=-dac_override,-dac_read_search", "--"]);
+        c
+    };
+    let read = setpriv().arg("cat").arg(unreadable).output();
+    match read {
+        Ok(o) if !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("Permission denied") => {
+            let mut c = setpriv();
+            c.arg(BIN);
+            Some(c)
+        }
+        other => {
+            skip(
+                "reading a file its mode forbids, as root",
+                &format!("setpriv could not take root's power to read it: {other:?}"),
+            );
+            None
+        }
     }
 }
-
-/// The running `create --serve`, killed on drop.
-struct Served(std::process::Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_seeds_in_place_and_streams_the_files() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path().join("pack");
-    let files = write_files(&root, &[("a.bin", 100_000), ("b/c.bin", 65536), (".git/x", 4)]);
+    let files = write_files(
+        &root,
+        &[("a.bin", 100_000), ("b/c.bin", 65536), (".git/x", 4)],
+        100,
+    );
     let port = free_port().unwrap();
     let listen = free_port().unwrap();
     let child = Command::new(BIN)
@@ -232,25 +248,25 @@ async fn serve_seeds_in_place_and_streams_the_files() {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let mut served = Served(child);
+    let mut served = Killed(child);
     let base = format!("http://127.0.0.1:{port}");
 
     // Seeding means the data in place passed the check: nothing was downloaded.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        assert!(Instant::now() < deadline, "not seeding within 60 s");
+    let status = wait_for("create --serve to seed", DEADLINE, async || {
         if let Ok(Some(st)) = served.0.try_wait() {
             panic!("create --serve exited with {st}");
         }
-        if let Ok(r) = reqwest::get(format!("{base}/status.json")).await
-            && let Ok(v) = r.json::<serde_json::Value>().await
-            && v["total_bytes"].as_u64().is_some_and(|t| t > 0)
-            && v["progress_bytes"] == v["total_bytes"]
-        {
-            break v;
+        // Not answering yet is no failure: the server starts after the check.
+        let v: serde_json::Value = match http().get(format!("{base}/status.json")).send().await {
+            Ok(r) => r.json().await.unwrap(),
+            Err(e) => return Err(e.to_string()),
+        };
+        match v["total_bytes"].as_u64().is_some_and(|t| t > 0) && v["progress_bytes"] == v["total_bytes"] {
+            true => Ok(v),
+            false => Err(v.to_string()),
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    })
+    .await;
     assert_eq!(status["total_bytes"], 165_536);
     assert_eq!(status["name"], "pack");
 

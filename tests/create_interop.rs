@@ -7,27 +7,12 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bt2p_tui::seeder::free_port;
-use common::{BIN, Killed, data};
+use common::{BIN, DEADLINE, Killed, free_port, wait_for, wait_listening, write_files};
 
 fn need(tool: &str) {
     common::require(tool, "transmission-cli mktorrent aria2 opentracker");
-}
-
-fn write_files(root: &Path, files: &[(&str, usize)]) -> Vec<(String, Vec<u8>)> {
-    files
-        .iter()
-        .enumerate()
-        .map(|(i, (rel, len))| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            let bytes = data(*len, i as u64 + 200);
-            std::fs::write(&p, &bytes).unwrap();
-            (rel.to_string(), bytes)
-        })
-        .collect()
 }
 
 fn create(cwd: &Path, args: &[&str]) -> Output {
@@ -99,6 +84,7 @@ fn transmission_show_reads_every_field() {
             (".DS_Store", 10),
             ("Thumbs.db", 10),
         ],
+        200,
     );
     let out = d.path().join("s1.torrent");
     let o = create(
@@ -144,7 +130,7 @@ fn transmission_show_reads_every_field() {
     );
 
     // A single file: the default piece size and a public torrent.
-    write_files(d.path(), &[("clip.mkv", 5 << 20)]);
+    write_files(d.path(), &[("clip.mkv", 5 << 20)], 200);
     let o = create(d.path(), &["clip.mkv"]);
     let report = show(&d.path().join("clip.mkv.torrent"));
     assert_eq!(field(&report, "Hash"), info_hash(&o.stdout));
@@ -168,7 +154,7 @@ fn mktorrent_computes_the_same_info_hash() {
     .enumerate()
     {
         let name = format!("set{i}");
-        write_files(&d.path().join(&name), files);
+        write_files(&d.path().join(&name), files, 200);
         let ours = create(
             d.path(),
             &[
@@ -197,7 +183,7 @@ fn mktorrent_computes_the_same_info_hash() {
 /// opentracker on 127.0.0.1 that accepts only `info_hash`; Debian's build only has the
 /// whitelist mode. It chroots into `dir` and drops to `nobody` when run as root, so the
 /// whitelist must be readable by anyone and named relative to `dir`.
-fn opentracker(dir: &Path, port: u16, info_hash: &str) -> Killed {
+async fn opentracker(dir: &Path, port: u16, info_hash: &str) -> Killed {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("whitelist.txt"), format!("{info_hash}\n")).unwrap();
@@ -220,15 +206,8 @@ fn opentracker(dir: &Path, port: u16, info_hash: &str) -> Killed {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let t = Killed(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "opentracker did not listen within 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut t = Killed(child);
+    wait_listening(&mut t, "opentracker", port).await;
     t
 }
 
@@ -261,6 +240,7 @@ async fn aria2c_downloads_from_create_serve_through_opentracker() {
     let files = write_files(
         &seed.join("pack"),
         &[("a.bin", 300_000), ("sub/b.bin", 3 * 32768), (".cache/x", 9)],
+        200,
     );
     let tracker_port = free_port().unwrap();
     let tracker = format!("http://127.0.0.1:{tracker_port}/announce");
@@ -269,7 +249,7 @@ async fn aria2c_downloads_from_create_serve_through_opentracker() {
     // The same folder gives the same info hash, so the tracker can be told it beforehand.
     let pre = create(&seed, &[&torrent_args[..], &["-o", "../pre.torrent"]].concat());
     let hash = info_hash(&pre.stdout);
-    let _tracker = opentracker(&d.path().join("tracker"), tracker_port, &hash);
+    let _tracker = opentracker(&d.path().join("tracker"), tracker_port, &hash).await;
 
     let port = free_port().unwrap();
     let listen = free_port().unwrap();
@@ -299,20 +279,16 @@ async fn aria2c_downloads_from_create_serve_through_opentracker() {
     );
 
     // Seeding from the data in place, and announced as a seeder.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "not a seeder on the tracker within 60 s"
-        );
+    wait_for("a seeder on the tracker", DEADLINE, async || {
         if let Ok(Some(st)) = served.0.try_wait() {
             panic!("create --serve exited with {st}");
         }
-        if seeders(tracker_port, &hash).await >= 1 {
-            break;
+        match seeders(tracker_port, &hash).await {
+            0 => Err(0),
+            n => Ok(n),
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
     let printed = std::fs::read(d.path().join("serve.out")).unwrap();
     assert_eq!(info_hash(&printed), hash);
 
@@ -343,14 +319,10 @@ async fn aria2c_downloads_from_create_serve_through_opentracker() {
             .spawn()
             .unwrap(),
     );
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(st) = aria.0.try_wait().unwrap() {
-            break st;
-        }
-        assert!(Instant::now() < deadline, "aria2c did not finish within 120 s");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let status = wait_for("aria2c to finish", Duration::from_secs(120), async || {
+        aria.0.try_wait().unwrap().ok_or("running")
+    })
+    .await;
     assert!(status.success(), "aria2c exited with {status}");
 
     for (rel, bytes) in files.iter().take(2) {

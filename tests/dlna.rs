@@ -25,7 +25,7 @@ struct InNetns {
 
 impl InNetns {
     fn start(torrent: &Path, save: &Path, extra: &[&str]) -> InNetns {
-        let port = bt2p_tui::seeder::free_port().unwrap();
+        let port = free_port().unwrap();
         let stderr = save.with_extension(format!("{port}.stderr"));
         // `unshare` without --fork execs the shell, which execs bt2p-tui: one PID throughout.
         let child = Command::new("unshare")
@@ -81,20 +81,23 @@ impl InNetns {
         String::from_utf8_lossy(&self.run("curl", &args).stdout).into_owned()
     }
 
-    /// Waits (at most 30 s) until the HTTP server answers, or the process has ended.
-    fn wait_up(&mut self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if self.process.0.try_wait().unwrap().is_some() {
-                return false;
-            }
-            // Any HTTP answer (401 included) means the server is up.
-            if !matches!(self.status("/status.json", &[]).as_str(), "" | "000") {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("bt2p-tui did not answer within 30 s: {}", self.log());
+    /// Waits until the HTTP server answers (true), or the process has ended (false).
+    async fn wait_up(&mut self) -> bool {
+        wait_for(
+            "bt2p-tui in the namespace to answer or end",
+            DEADLINE,
+            async || {
+                if self.process.0.try_wait().unwrap().is_some() {
+                    return Ok(false);
+                }
+                // Any HTTP answer (401 included) means the server is up.
+                match self.status("/status.json", &[]).as_str() {
+                    "" | "000" => Err(self.log()),
+                    _ => Ok(true),
+                }
+            },
+        )
+        .await
     }
 
     fn log(&self) -> String {
@@ -187,14 +190,10 @@ async fn a_control_point_finds_browses_and_plays() {
     .unwrap();
     std::fs::write(root.join("notes.txt"), "not media\n").unwrap();
     let torrent = dir.path().join("t.torrent");
-    std::fs::write(
-        &torrent,
-        bt2p_tui::seeder::make_torrent(&root, 16 * 1024).await.unwrap(),
-    )
-    .unwrap();
+    std::fs::write(&torrent, make_torrent(&root, 16 * 1024).await).unwrap();
 
     let mut server = InNetns::start(&torrent, dir.path(), &["--dlna"]);
-    assert!(server.wait_up(), "bt2p-tui --dlna ended: {}", server.log());
+    assert!(server.wait_up().await, "bt2p-tui --dlna ended: {}", server.log());
 
     // Found by SSDP, with a bounded number of searches (each waits 2 s for answers).
     let mut location = None;
@@ -310,16 +309,12 @@ async fn access_rules_hold_for_the_media_server() {
     std::fs::write(root.join("a.mkv"), data(1000, 1)).unwrap();
     std::fs::write(root.join("b.mkv"), data(1000, 2)).unwrap();
     let torrent = dir.path().join("t.torrent");
-    std::fs::write(
-        &torrent,
-        bt2p_tui::seeder::make_torrent(&root, 16 * 1024).await.unwrap(),
-    )
-    .unwrap();
+    std::fs::write(&torrent, make_torrent(&root, 16 * 1024).await).unwrap();
 
     // SSDP would announce on lo (127.0.0.1), which --allow leaves out: refused, with the fix.
     let mut refused = InNetns::start(&torrent, dir.path(), &["--dlna", "--allow", "10.0.0.0/8"]);
     assert!(
-        !refused.wait_up(),
+        !refused.wait_up().await,
         "started although SSDP would announce outside --allow"
     );
     let st = refused.process.0.wait().unwrap();
@@ -333,7 +328,7 @@ async fn access_rules_hold_for_the_media_server() {
 
     // With --auth, the description and Browse need the password, as every route does.
     let mut guarded = InNetns::start(&torrent, dir.path(), &["--dlna", "--auth", "u:p"]);
-    assert!(guarded.wait_up(), "{}", guarded.log());
+    assert!(guarded.wait_up().await, "{}", guarded.log());
     assert_eq!(guarded.status("/dlna/description.xml", &["-u", "u:p"]), "200");
     assert_eq!(guarded.status("/dlna/description.xml", &[]), "401");
     let soap = [
@@ -364,13 +359,9 @@ async fn a_thousand_files_browse_within_a_second() {
         std::fs::write(root.join(format!("<{i:04}> & ü.mp3")), [i as u8]).unwrap();
     }
     let torrent = dir.path().join("t.torrent");
-    std::fs::write(
-        &torrent,
-        bt2p_tui::seeder::make_torrent(&root, 16 * 1024).await.unwrap(),
-    )
-    .unwrap();
+    std::fs::write(&torrent, make_torrent(&root, 16 * 1024).await).unwrap();
     let mut server = InNetns::start(&torrent, dir.path(), &["--dlna"]);
-    assert!(server.wait_up(), "{}", server.log());
+    assert!(server.wait_up().await, "{}", server.log());
     let location = server.url("/dlna/description.xml");
 
     // The whole listing, timed by curl alone (upnp-client's own start-up is not the server's).

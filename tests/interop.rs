@@ -29,8 +29,8 @@ async fn aria2c_seeds_a_mktorrent_video_that_ffprobe_reads_through_bt2p() {
     let torrent = d.path().join("clip.torrent");
     mktorrent(&video, &torrent, 16);
 
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let _aria = Killed(
+    let port = free_port().unwrap();
+    let mut aria = Killed(
         Command::new("aria2c")
             .args([
                 "--seed-ratio=0",
@@ -54,7 +54,8 @@ async fn aria2c_seeds_a_mktorrent_video_that_ffprobe_reads_through_bt2p() {
             .spawn()
             .unwrap(),
     );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // aria2c checks the data first (--check-integrity), and listens once it seeds.
+    wait_listening(&mut aria, "aria2c", port).await;
 
     let save = d.path().join("dl");
     let peer = format!("127.0.0.1:{port}").parse().unwrap();

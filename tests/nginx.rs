@@ -5,7 +5,6 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -89,44 +88,9 @@ async fn ranges_are_answered_exactly_as_nginx_answers_them() {
     let (st, _, body) = get(&format!("{}/clip.mkv", c.base), None, Duration::from_secs(60)).await;
     assert_eq!((st, body.len()), (200, len));
 
-    let ngx = s.dir.path().join("nginx");
-    std::fs::create_dir_all(ngx.join("logs")).unwrap();
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let conf = format!(
-        "daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/logs/error.log;
-events {{ worker_connections 64; }}
-http {{ access_log off; client_body_temp_path {d}/cb; proxy_temp_path {d}/px; fastcgi_temp_path {d}/fc;
-  uwsgi_temp_path {d}/uw; scgi_temp_path {d}/sc;
-  types {{ video/x-matroska mkv; }} default_type application/octet-stream;
-  server {{ listen 127.0.0.1:{port}; root {root}; location / {{ }} }} }}",
-        d = ngx.display(),
-        root = s.dir.path().join("seed").display(),
-    );
-    std::fs::write(ngx.join("nginx.conf"), conf).unwrap();
-    let _nginx = Killed(
-        Command::new("/usr/sbin/nginx")
-            .args([
-                "-p",
-                ngx.to_str().unwrap(),
-                "-c",
-                ngx.join("nginx.conf").to_str().unwrap(),
-            ])
-            .args(["-e", ngx.join("logs/error.log").to_str().unwrap()])
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap(),
-    );
+    let ngx = Nginx::start(s.dir.path(), &s.dir.path().join("seed"), "").await;
     let ours = c.base.trim_start_matches("http://").to_string();
-    let theirs = format!("127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(&theirs).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(up, "nginx did not start");
+    let theirs = ngx.base.trim_start_matches("http://").to_string();
 
     let l = len;
     let mut ranges: Vec<String> = [

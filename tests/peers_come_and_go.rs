@@ -1,6 +1,7 @@
-//! The only seeder (aria2c) is stopped with SIGSTOP for a minute mid-stream, resumed, then
-//! killed and started again on the same port, while ffmpeg plays the stream at real speed.
-//! `--features interop`; the stop lasts BT2P_TEST_STALL_SECS seconds (default 60).
+//! The only seeder (aria2c) is stopped with SIGSTOP mid-stream until the player has waited a
+//! minute, resumed, then killed and started again on the same port, while ffmpeg plays the
+//! stream at real speed. `--features interop`; the wait lasts BT2P_TEST_STALL_SECS seconds
+//! (default 60).
 #![cfg(feature = "interop")]
 
 mod common;
@@ -61,9 +62,9 @@ async fn streaming_survives_a_stopped_and_a_restarted_seeder() {
     test_video(&video, "640x360", 40, Some("1500k"));
     let torrent = d.path().join("clip.torrent");
     mktorrent(&video, &torrent, 18);
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let aria = seeder(&seed, &torrent, port);
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let port = free_port().unwrap();
+    let mut aria = seeder(&seed, &torrent, port);
+    wait_listening(&mut aria, "aria2c", port).await;
     let save = d.path().join("dl");
     let c = client(&torrent, format!("127.0.0.1:{port}").parse().unwrap(), &save, &[]).await;
     let url = format!("{}/clip.mkv", c.base);
@@ -76,57 +77,57 @@ async fn streaming_survives_a_stopped_and_a_restarted_seeder() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    // It plays, and a first MiB has come.
+    let st = wait_status(&c, "the player to stream", |st| {
+        let progress = st["progress_bytes"].as_u64()?;
+        (!streams(st).is_empty() && progress >= 1 << 20).then(|| st.clone())
+    })
+    .await;
+    assert!(
+        st["progress_bytes"].as_u64() < st["total_bytes"].as_u64(),
+        "the whole file came before the seeder could be stopped"
+    );
 
     // Stop the only seeder. The player catches up with what arrived and then waits: the stall
-    // is visible in status.json (what the dashboard draws).
+    // is visible in status.json (what the dashboard draws), until it has lasted `stall` s (5 at
+    // the least).
     signal(&aria.0, libc::SIGSTOP);
-    let stopped = Instant::now();
-    let mut longest_wait = 0;
-    while stopped.elapsed() < Duration::from_secs(stall) {
-        let st = status(&c).await;
-        for s in st["streams"].as_array().into_iter().flatten() {
-            longest_wait = longest_wait.max(s["waiting_ms"].as_u64().unwrap_or(0));
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    assert!(
-        longest_wait >= 5000,
-        "no stall was shown (longest wait {longest_wait} ms)"
-    );
+    let stall = stall.max(5);
+    let longest_wait = wait_for(
+        &format!("the player to wait {stall} s"),
+        Duration::from_secs(stall) + DEADLINE,
+        async || {
+            let st = status(&c).await;
+            let wait = streams(&st).iter().filter_map(|s| s["waiting_ms"].as_u64()).max();
+            wait.filter(|ms| *ms >= stall * 1000).ok_or(wait)
+        },
+    )
+    .await;
     let before = status(&c).await["progress_bytes"].as_u64().unwrap();
     signal(&aria.0, libc::SIGCONT);
 
-    // Streaming resumes by itself within 30 s of the seeder's return.
+    // Streaming resumes by itself once the seeder is back.
     let resumed_at = Instant::now();
-    let mut resumed = None;
-    while resumed_at.elapsed() < Duration::from_secs(30) {
-        if status(&c).await["progress_bytes"].as_u64().unwrap() > before {
-            resumed = Some(resumed_at.elapsed());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let resumed = resumed.expect("no progress within 30 s of SIGCONT");
+    wait_status(&c, "progress after SIGCONT", |st| {
+        (st["progress_bytes"].as_u64().unwrap() > before).then_some(())
+    })
+    .await;
+    let resumed = resumed_at.elapsed();
 
-    // Killed and started again on the same port.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Killed and started again on the same port, once the client has seen it go.
     drop(aria);
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let before = status(&c).await["progress_bytes"].as_u64().unwrap();
-    let _aria = seeder(&seed, &torrent, port);
+    let before = wait_status(&c, "the killed seeder to be gone", |st| {
+        (st["peers_connected"] == 0).then(|| st["progress_bytes"].as_u64().unwrap())
+    })
+    .await;
+    let mut aria = seeder(&seed, &torrent, port);
+    wait_listening(&mut aria, "aria2c", port).await;
     let restarted_at = Instant::now();
-    let mut back = None;
-    while restarted_at.elapsed() < Duration::from_secs(60) {
-        let st = status(&c).await;
-        let p = st["progress_bytes"].as_u64().unwrap();
-        if p > before || st["state"] == "seeding" {
-            back = Some(restarted_at.elapsed());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let back = back.expect("no progress within 60 s of the seeder's restart");
+    wait_status(&c, "progress after the seeder's restart", |st| {
+        (st["progress_bytes"].as_u64().unwrap() > before || st["state"] == "seeding").then_some(())
+    })
+    .await;
+    let back = restarted_at.elapsed();
 
     let out = player.wait_with_output().unwrap();
     let errors = String::from_utf8_lossy(&out.stderr);

@@ -3,10 +3,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
-use futures::StreamExt;
 
 const T: Duration = Duration::from_secs(60);
 
@@ -111,20 +110,16 @@ async fn subtitles_are_listed_typed_and_fetched_with_their_video() {
     assert!(!complete(&before, "Ep 1.en.srt") && !complete(&before, "Subs/Ep 1/2_English.srt"));
 
     // A player opens Ep 1 and holds its connection: both its subtitles arrive, unasked.
-    let resp = http.get(format!("{}/Ep%201.mkv", c.base)).send().await.unwrap();
-    let mut player = resp.bytes_stream();
-    let first = player.next().await.unwrap().unwrap();
-    assert_eq!(first[..], s.files[1].1[..first.len()]);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut files = file_progress(&c).await;
-    while !(complete(&files, "Ep 1.en.srt") && complete(&files, "Subs/Ep 1/2_English.srt")) {
-        assert!(
-            Instant::now() < deadline,
-            "Ep 1's subtitles did not arrive: {files:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        files = file_progress(&c).await;
-    }
+    let player = hold(&format!("{}/Ep%201.mkv", c.base)).await;
+    assert_eq!(player.first[..], s.files[1].1[..player.first.len()]);
+    let files = wait_for("Ep 1's subtitles to arrive", DEADLINE, async || {
+        let files = file_progress(&c).await;
+        match complete(&files, "Ep 1.en.srt") && complete(&files, "Subs/Ep 1/2_English.srt") {
+            true => Ok(files),
+            false => Err(files),
+        }
+    })
+    .await;
     // Another video's subtitle waits for its own video.
     assert!(!complete(&files, "Subs/Ep 2.fr.ass"), "{files:?}");
 

@@ -31,31 +31,29 @@ async fn kill_9_loses_no_verified_piece() {
     for pct in [10u64, 50, 90] {
         let mut c = client(&s.torrent_path, s.seeder.addr, &save, &args).await;
         // Wait for the mark; remember what was verified and what was in flight just before.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let (mut at_kill, mut in_flight) = (0, 0);
-        while Instant::now() < deadline {
+        let (killed_at, in_flight) = wait_for(&format!("{pct} % verified"), DEADLINE, async || {
             let (h, r, _) = have(&c).await;
-            (at_kill, in_flight) = (h, r);
             if h * 100 >= PIECES * pct {
-                break;
+                Ok((h, r))
+            } else {
+                Err(h)
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        })
+        .await;
         c.child.kill().unwrap(); // SIGKILL
         c.child.wait().unwrap();
-        let killed_at = at_kill;
 
         let c = client(&s.torrent_path, s.seeder.addr, &save, &args).await;
         let started = Instant::now();
-        let mut after = 0;
-        while started.elapsed() < Duration::from_secs(30) {
+        let after = wait_for("the restart's check of existing data", DEADLINE, async || {
             let (h, _, state) = have(&c).await;
             if state != "checking" && !state.is_empty() {
-                after = h;
-                break;
+                Ok(h)
+            } else {
+                Err(state)
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        })
+        .await;
         let lost = killed_at.saturating_sub(after);
         report.push(format!(
             "killed at {pct} % with {killed_at} pieces ({in_flight} in flight); after restart {after} (lost {lost}), ready in {:.2} s",

@@ -56,12 +56,7 @@ async fn multi_file_torrent_serves_every_file_by_its_path() {
     let s = swarm("Show", &files, 32 * 1024, None).await;
     let save = s.dir.path().join("dl");
     let c = client(&s.torrent_path, s.seeder.addr, &save, &[]).await;
-    for (path, bytes) in &s.files {
-        let url = format!("{}/{}", c.base, bt2p_tui::http::encode_path(path));
-        let (st, _, body) = get(&url, None, T).await;
-        assert_eq!(st, 200, "{path}");
-        assert_eq!(sha(&body), sha(bytes), "{path}");
-    }
+    assert_serves_every_file(&c, &s.files, T).await;
     for bad in [
         "/Season%201",
         "/Season%201/",
@@ -100,23 +95,32 @@ async fn multi_file_torrent_serves_every_file_by_its_path() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_far_ahead_while_throttled_and_piece_par_reaches_status() {
-    // 8 MiB at 1 MiB/s: the region at 70 % is not there when asked for.
+    // 8 MiB at 1 MiB/s, seeded only once the player waits: the region at 70 % is not there
+    // when asked for.
     let len = 8 * 1024 * 1024;
-    let s = swarm("t", &[("film.mp4", len)], 64 * 1024, Some(1024 * 1024)).await;
-    let save = s.dir.path().join("dl");
-    let c = client(&s.torrent_path, s.seeder.addr, &save, &["--piece-par", "8"]).await;
+    let h = held("t", &[("film.mp4", len)], 64 * 1024).await;
+    let c = h.client(&["--piece-par", "8"]).await;
     let url = format!("{}/film.mp4", c.base);
-    let a = len * 7 / 10;
-    let b = a + 1024 * 1024 - 1;
-    let (st, _, body) = get(&url, Some(&format!("bytes={a}-{b}")), T).await;
-    assert_eq!(st, 206);
-    assert_eq!(body, s.files[0].1[a..=b]);
+    let far = player(&url, len * 7 / 10, 1024 * 1024, T);
+    let waiting = wait_status(&c, "the player to wait for its region", |st| {
+        streams(st)
+            .first()
+            .filter(|p| p["waiting_ms"].is_u64())
+            .map(|_| st.clone())
+    })
+    .await;
+    assert_eq!(
+        waiting["have_pieces"], 0,
+        "the region was there before it was asked for"
+    );
+    let _seeder = h.release(c.listen, Some(1024 * 1024)).await;
+    far.assert_got(&h.files[0].1).await;
 
     let st0 = status(&c).await;
     assert_eq!(st0["piece_par"], 8);
     // 64 KiB pieces: the engine's 32 MiB floor is 512 pieces.
     assert_eq!(st0["effective_window_pieces"], 512);
-    let http = reqwest::Client::new();
+    let http = http();
     let r = http
         .get(format!("{}/?piece_par=700", c.base))
         .send()
@@ -157,12 +161,11 @@ async fn reads_far_ahead_while_throttled_and_piece_par_reaches_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn head_opens_no_stream_and_players_show_in_status() {
     let len = 6 * 1024 * 1024;
-    let s = swarm("t", &[("a.webm", len)], 64 * 1024, Some(256 * 1024)).await;
-    let save = s.dir.path().join("dl");
-    let c = client(&s.torrent_path, s.seeder.addr, &save, &[]).await;
+    // Seeded only once the player has been seen waiting.
+    let h = held("t", &[("a.webm", len)], 64 * 1024).await;
+    let c = h.client(&[]).await;
     let url = format!("{}/a.webm", c.base);
-    let http = reqwest::Client::new();
-    let r = http
+    let r = http()
         .head(&url)
         .header("Range", "bytes=5000000-")
         .send()
@@ -174,29 +177,20 @@ async fn head_opens_no_stream_and_players_show_in_status() {
         (len - 5_000_000).to_string().as_str()
     );
     assert_eq!(r.headers()["content-type"], "video/webm");
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(status(&c).await["streams"].as_array().unwrap().len(), 0);
+    assert!(streams(&status(&c).await).is_empty());
 
-    // A player waiting near the end shows up as a stream with its position.
-    let reader = tokio::spawn({
-        let url = url.clone();
-        async move { get(&url, Some("bytes=6000000-"), T).await }
-    });
-    let mut seen = None;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let st = status(&c).await;
-        if let Some(s0) = st["streams"].as_array().and_then(|a| a.first()).cloned() {
-            seen = Some(s0);
-            break;
-        }
-    }
-    let s0 = seen.expect("the player never showed in status.json");
+    // A player waiting near the end shows up as a stream with its position. Streams are
+    // numbered from 1 as they are opened: this one is the first, so the HEAD opened none.
+    let reader = player(&url, 6_000_000, len - 6_000_000, T);
+    let s0 = wait_status(&c, "the player to show in status.json", |st| {
+        streams(st).first().cloned()
+    })
+    .await;
+    assert_eq!(s0["id"], 1, "a stream was opened before the player's: {s0}");
     assert_eq!(s0["file"], 0);
     assert!(s0["position"].as_u64().unwrap() >= 6_000_000);
-    let (st, _, body) = reader.await.unwrap();
-    assert_eq!(st, 206);
-    assert_eq!(body, s.files[0].1[6_000_000..]);
+    let _seeder = h.release(c.listen, None).await;
+    reader.assert_got(&h.files[0].1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,24 +200,11 @@ async fn sixteen_players_on_missing_regions_all_finish() {
     let save = s.dir.path().join("dl");
     let c = client(&s.torrent_path, s.seeder.addr, &save, &[]).await;
     let url = format!("{}/big.mkv", c.base);
-    let mut tasks = Vec::new();
-    for i in 0..16usize {
-        let url = url.clone();
-        let a = len - (i + 1) * (len / 17);
-        tasks.push(tokio::spawn(async move {
-            let (st, _, body) = get(
-                &url,
-                Some(&format!("bytes={a}-{}", a + 99_999)),
-                Duration::from_secs(90),
-            )
-            .await;
-            (a, st, body)
-        }));
-    }
-    for t in tasks {
-        let (a, st, body) = t.await.unwrap();
-        assert_eq!(st, 206);
-        assert_eq!(body, s.files[0].1[a..a + 100_000], "player at {a}");
+    let players: Vec<Player> = (0..16usize)
+        .map(|i| player(&url, len - (i + 1) * (len / 17), 100_000, Duration::from_secs(90)))
+        .collect();
+    for p in players {
+        p.assert_got(&s.files[0].1).await;
     }
     // The download went on meanwhile: the whole file arrives.
     let (st, _, body) = get(&url, None, Duration::from_secs(90)).await;
@@ -233,95 +214,74 @@ async fn sixteen_players_on_missing_regions_all_finish() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn players_beyond_the_cap_get_503_with_retry_after() {
     let len = 4 * 1024 * 1024;
-    let s = swarm("t", &[("big.mkv", len)], 64 * 1024, Some(64 * 1024)).await;
-    let save = s.dir.path().join("dl");
-    let c = client(&s.torrent_path, s.seeder.addr, &save, &["--max-players", "3"]).await;
+    // Seeded only once the 4th player has been turned away: the 3 hold their slots till then.
+    let h = held("t", &[("big.mkv", len)], 64 * 1024).await;
+    let c = h.client(&["--max-players", "3"]).await;
     let url = format!("{}/big.mkv", c.base);
-    let mut tasks = Vec::new();
-    for i in 0..3usize {
-        let url = url.clone();
-        let a = len - (i + 1) * 300_000;
-        tasks.push(tokio::spawn(async move {
-            let (st, _, body) = get(
-                &url,
-                Some(&format!("bytes={a}-{}", a + 99_999)),
-                Duration::from_secs(90),
-            )
-            .await;
-            (a, st, body)
-        }));
-    }
-    let mut busy = None;
-    for _ in 0..30 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let r = reqwest::Client::new()
-            .get(&url)
-            .header("Range", "bytes=2000000-2000009")
-            .send()
-            .await
-            .unwrap();
-        if r.status() == 503 {
-            busy = Some(
-                r.headers()
-                    .get("retry-after")
-                    .map(|v| v.to_str().unwrap().to_string()),
-            );
-            break;
-        }
-    }
-    assert_eq!(
-        busy,
-        Some(Some("5".to_string())),
-        "a 4th player was never refused"
-    );
-    for t in tasks {
-        let (a, st, body) = t.await.unwrap();
-        assert_eq!(st, 206);
-        assert_eq!(body, s.files[0].1[a..a + 100_000], "player at {a}");
+    let players: Vec<Player> = (0..3usize)
+        .map(|i| player(&url, len - (i + 1) * 300_000, 100_000, Duration::from_secs(90)))
+        .collect();
+    wait_status(&c, "the 3 players to hold their slots", |st| {
+        (streams(st).len() == 3).then_some(())
+    })
+    .await;
+    assert_turned_away(&url, "bytes=2000000-2000009", "a 4th player").await;
+    let _seeder = h.release(c.listen, None).await;
+    for p in players {
+        p.assert_got(&h.files[0].1).await;
     }
     // Slots come back once the players are done.
     let (st, _, _) = get(&url, Some("bytes=0-0"), T).await;
     assert_eq!(st, 206);
 }
 
+/// Nobody seeds: the player waits for good, and the signal must not wait for it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_with_a_waiting_player_exits_0_within_3_s() {
+async fn sigterm_with_a_waiting_player_exits_0() {
     for signal in [libc::SIGTERM, libc::SIGINT] {
         let len = 4 * 1024 * 1024;
-        let s = swarm("t", &[("f.mkv", len)], 64 * 1024, Some(32 * 1024)).await;
-        let save = s.dir.path().join("dl");
-        let mut c = client(&s.torrent_path, s.seeder.addr, &save, &[]).await;
+        let h = held("t", &[("f.mkv", len)], 64 * 1024).await;
+        let mut c = h.client(&[]).await;
         let url = format!("{}/f.mkv", c.base);
+        // (status, bytes received, whether the body broke off)
         let reader = tokio::spawn(async move {
-            let r = reqwest::Client::new()
+            let resp = http()
                 .get(&url)
                 .header("Range", "bytes=3000000-")
                 .send()
-                .await;
-            match r {
-                Ok(resp) => resp.bytes().await.map(|b| b.len()).unwrap_or(0),
-                Err(_) => 0,
+                .await
+                .unwrap();
+            let (status, mut got, mut body) = (resp.status().as_u16(), 0, resp.bytes_stream());
+            use futures::StreamExt;
+            while let Some(chunk) = body.next().await {
+                match chunk {
+                    Ok(b) => got += b.len(),
+                    Err(_) => return (status, got, true),
+                }
             }
+            (status, got, false)
         });
-        tokio::time::sleep(Duration::from_millis(800)).await;
+        wait_status(&c, "the player to wait for its data", |st| {
+            streams(st).first().filter(|p| p["waiting_ms"].is_u64()).map(drop)
+        })
+        .await;
         let pid = c.child.id() as i32;
         // SAFETY: signalling the child this test started, by its PID.
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-        let started = std::time::Instant::now();
-        let mut code = None;
-        while started.elapsed() < Duration::from_secs(3) {
-            if let Some(st) = c.child.try_wait().unwrap() {
-                code = st.code();
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert_eq!(code, Some(0), "signal {signal}: not exited with 0 within 3 s");
+        // The player would wait for its read timeout (300 s): well past the deadline.
+        let code = wait_for(&format!("an exit after signal {signal}"), DEADLINE, async || {
+            c.child.try_wait().unwrap().ok_or("running")
+        })
+        .await
+        .code();
+        assert_eq!(code, Some(0), "signal {signal}: exit status");
         // The waiting player got a broken connection, not a complete-looking short body.
-        let got = reader.await.unwrap();
+        let (status, got, broken) = reader.await.unwrap();
+        assert_eq!(status, 206, "signal {signal}: the player was not answered");
         assert!(
-            got < len - 3_000_000,
-            "signal {signal}: the player got {got} bytes"
+            broken && got < len - 3_000_000,
+            "signal {signal}: the player got {got} bytes and a body that ended cleanly: {}",
+            !broken
         );
     }
 }
@@ -343,40 +303,36 @@ async fn on_demand_downloads_exactly_the_window_and_piece_par_widens_it() {
     .await;
     let url = format!("{}/w.mkv", c.base);
     // A player that reads a little and then holds its connection open.
-    let resp = reqwest::Client::new().get(&url).send().await.unwrap();
-    let mut stream = resp.bytes_stream();
-    use futures::StreamExt;
-    let first = stream.next().await.unwrap().unwrap();
-    assert_eq!(first[..], s.files[0].1[..first.len()]);
+    let player = hold(&url).await;
+    assert_eq!(player.first[..], s.files[0].1[..player.first.len()]);
 
-    let settle = |c: &Client| {
-        let base = c.base.clone();
-        async move {
-            // Until the piece count stops moving for 6 s (idle engine peers look for new work
-            // every 5 s), at most 40 s.
-            let (mut last, mut same_since) = (0u64, std::time::Instant::now());
-            let deadline = std::time::Instant::now() + Duration::from_secs(40);
-            while std::time::Instant::now() < deadline {
-                let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                let have = st["have_pieces"].as_u64().unwrap();
-                if have != last {
-                    (last, same_since) = (have, std::time::Instant::now());
-                } else if same_since.elapsed() > Duration::from_secs(6) && have > 0 {
-                    return st;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
+    // The window is in, nothing is in flight, and no piece has come for 6 s (idle engine peers
+    // look for new work every 5 s): what is there then is all that downloads.
+    let settled = async |c: &Client, window: u64| {
+        let mut last = (0, std::time::Instant::now());
+        wait_for("the download to settle at the window", DEADLINE, async || {
+            let st = status(c).await;
+            let have = st["have_pieces"].as_u64().unwrap();
+            // status.json is a snapshot of a moment ago: the player may not be in it yet.
+            let Some(pos) = st["streams"][0]["position"].as_u64().map(|p| p / MIB as u64) else {
+                return Err(format!("no player yet: {st}"));
+            };
+            if have != last.0 {
+                last = (have, std::time::Instant::now());
             }
-            panic!("the download never settled");
-        }
+            let idle = st["receiving"].as_array().is_some_and(|r| r.is_empty());
+            let quiet = last.1.elapsed() > Duration::from_secs(6);
+            match have >= pos + window && idle && quiet {
+                true => Ok((st, have, pos)),
+                false => Err(format!(
+                    "{have} pieces, player at piece {pos}, receiving {}",
+                    st["receiving"]
+                )),
+            }
+        })
+        .await
     };
-    let st = settle(&c).await;
-    let have = st["have_pieces"].as_u64().unwrap();
-    let pos = st["streams"][0]["position"].as_u64().unwrap() / MIB as u64;
+    let (st, have, pos) = settled(&c, 32).await;
     assert_eq!(st["effective_window_pieces"], 32);
     assert_eq!(st["streams"][0]["window_streams"], 1);
     // The engine's floor: 32 MiB from the player's piece (plus the piece it straddles).
@@ -385,18 +341,20 @@ async fn on_demand_downloads_exactly_the_window_and_piece_par_widens_it() {
         "have {have} pieces, player at piece {pos}"
     );
 
-    let r = reqwest::get(format!("{}/?piece_par=60", c.base)).await.unwrap();
+    let r = http()
+        .get(format!("{}/?piece_par=60", c.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let st = settle(&c).await;
-    let have = st["have_pieces"].as_u64().unwrap();
-    let pos = st["streams"][0]["position"].as_u64().unwrap() / MIB as u64;
+    let (st, have, pos) = settled(&c, 60).await;
     assert_eq!(st["streams"][0]["window_streams"], 2);
     assert!(
         have >= pos + 60 && have <= pos + 62,
         "have {have} pieces, player at piece {pos}"
     );
     assert!(have < 96, "everything was downloaded: not on demand");
-    drop(stream);
+    drop(player);
 }
 
 /// Without a terminal (no --no-tui, stdin from /dev/null, stdout a pipe, its own session) it
@@ -404,47 +362,44 @@ async fn on_demand_downloads_exactly_the_window_and_piece_par_widens_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_it_runs_headless() {
     let s = swarm("t", &[("a.mkv", 100_000)], 16 * 1024, None).await;
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let listen = bt2p_tui::seeder::free_port().unwrap();
-    let mut child = std::process::Command::new("setsid")
-        .arg(BIN)
-        .arg(&s.torrent_path)
-        .args(["--no-dht", "--no-trackers", "--no-resume", "--bind", "127.0.0.1"])
-        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
-        .args(["--peer", &s.seeder.addr.to_string(), "--save-path"])
-        .arg(s.dir.path().join("dl"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let port = free_port().unwrap();
+    let listen = free_port().unwrap();
+    let stderr = s.dir.path().join("dl.stderr");
+    let mut child = Killed(
+        std::process::Command::new("setsid")
+            .arg(BIN)
+            .arg(&s.torrent_path)
+            .args(OFFLINE)
+            .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
+            .args(["--peer", &s.seeder.addr.to_string(), "--save-path"])
+            .arg(s.dir.path().join("dl"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap(),
+    );
     let base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/status.json")).await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "no HTTP server");
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    wait_for("the HTTP server to answer", DEADLINE, async || {
+        http().get(format!("{base}/status.json")).send().await.map(drop)
+    })
+    .await;
+    // A status line comes every few seconds.
+    let read = || std::fs::read_to_string(&stderr).unwrap_or_default();
+    wait_for("a status line on stderr", DEADLINE, async || {
+        let text = read();
+        text.contains("piece_par 16").then_some(()).ok_or(text)
+    })
+    .await;
     // SAFETY: signalling the child this test started, by its PID.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "no exit after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGTERM) };
+    let status = wait_for("an exit after SIGTERM", DEADLINE, async || {
+        child.0.try_wait().unwrap().ok_or("running")
+    })
+    .await;
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.0.stdout.take().unwrap(), &mut stdout).unwrap();
+    let stderr = read();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stdout.contains(&format!(":{port}/a.mkv")), "{stdout}");
     assert!(stdout.contains("index: http://"), "{stdout}");

@@ -3,11 +3,13 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 
+/// A tmux session running the dashboard, killed on drop.
 struct Session(String);
 
 impl Drop for Session {
@@ -19,12 +21,42 @@ impl Drop for Session {
 }
 
 impl Session {
+    /// The dashboard of `h` in a 100x30 terminal, HTTP on `port`, peer connections on
+    /// `listen`, and no peer to dial (see `Held::release`); `env` before the command and `then`
+    /// after it, in the shell that runs it. The shell stays a while after, so that the screen
+    /// can still be read.
+    fn dashboard(name: &str, h: &Held, port: u16, listen: u16, env: &str, then: &str) -> Session {
+        let cmd = format!(
+            "LANG=C.UTF-8 {env} {BIN} '{}' {} --port {port} --listen-port {listen} --save-path '{}'; \
+             echo EXIT=$?; {then} sleep 30",
+            h.torrent_path.display(),
+            OFFLINE.join(" "),
+            h.dir.path().join("dl").display()
+        );
+        let name = format!("{name}-{}", std::process::id());
+        let st = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x", "100", "-y", "30", &cmd])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        Session(name)
+    }
+
     fn capture(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.0])
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A format of tmux's about the pane, such as `#{alternate_on}`.
+    fn show(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &self.0, format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -54,17 +86,17 @@ impl Session {
         assert!(st.success());
     }
 
-    /// Waits (at most `limit`) until the screen contains `text`.
-    async fn wait_for(&self, text: &str, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
+    /// Waits until the screen contains `text`, and gives the screen.
+    async fn wait_for(&self, text: &str) -> String {
+        wait_for(&format!("'{text}' on the screen"), DEADLINE, async || {
             let screen = self.capture();
             if screen.contains(text) {
-                return screen;
+                Ok(screen)
+            } else {
+                Err(screen)
             }
-            assert!(Instant::now() < deadline, "'{text}' never appeared on:\n{screen}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
     }
 }
 
@@ -72,51 +104,25 @@ impl Session {
 async fn dashboard_in_tmux_follows_keys_players_and_resizes() {
     require("tmux", "tmux");
     let len = 8 * 1024 * 1024;
-    let s = swarm("t", &[("film.mkv", len)], 64 * 1024, Some(512 * 1024)).await;
-    let save = s.dir.path().join("dl");
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let listen = bt2p_tui::seeder::free_port().unwrap();
-    let name = format!("bt2p-test-{}", std::process::id());
-    let cmd = format!(
-        "LANG=C.UTF-8 {BIN} '{}' --no-dht --no-trackers --no-resume --bind 127.0.0.1 --port {port} \
-         --listen-port {listen} --peer {} --save-path '{}'; echo EXIT=$?; sleep 30",
-        s.torrent_path.display(),
-        s.seeder.addr,
-        save.display()
-    );
-    let st = Command::new("tmux")
-        .args(["new-session", "-d", "-s", &name, "-x", "100", "-y", "30", &cmd])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let tmux = Session(name);
+    // Nobody seeds until the resize storm is over: the players wait all along.
+    let h = held("t", &[("film.mkv", len)], 64 * 1024).await;
+    let (port, listen) = (free_port().unwrap(), free_port().unwrap());
+    let tmux = Session::dashboard("bt2p-test", &h, port, listen, "", "");
 
-    let screen = tmux.wait_for("piece_par 16", Duration::from_secs(20)).await;
+    let screen = tmux.wait_for("piece_par 16").await;
     assert!(screen.contains("film.mkv"), "{screen}");
     assert!(screen.contains("no player connected"), "{screen}");
 
-    // '+' reaches the engine and status.json within a second.
+    // '+' reaches the engine: the dashboard shows the engine's answer, so by the time it shows
+    // 17 status.json says so too.
     tmux.keys(&["+"]);
+    tmux.wait_for("piece_par 17").await;
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(1);
-    loop {
-        let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if st["piece_par"] == 17 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "piece_par never became 17: {}",
-            st["piece_par"]
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tmux.wait_for("piece_par 17", Duration::from_secs(2)).await;
+    assert_eq!(
+        status_at(&base).await["piece_par"],
+        17,
+        "'+' did not reach the engine"
+    );
 
     // A slow reader shows up as a player row in the window.
     let _curl = Killed(
@@ -133,80 +139,68 @@ async fn dashboard_in_tmux_follows_keys_players_and_resizes() {
             .spawn()
             .unwrap(),
     );
-    tmux.wait_for("▶ 127.0.0.1:", Duration::from_secs(10)).await;
+    tmux.wait_for("▶ 127.0.0.1:").await;
 
-    // A resize storm while a player streams the whole file: the stream is not disturbed.
+    // A resize storm while a player waits for the whole file, then the data comes: the stream
+    // is not disturbed.
     let storm_player = tokio::spawn({
         let url = format!("{base}/film.mkv");
-        async move { get(&url, None, Duration::from_secs(60)).await }
+        async move { get(&url, None, Duration::from_secs(120)).await }
     });
+    wait_status_at(&base, "the second player", |st| {
+        (streams(st).len() == 2).then_some(())
+    })
+    .await;
     for i in 0..60u16 {
         tmux.resize(40 + (i * 7) % 120, 10 + (i * 5) % 40);
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let _seeder = h.release(SocketAddr::from(([127, 0, 0, 1], listen)), None).await;
     let (st, _, body) = storm_player.await.unwrap();
     assert_eq!(
         (st, sha(&body)),
-        (200, sha(&s.files[0].1)),
+        (200, sha(&h.files[0].1)),
         "the stream was disturbed by resizing"
     );
 
-    // Tiny and back: still alive and drawing.
+    // Tiny (where the start of "terminal too small" is all there is room for) and back: still
+    // alive and drawing.
     tmux.resize(1, 1);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for("the dashboard drawn in 1x1", DEADLINE, async || {
+        let screen = tmux.capture();
+        if screen.trim() == "t" { Ok(()) } else { Err(screen) }
+    })
+    .await;
     tmux.resize(30, 8);
-    tmux.wait_for("too small", Duration::from_secs(3)).await;
+    tmux.wait_for("too small").await;
     tmux.resize(100, 30);
-    tmux.wait_for("Window: piece_par 17", Duration::from_secs(3))
-        .await;
-    assert!(
-        reqwest::get(format!("{base}/status.json"))
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
+    tmux.wait_for("Window: piece_par 17").await;
+    let (st, _, _) = get(&format!("{base}/status.json"), None, DEADLINE).await;
+    assert_eq!(st, 200);
 
     // The help overlay, then quit: exit status 0 and the normal screen back.
     tmux.keys(&["?"]);
-    tmux.wait_for("Keys (Esc closes)", Duration::from_secs(2)).await;
+    tmux.wait_for("Keys (Esc closes)").await;
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
-    let screen = tmux.wait_for("EXIT=", Duration::from_secs(5)).await;
+    let screen = tmux.wait_for("EXIT=").await;
     assert!(screen.contains("EXIT=0"), "{screen}");
-    let alt = Command::new("tmux")
-        .args(["display-message", "-p", "-t", &tmux.0, "#{alternate_on}"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&alt.stdout).trim(),
-        "0",
-        "still on the alternate screen"
-    );
+    assert_eq!(tmux.show("#{alternate_on}"), "0", "still on the alternate screen");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_panic_the_terminal_is_restored() {
-    let s = swarm("t", &[("film.mkv", 100_000)], 16 * 1024, None).await;
-    let save = s.dir.path().join("dl");
-    let port = bt2p_tui::seeder::free_port().unwrap();
-    let listen = bt2p_tui::seeder::free_port().unwrap();
-    let name = format!("bt2p-panic-{}", std::process::id());
-    let cmd = format!(
-        "LANG=C.UTF-8 BT2P_FAULT=dashboard-panic RUST_BACKTRACE=0 {BIN} '{}' --no-dht --no-trackers --no-resume \
-         --bind 127.0.0.1 --port {port} --listen-port {listen} --peer {} --save-path '{}'; \
-         echo EXIT=$?; echo STTY $(stty -a | tr ';' ' ') END; sleep 30",
-        s.torrent_path.display(),
-        s.seeder.addr,
-        save.display()
+    let h = held("t", &[("film.mkv", 100_000)], 16 * 1024).await;
+    let (port, listen) = (free_port().unwrap(), free_port().unwrap());
+    let tmux = Session::dashboard(
+        "bt2p-panic",
+        &h,
+        port,
+        listen,
+        "BT2P_FAULT=dashboard-panic RUST_BACKTRACE=0",
+        "echo STTY $(stty -a | tr ';' ' ') END;",
     );
-    let st = Command::new("tmux")
-        .args(["new-session", "-d", "-s", &name, "-x", "100", "-y", "30", &cmd])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let tmux = Session(name);
-    let screen = tmux.wait_for("EXIT=", Duration::from_secs(20)).await;
+    // The shell's report of the terminal ends with END.
+    let screen = tmux.wait_for("END").await;
     assert!(
         screen.contains("fault injected"),
         "the panic message is not readable:\n{screen}"
@@ -228,22 +222,6 @@ async fn after_a_panic_the_terminal_is_restored() {
         !words.contains(&"-icanon") && !words.contains(&"-echo"),
         "stty: {stty}"
     );
-    let alt = Command::new("tmux")
-        .args(["display-message", "-p", "-t", &tmux.0, "#{alternate_on}"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&alt.stdout).trim(),
-        "0",
-        "still on the alternate screen"
-    );
-    let cursor = Command::new("tmux")
-        .args(["display-message", "-p", "-t", &tmux.0, "#{cursor_flag}"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&cursor.stdout).trim(),
-        "1",
-        "the cursor is still hidden"
-    );
+    assert_eq!(tmux.show("#{alternate_on}"), "0", "still on the alternate screen");
+    assert_eq!(tmux.show("#{cursor_flag}"), "1", "the cursor is still hidden");
 }

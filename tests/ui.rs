@@ -1,6 +1,8 @@
 //! The dashboard drawn from fixed snapshots into ratatui's TestBackend, and its event loop
 //! driven by scripted keys.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::Mutex;
 
@@ -8,9 +10,12 @@ use bt2p_tui::engine::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
 use bt2p_tui::ui::app::App;
 use bt2p_tui::ui::theme::Theme;
 use bt2p_tui::ui::{Control, draw, run_loop};
+use common::{DEADLINE, wait_for};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
 use ratatui::style::Color;
 
 const KIB: u64 = 1024;
@@ -260,6 +265,52 @@ impl Control for Recorder {
     }
 }
 
+/// A TestBackend that the test reads while the event loop draws on it.
+#[derive(Clone)]
+struct Shared(Arc<Mutex<TestBackend>>);
+
+impl Shared {
+    fn text(&self) -> String {
+        let b = self.0.lock().unwrap();
+        b.buffer().content().iter().map(|c| c.symbol()).collect()
+    }
+}
+
+impl Backend for Shared {
+    type Error = <TestBackend as Backend>::Error;
+
+    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(&mut self, content: I) -> Result<(), Self::Error> {
+        self.0.lock().unwrap().draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.0.lock().unwrap().hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.0.lock().unwrap().show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+        self.0.lock().unwrap().get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
+        self.0.lock().unwrap().set_cursor_position(position)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.0.lock().unwrap().clear()
+    }
+    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
+        self.0.lock().unwrap().clear_region(clear_type)
+    }
+    fn size(&self) -> Result<Size, Self::Error> {
+        self.0.lock().unwrap().size()
+    }
+    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+        self.0.lock().unwrap().window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.0.lock().unwrap().flush()
+    }
+}
+
 #[tokio::test]
 async fn event_loop_follows_scripted_keys_and_snapshots() {
     let s = snapshot();
@@ -268,25 +319,42 @@ async fn event_loop_follows_scripted_keys_and_snapshots() {
     let events = tokio_stream_from(krx);
     let key = |c: KeyCode| Ok(Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));
     let rec = Recorder::default();
-    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let screen = Shared(Arc::new(Mutex::new(TestBackend::new(80, 24))));
+    let mut term = Terminal::new(screen.clone()).unwrap();
     let mut a = App::new("http://h:1".into());
     let cancel = tokio_util::sync::CancellationToken::new();
     let script = async {
         ktx.send(key(KeyCode::Char('+'))).unwrap();
         ktx.send(key(KeyCode::Char('*'))).unwrap();
         ktx.send(key(KeyCode::Char('p'))).unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        wait_for("the three keys to be handled", DEADLINE, async || {
+            let seen = (rec.piece_par.lock().unwrap().clone(), *rec.pauses.lock().unwrap());
+            if seen.0.len() == 2 && seen.1 == 1 {
+                Ok(())
+            } else {
+                Err(seen)
+            }
+        })
+        .await;
         let mut s2 = s.clone();
         s2.piece_par = 5;
         tx.send(s2).unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        wait_for("the new snapshot on the screen", DEADLINE, async || {
+            let text = screen.text();
+            if text.contains("piece_par 5 ") {
+                Ok(())
+            } else {
+                Err(text)
+            }
+        })
+        .await;
         ktx.send(key(KeyCode::Char('-'))).unwrap();
         ktx.send(Ok(Event::Resize(40, 10))).unwrap();
         ktx.send(key(KeyCode::Char('q'))).unwrap();
     };
     let (r, _) = tokio::join!(
         tokio::time::timeout(
-            std::time::Duration::from_secs(5),
+            DEADLINE,
             run_loop(&mut term, events, rx, &rec, UTF8, &mut a, &cancel)
         ),
         script
@@ -361,7 +429,8 @@ fn subtitles_sit_under_their_video_and_reach_the_player_lines() {
     insta::assert_snapshot!("season_url_80x24", t.backend());
 }
 
-/// The cells drawn white on black, read back as an image and decoded.
+/// The cells drawn white on black, read back as modules (a cell holds two, one above the
+/// other: light where its half is drawn), scaled up to an image and decoded.
 fn decode_qr(t: &Terminal<TestBackend>) -> Vec<String> {
     const PX: usize = 4;
     let buf = t.backend().buffer();
@@ -372,20 +441,23 @@ fn decode_qr(t: &Terminal<TestBackend>) -> Vec<String> {
         .filter(|(_, c)| c.bg == Color::Black)
         .map(|(i, _)| buf.pos_of(i))
         .collect();
-    let x0 = code.iter().map(|p| p.0).min().unwrap();
-    let y0 = code.iter().map(|p| p.1).min().unwrap();
-    let w = (code.iter().map(|p| p.0).max().unwrap() - x0 + 1) as usize;
-    let h = (code.iter().map(|p| p.1).max().unwrap() - y0 + 1) as usize;
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w * PX, h * 2 * PX, |x, y| {
-        let cell = &buf[(x0 + (x / PX) as u16, y0 + (y / (2 * PX)) as u16)];
-        let top = (y / PX).is_multiple_of(2);
-        let light = match cell.symbol() {
-            "█" => true,
-            "▀" => top,
-            "▄" => !top,
-            _ => false,
-        };
-        if light { 255 } else { 0 }
+    let xs = code.iter().map(|p| p.0).min().unwrap()..=code.iter().map(|p| p.0).max().unwrap();
+    let ys = code.iter().map(|p| p.1).min().unwrap()..=code.iter().map(|p| p.1).max().unwrap();
+    let halves = |symbol: &str| match symbol {
+        "█" => [true, true],
+        "▀" => [true, false],
+        "▄" => [false, true],
+        _ => [false, false],
+    };
+    let modules: Vec<Vec<bool>> = ys
+        .flat_map(|y| {
+            let cells: Vec<[bool; 2]> = xs.clone().map(|x| halves(buf[(x, y)].symbol())).collect();
+            [0, 1].map(|half| cells.iter().map(|c| c[half]).collect::<Vec<bool>>())
+        })
+        .collect();
+    let (w, h) = (modules[0].len(), modules.len());
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w * PX, h * PX, |x, y| {
+        if modules[y / PX][x / PX] { 255 } else { 0 }
     });
     img.detect_grids()
         .iter()

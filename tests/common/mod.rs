@@ -2,14 +2,40 @@
 //! bt2p-tui binary as the client, both stopped by the test that started them.
 #![allow(dead_code)]
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bt2p_tui::seeder::{Seeder, free_port, make_torrent};
 use rand::{Rng, SeedableRng};
 
+// The seeder of `demo`, compiled into the tests from its own file: one seeder to maintain, and
+// none in the library's public API.
+#[path = "../../src/demo/seeder.rs"]
+mod seeder;
+mod wait;
+
+pub(crate) use seeder::{Seeder, free_port};
+pub use wait::wait_for;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_bt2p-tui");
+
+/// What a test waits for at most before it fails: generous, as the machine may be busy.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// The options that keep the binary off the internet, its resume data out of the home folder
+/// and its HTTP server on loopback.
+pub const OFFLINE: [&str; 5] = ["--no-dht", "--no-trackers", "--no-resume", "--bind", "127.0.0.1"];
+
+/// A `.torrent` for the file or folder at `path`, with pieces of `piece_len` bytes.
+pub async fn make_torrent(path: &Path, piece_len: u32) -> bytes::Bytes {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || bt2p_tui::create::make_torrent(&path, piece_len, &[]))
+        .await
+        .unwrap()
+        .unwrap()
+        .into()
+}
 
 /// Deterministic pseudo-random content.
 pub fn data(len: usize, seed: u64) -> Vec<u8> {
@@ -17,6 +43,30 @@ pub fn data(len: usize, seed: u64) -> Vec<u8> {
     let mut v = vec![0u8; len];
     rng.fill(&mut v[..]);
     v
+}
+
+/// Writes `files` (paths relative to `root`, lengths) of content drawn from `seed` on: the
+/// paths and their bytes.
+pub fn write_files(root: &Path, files: &[(&str, usize)], seed: u64) -> Vec<(String, Vec<u8>)> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, (rel, len))| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            let bytes = data(*len, i as u64 + seed);
+            std::fs::write(&p, &bytes).unwrap();
+            (rel.to_string(), bytes)
+        })
+        .collect()
+}
+
+/// Files on disk and a torrent of them, seeded by nobody yet (see `Held::release`).
+pub struct Held {
+    pub dir: tempfile::TempDir,
+    pub torrent: bytes::Bytes,
+    pub torrent_path: PathBuf,
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// Files on disk, a torrent of them, and a seeder for it.
@@ -28,48 +78,67 @@ pub struct Swarm {
     pub seeder: Seeder,
 }
 
-/// Seeds `files` (relative paths and lengths). One file: a single-file torrent; several: a folder
-/// named `name`. `rate` throttles the seeder's upload (bytes per second).
-pub async fn swarm(name: &str, files: &[(&str, usize)], piece_len: u32, rate: Option<u64>) -> Swarm {
+/// `files` (relative paths and lengths) in `<dir>/seed` and a torrent of them. One file: a
+/// single-file torrent; several: a folder named `name`.
+pub async fn held(name: &str, files: &[(&str, usize)], piece_len: u32) -> Held {
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("seed");
-    let mut out = Vec::new();
-    let root = if files.len() == 1 {
-        seed.clone()
-    } else {
-        seed.join(name)
+    let (root, target) = match files {
+        [(one, _)] => (seed.clone(), seed.join(one)),
+        _ => (seed.join(name), seed.join(name)),
     };
-    for (i, (path, len)) in files.iter().enumerate() {
-        let bytes = data(*len, i as u64 + 7);
-        let p = root.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, &bytes).unwrap();
-        out.push((path.to_string(), bytes));
-    }
-    let target = if files.len() == 1 {
-        seed.join(files[0].0)
-    } else {
-        seed.join(name)
-    };
-    let torrent = make_torrent(&target, piece_len).await.unwrap();
+    let files = write_files(&root, files, 7);
+    let torrent = make_torrent(&target, piece_len).await;
     let torrent_path = dir.path().join("t.torrent");
     std::fs::write(&torrent_path, &torrent).unwrap();
-    let seeder = Seeder::start(&seed, torrent.clone(), rate).await.unwrap();
-    Swarm {
+    Held {
         dir,
         torrent,
         torrent_path,
-        files: out,
+        files,
+    }
+}
+
+impl Held {
+    /// Starts a seeder that dials the client listening at `client` itself. Until then a
+    /// `lone_client` has no peer at all, so every player of a missing region waits, as long as
+    /// the test likes.
+    pub async fn release(&self, client: SocketAddr, rate: Option<u64>) -> Seeder {
+        let seed = self.dir.path().join("seed");
+        Seeder::start_dialling(&seed, self.torrent.clone(), rate, vec![client])
+            .await
+            .unwrap()
+    }
+
+    /// A `lone_client` of the torrent, saving in `<dir>/dl`.
+    pub async fn client(&self, extra: &[&str]) -> Client {
+        lone_client(&self.torrent_path, &self.dir.path().join("dl"), extra).await
+    }
+}
+
+/// Seeds `files` (see `held`). `rate` throttles the seeder's upload (bytes per second).
+pub async fn swarm(name: &str, files: &[(&str, usize)], piece_len: u32, rate: Option<u64>) -> Swarm {
+    let h = held(name, files, piece_len).await;
+    let seeder = Seeder::start(&h.dir.path().join("seed"), h.torrent.clone(), rate)
+        .await
+        .unwrap();
+    Swarm {
+        dir: h.dir,
+        torrent: h.torrent,
+        torrent_path: h.torrent_path,
+        files: h.files,
         seeder,
     }
 }
 
-/// The bt2p-tui binary running headless against one peer, killed on drop.
+/// The bt2p-tui binary running headless, killed on drop.
 pub struct Client {
     pub child: Child,
     pub base: String,
     pub save: PathBuf,
     pub port: u16,
+    /// Where it takes peer connections.
+    pub listen: SocketAddr,
 }
 
 impl Drop for Client {
@@ -79,15 +148,37 @@ impl Drop for Client {
     }
 }
 
-/// Starts the client on a free port and waits (at most 30 s) until its HTTP server answers.
-pub async fn client(source: &Path, peer: std::net::SocketAddr, save: &Path, extra: &[&str]) -> Client {
+impl Client {
+    /// What it has written to stderr so far (`<save>.stderr`).
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.save.with_extension("stderr")).unwrap_or_default()
+    }
+}
+
+/// Starts the client on a free port with `peer` to dial, and waits until its HTTP server answers.
+pub async fn client(source: &Path, peer: SocketAddr, save: &Path, extra: &[&str]) -> Client {
     client_with_env(source, peer, save, extra, &[("RUST_LOG", "warn")]).await
 }
 
 /// `client` with environment variables of its own.
 pub async fn client_with_env(
     source: &Path,
-    peer: std::net::SocketAddr,
+    peer: SocketAddr,
+    save: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Client {
+    start_client(source, &[peer], save, extra, env).await
+}
+
+/// `client` with no peer to dial: nothing downloads until a seeder dials it (`Held::release`).
+pub async fn lone_client(source: &Path, save: &Path, extra: &[&str]) -> Client {
+    start_client(source, &[], save, extra, &[("RUST_LOG", "warn")]).await
+}
+
+async fn start_client(
+    source: &Path,
+    peers: &[SocketAddr],
     save: &Path,
     extra: &[&str],
     env: &[(&str, &str)],
@@ -96,14 +187,17 @@ pub async fn client_with_env(
     let listen = free_port().unwrap();
     let mut cmd = Command::new(BIN);
     cmd.arg(source)
-        .args(["--no-tui", "--no-dht", "--no-trackers", "--bind", "127.0.0.1"])
-        .args(if extra.contains(&"--resume") {
-            &[][..]
-        } else {
-            &["--no-resume"][..]
-        })
-        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
-        .args(["--peer", &peer.to_string(), "--save-path"])
+        .arg("--no-tui")
+        .args(
+            OFFLINE
+                .iter()
+                .filter(|&&a| a != "--no-resume" || !extra.contains(&"--resume")),
+        )
+        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()]);
+    for p in peers {
+        cmd.args(["--peer", &p.to_string()]);
+    }
+    cmd.arg("--save-path")
         .arg(save)
         .args(extra)
         .envs(env.iter().copied())
@@ -121,29 +215,59 @@ pub async fn client_with_env(
         base: format!("http://127.0.0.1:{port}"),
         save: save.to_path_buf(),
         port,
+        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, listen)),
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
+    let status = format!("{}/status.json", c.base);
+    wait_for("bt2p-tui's HTTP server to answer", DEADLINE, async || {
         if let Ok(Some(st)) = c.child.try_wait() {
-            let err = std::fs::read_to_string(save.with_extension("stderr")).unwrap_or_default();
-            panic!("bt2p-tui exited with {st} before answering: {err}");
+            panic!("bt2p-tui exited with {st} before answering: {}", c.stderr());
         }
         // Any HTTP answer means the server is up (401 and 403 included).
-        if reqwest::get(format!("{}/status.json", c.base)).await.is_ok() {
-            return c;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("bt2p-tui did not answer on {} within 30 s", c.base);
+        http().get(&status).send().await.map(|_| ())
+    })
+    .await;
+    c
 }
 
-pub async fn status(c: &Client) -> serde_json::Value {
-    reqwest::get(format!("{}/status.json", c.base))
+/// An HTTP client whose every request is bounded in time.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().timeout(DEADLINE).build().unwrap()
+}
+
+/// The status.json of the client at `base` (`http://host:port`).
+pub async fn status_at(base: &str) -> serde_json::Value {
+    http()
+        .get(format!("{base}/status.json"))
+        .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap()
+}
+
+pub async fn status(c: &Client) -> serde_json::Value {
+    status_at(&c.base).await
+}
+
+/// The players status.json lists.
+pub fn streams(st: &serde_json::Value) -> &[serde_json::Value] {
+    st["streams"].as_array().expect("status.json lists no streams")
+}
+
+/// Polls `c`'s status.json until `check` finds what it looks for, and gives that; on timeout
+/// the test fails with `what` and the last status.json seen.
+pub async fn wait_status<T>(c: &Client, what: &str, check: impl Fn(&serde_json::Value) -> Option<T>) -> T {
+    wait_status_at(&c.base, what, check).await
+}
+
+/// `wait_status` for the client at `base` (`http://host:port`).
+pub async fn wait_status_at<T>(base: &str, what: &str, check: impl Fn(&serde_json::Value) -> Option<T>) -> T {
+    wait_for(what, DEADLINE, async || {
+        let st = status_at(base).await;
+        check(&st).ok_or(st)
+    })
+    .await
 }
 
 pub fn sha(b: &[u8]) -> String {
@@ -169,6 +293,82 @@ pub async fn get(
     (status, headers, body)
 }
 
+/// A player in a task of its own, reading `len` bytes of a file from byte `from`.
+pub struct Player {
+    pub from: usize,
+    pub len: usize,
+    pub task: tokio::task::JoinHandle<(u16, Vec<u8>)>,
+}
+
+/// Starts a player of `url` asking for `len` bytes from `from` (a Range request), bounded by `limit`.
+pub fn player(url: &str, from: usize, len: usize, limit: Duration) -> Player {
+    let (url, range) = (url.to_string(), format!("bytes={from}-{}", from + len - 1));
+    let task = tokio::spawn(async move {
+        let (st, _, body) = get(&url, Some(&range), limit).await;
+        (st, body)
+    });
+    Player { from, len, task }
+}
+
+impl Player {
+    /// Waits for the answer: 206 and exactly those bytes of `original`.
+    pub async fn assert_got(self, original: &[u8]) {
+        let (st, body) = self.task.await.unwrap();
+        let at = self.from;
+        assert_eq!(st, 206, "player at {at}");
+        assert!(
+            body == original[at..at + self.len],
+            "player at {at} got wrong bytes"
+        );
+    }
+}
+
+/// A player that has read the first bytes of a file and holds its connection open without
+/// reading on, for as long as the test keeps it: no timeout cuts it.
+pub struct Holding {
+    pub first: bytes::Bytes,
+    _body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+}
+
+/// Opens `url` as a `Holding` player.
+pub async fn hold(url: &str) -> Holding {
+    use futures::StreamExt;
+    let resp = tokio::time::timeout(DEADLINE, reqwest::get(url))
+        .await
+        .expect("no answer to the player")
+        .unwrap();
+    assert!(resp.status().is_success(), "{url}: {}", resp.status());
+    let mut body = Box::pin(resp.bytes_stream());
+    let first = tokio::time::timeout(DEADLINE, body.next())
+        .await
+        .expect("no first bytes for the player")
+        .expect("an empty body")
+        .unwrap();
+    Holding { first, _body: body }
+}
+
+/// `who` asks for `range` of `url` while every player slot is taken: turned away with 503 and
+/// Retry-After.
+pub async fn assert_turned_away(url: &str, range: &str, who: &str) {
+    let r = http().get(url).header("Range", range).send().await.unwrap();
+    assert_eq!(r.status(), 503, "{who} was not turned away");
+    assert_eq!(
+        r.headers().get("retry-after").map(|v| v.to_str().unwrap()),
+        Some("5"),
+        "{who} was turned away without Retry-After"
+    );
+}
+
+/// Every file of `files` is served whole at its path, byte-exact.
+pub async fn assert_serves_every_file(c: &Client, files: &[(String, Vec<u8>)], limit: Duration) {
+    for (path, bytes) in files {
+        let url = format!("{}/{}", c.base, bt2p_tui::http::encode_path(path));
+        let (st, _, body) = get(&url, None, limit).await;
+        assert_eq!(st, 200, "{path}");
+        assert_eq!(sha(&body), sha(bytes), "{path}");
+    }
+}
+
 /// A process a test started, killed (by its PID) and reaped when the test is done with it.
 pub struct Killed(pub std::process::Child);
 
@@ -177,6 +377,32 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Waits until something listens on 127.0.0.1:`port`; `process` must not exit meanwhile.
+pub async fn wait_listening(process: &mut Killed, name: &str, port: u16) {
+    wait_for(
+        &format!("{name} to listen on port {port}"),
+        DEADLINE,
+        async || {
+            if let Ok(Some(st)) = process.0.try_wait() {
+                panic!("{name} exited with {st}");
+            }
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .map(drop)
+        },
+    )
+    .await
+}
+
+/// A case that cannot run here (`what`, and `why`): said loudly, and under `--features interop`
+/// (what .ci/run tests with) a failure, as there every case must run.
+pub fn skip(what: &str, why: &str) {
+    if cfg!(feature = "interop") {
+        panic!("{what} cannot be tested: {why}");
+    }
+    eprintln!("SKIPPED {what}: {why}");
 }
 
 /// Fails the test, loudly, when a program from Debian it drives is missing.
@@ -232,7 +458,7 @@ pub struct Nginx {
 }
 
 impl Nginx {
-    pub fn start(work: &Path, root: &Path, extra: &str) -> Nginx {
+    pub async fn start(work: &Path, root: &Path, extra: &str) -> Nginx {
         let dir = work.join("nginx-oracle");
         std::fs::create_dir_all(&dir).unwrap();
         let port = free_port().unwrap();
@@ -259,18 +485,11 @@ http {{ access_log off; {temp} {extra}
             .args(["-e", "stderr"])
             .spawn()
             .unwrap();
-        let n = Nginx {
+        let mut process = Killed(child);
+        wait_listening(&mut process, "nginx", port).await;
+        Nginx {
             base: format!("http://127.0.0.1:{port}"),
-            _process: Killed(child),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nginx did not listen on {port} within 10 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+            _process: process,
         }
-        n
     }
 }

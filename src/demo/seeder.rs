@@ -1,4 +1,5 @@
-//! A librqbit seeder on 127.0.0.1: the other end of `demo`, and of the tests.
+//! A librqbit seeder on 127.0.0.1: the other end of `demo`, and of the tests, which include
+//! this very file (so it uses nothing of the crate around it).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
@@ -10,18 +11,31 @@ use librqbit::limits::LimitsConfig;
 use librqbit::{AddTorrent, AddTorrentOptions, ListenerOptions, Session, SessionOptions};
 
 /// A running seeder session.
-pub struct Seeder {
-    pub session: Arc<Session>,
-    pub addr: SocketAddr,
+pub(crate) struct Seeder {
+    pub(crate) session: Arc<Session>,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Seeder {
-    /// Seeds `torrent`, whose data is in `dir` (a multi-file torrent's in `dir/<name>`), on a free loopback port, with DHT, trackers and
-    /// local discovery off. `upload_limit` is in bytes per second.
-    pub async fn start(
+    /// Seeds `torrent`, whose data is in `dir` (a multi-file torrent's in `dir/<name>`), on a
+    /// free loopback port, with DHT, trackers and local discovery off. `upload_limit` is in bytes
+    /// per second.
+    pub(crate) async fn start(
         dir: &Path,
         torrent: bytes::Bytes,
         upload_limit: Option<u64>,
+    ) -> anyhow::Result<Seeder> {
+        Self::start_dialling(dir, torrent, upload_limit, Vec::new()).await
+    }
+
+    /// `start`, and the seeder dials `peers` itself: a client that was given no peer gets its
+    /// first byte only once this runs.
+    #[allow(dead_code)] // `demo` has its client dial the seeder; the tests use both ways.
+    pub(crate) async fn start_dialling(
+        dir: &Path,
+        torrent: bytes::Bytes,
+        upload_limit: Option<u64>,
+        peers: Vec<SocketAddr>,
     ) -> anyhow::Result<Seeder> {
         let port = free_port()?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -53,6 +67,7 @@ impl Seeder {
                 AddTorrent::from_bytes(torrent),
                 Some(AddTorrentOptions {
                     overwrite: true,
+                    initial_peers: (!peers.is_empty()).then_some(peers),
                     ..Default::default()
                 }),
             )
@@ -64,20 +79,13 @@ impl Seeder {
         Ok(Seeder { session, addr })
     }
 
-    pub async fn stop(&self) {
+    pub(crate) async fn stop(&self) {
         self.session.stop().await;
     }
 }
 
-/// A `.torrent` for the file or folder at `path`, with pieces of `piece_len` bytes.
-pub async fn make_torrent(path: &Path, piece_len: u32) -> anyhow::Result<bytes::Bytes> {
-    let path = path.to_path_buf();
-    let t = tokio::task::spawn_blocking(move || crate::create::make_torrent(&path, piece_len, &[])).await??;
-    Ok(t.into())
-}
-
 /// A TCP port free on loopback right now.
-pub fn free_port() -> std::io::Result<u16> {
+pub(crate) fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
         .local_addr()?
         .port())

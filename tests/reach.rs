@@ -1,0 +1,322 @@
+//! Reaching the peers real swarms have, with libtorrent (python3-libtorrent) as the other end:
+//! uTP, IPv6, peers named in a magnet link, a SOCKS5 proxy, and a stall that names its cause.
+
+mod common;
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use common::*;
+
+const LT_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/lt_peer.py");
+
+/// A libtorrent peer (tests/peers/lt_peer.py), its last reported state kept as it prints it.
+struct LtPeer {
+    _process: Killed,
+    last: Arc<Mutex<serde_json::Value>>,
+    port: u16,
+}
+
+impl LtPeer {
+    fn start(args: &[&str], listen_ip: &str) -> LtPeer {
+        require("/usr/bin/python3", "python3-libtorrent");
+        let port = free_port().unwrap();
+        let listen = format!("{listen_ip}:{port}");
+        let mut child = Command::new("/usr/bin/python3")
+            .arg(LT_PEER)
+            .args(["--listen", &listen])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let last = Arc::new(Mutex::new(serde_json::Value::Null));
+        let keep = last.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                    && v.get("state").is_some()
+                {
+                    *keep.lock().unwrap() = v;
+                }
+            }
+        });
+        LtPeer {
+            _process: Killed(child),
+            last,
+            port,
+        }
+    }
+
+    fn state(&self) -> serde_json::Value {
+        self.last.lock().unwrap().clone()
+    }
+
+    /// Waits until the peer's state satisfies `check`.
+    async fn wait(&self, what: &str, check: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        wait_for(what, DEADLINE, async || {
+            let st = self.state();
+            if check(&st) { Ok(st) } else { Err(st) }
+        })
+        .await
+    }
+}
+
+/// A file of `len` bytes and its .torrent (mktorrent, 256 KiB pieces), in a fresh folder.
+fn content(len: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    require("mktorrent", "mktorrent");
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed");
+    std::fs::create_dir_all(&seed).unwrap();
+    let bytes = data(len, 11);
+    std::fs::write(seed.join("film.mkv"), &bytes).unwrap();
+    let torrent = dir.path().join("film.torrent");
+    mktorrent(&seed.join("film.mkv"), &torrent, 18);
+    (dir, torrent, bytes)
+}
+
+async fn seeding_lt(torrent: &Path, seed: &Path, listen_ip: &str, extra: &[&str]) -> LtPeer {
+    let mut args = vec![
+        "--torrent",
+        torrent.to_str().unwrap(),
+        "--save",
+        seed.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let lt = LtPeer::start(&args, listen_ip);
+    lt.wait("libtorrent to seed", |s| s["seeding"] == true).await;
+    lt
+}
+
+async fn assert_streams(c: &Client, want: &[u8]) {
+    let (status, _, body) = get(&format!("{}/film.mkv", c.base), None, DEADLINE).await;
+    assert_eq!(status, 200);
+    assert_eq!(sha(&body), sha(want), "the stream is not the file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeds_to_a_libtorrent_leecher_with_default_settings_over_utp() {
+    let (dir, torrent, bytes) = content(6 * 1024 * 1024);
+    let seeder = start_seeding(&torrent, &dir.path().join("seed")).await;
+    let leech = dir.path().join("leech");
+    std::fs::create_dir_all(&leech).unwrap();
+    // libtorrent's defaults: uTP first, encryption offered (and plaintext accepted).
+    let peer = format!("127.0.0.1:{}", seeder.listen.port());
+    let args = [
+        "--torrent",
+        torrent.to_str().unwrap(),
+        "--save",
+        leech.to_str().unwrap(),
+        "--encryption",
+        "enabled",
+        "--peer",
+        &peer,
+    ];
+    let lt = LtPeer::start(&args, "127.0.0.1");
+    let done = lt
+        .wait("libtorrent to finish downloading", |s| s["seeding"] == true)
+        .await;
+    assert_eq!(std::fs::read(leech.join("film.mkv")).unwrap(), bytes);
+    // It came over uTP: libtorrent says so while connected, and bt2p-tui lists it as uTP.
+    let seen = wait_status(&seeder, "the leecher listed as a uTP peer", |st| {
+        st["peers"]
+            .as_array()?
+            .iter()
+            .find(|p| p["transport"] == "utp")
+            .cloned()
+    })
+    .await;
+    assert!(seen["uploaded_bytes"].as_u64().unwrap_or(0) > 0 || done["downloaded"].as_u64() > Some(0));
+}
+
+/// bt2p-tui seeding `torrent` from `seed`, listening on all addresses.
+async fn start_seeding(torrent: &Path, seed: &Path) -> Client {
+    let c = lone_client(torrent, seed, &[]).await;
+    wait_status(&c, "bt2p-tui to seed", |st| {
+        (st["state"] == "seeding").then_some(())
+    })
+    .await;
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_from_a_libtorrent_seeder_on_ipv6_loopback() {
+    let (dir, torrent, bytes) = content(3 * 1024 * 1024);
+    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "[::1]", &[]).await;
+    let peer: SocketAddr = format!("[::1]:{}", lt.port).parse().unwrap();
+    let c = client(&torrent, peer, &dir.path().join("dl"), &[]).await;
+    assert_streams(&c, &bytes).await;
+    let st = status(&c).await;
+    let addrs: Vec<&str> = st["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["addr"].as_str())
+        .collect();
+    assert!(
+        addrs.iter().any(|a| a.contains("::1")),
+        "no IPv6 peer in {addrs:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_magnet_links_own_peers_are_dialled() {
+    let (dir, torrent, bytes) = content(3 * 1024 * 1024);
+    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &[]).await;
+    let info = Command::new("transmission-show").arg(&torrent).output().unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    let hash = text
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Hash: ")
+                .or_else(|| l.trim().strip_prefix("Hash v1: "))
+        })
+        .expect("transmission-show names the info hash")
+        .trim()
+        .to_string();
+    let magnet = format!(
+        "magnet:?xt=urn:btih:{hash}&dn=film.mkv&x.pe=127.0.0.1:{}",
+        lt.port
+    );
+    let save = dir.path().join("dl");
+    let c = magnet_client(&magnet, &save).await;
+    assert_streams(&c, &bytes).await;
+}
+
+/// bt2p-tui for a magnet link, with no peer of its own to dial.
+async fn magnet_client(magnet: &str, save: &Path) -> Client {
+    let port = free_port().unwrap();
+    let listen = free_port().unwrap();
+    std::fs::create_dir_all(save).unwrap();
+    let child = Command::new(BIN)
+        .arg(magnet)
+        .arg("--no-tui")
+        .args(OFFLINE)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--listen-port",
+            &listen.to_string(),
+            "--save-path",
+        ])
+        .arg(save)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(
+            std::fs::File::create(save.with_extension("stderr"))
+                .map(Stdio::from)
+                .unwrap(),
+        )
+        .spawn()
+        .unwrap();
+    let c = Client {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        save: save.to_path_buf(),
+        port,
+        listen: SocketAddr::from(([127, 0, 0, 1], listen)),
+    };
+    // The server answers once the metadata came from the peer named in the link.
+    wait_for("bt2p-tui to get the metadata and answer", DEADLINE, async || {
+        reqwest::get(format!("{}/status.json", c.base))
+            .await
+            .map(drop)
+            .map_err(|e| (e.to_string(), c.stderr()))
+    })
+    .await;
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_speaks_only_utp_is_named_as_the_likely_cause_of_a_stall() {
+    let (dir, torrent, _) = content(1024 * 1024);
+    // libtorrent with TCP off still takes TCP connections and drops them at the handshake:
+    // the engine tries TCP first and gives up on the peer without trying uTP.
+    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &["--no-tcp"]).await;
+    let peer: SocketAddr = format!("127.0.0.1:{}", lt.port).parse().unwrap();
+    let c = client(&torrent, peer, &dir.path().join("dl"), &[]).await;
+    let cause = wait_status(&c, "status.json to name the stall", |st| {
+        st["stall"].as_str().map(str::to_string)
+    })
+    .await;
+    assert!(cause.contains("1 peer seen, 0 connected"), "{cause}");
+    assert!(
+        cause.contains("only uTP") && cause.contains("encrypted"),
+        "{cause}"
+    );
+    wait_for("the stall in the log", DEADLINE, async || {
+        let log = c.stderr();
+        if log.contains("stalled: 1 peer seen") {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    })
+    .await;
+    wait_for("the stall in the status line", DEADLINE, async || {
+        let log = c.stderr();
+        if log
+            .lines()
+            .any(|l| l.starts_with('[') && l.contains("stalled: 1 peer seen"))
+        {
+            Ok(())
+        } else {
+            Err(log)
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_are_reached_through_a_socks5_proxy() {
+    require("microsocks", "microsocks");
+    let (dir, torrent, bytes) = content(3 * 1024 * 1024);
+    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &[]).await;
+    let proxy_port = free_port().unwrap();
+    let proxy_log = dir.path().join("microsocks.log");
+    let mut proxy = Killed(
+        Command::new("microsocks")
+            .args(["-i", "127.0.0.1", "-p", &proxy_port.to_string()])
+            .stdout(std::fs::File::create(&proxy_log).map(Stdio::from).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_listening(&mut proxy, "microsocks", proxy_port).await;
+    let peer: SocketAddr = format!("127.0.0.1:{}", lt.port).parse().unwrap();
+    let proxy_url = format!("socks5://127.0.0.1:{proxy_port}");
+    let c = client(&torrent, peer, &dir.path().join("dl"), &["--proxy", &proxy_url]).await;
+    assert_streams(&c, &bytes).await;
+    let st = status(&c).await;
+    let transports: Vec<&str> = st["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["transport"].as_str())
+        .collect();
+    assert!(
+        transports.contains(&"socks"),
+        "the peer did not come through the proxy: {transports:?}"
+    );
+    // The proxy's own log has the connection to the seeder.
+    let to_seeder = format!("connected to 127.0.0.1:{}", lt.port);
+    wait_for(
+        "microsocks to log the connection to the seeder",
+        DEADLINE,
+        async || {
+            let log = std::fs::read_to_string(&proxy_log).unwrap_or_default();
+            if log.contains(&to_seeder) {
+                Ok(())
+            } else {
+                Err(log)
+            }
+        },
+    )
+    .await;
+}
