@@ -57,6 +57,9 @@ pub fn check_info<B: AsRef<[u8]>>(info: &TorrentMetaV1Info<B>) -> Result<(), Str
         (Some(_), Some(_)) => return Err("it has both 'length' and 'files'".into()),
         (None, None) => return Err("it has neither 'length' nor 'files'".into()),
     };
+    if total == 0 {
+        return Err("its files add up to 0 bytes: there is nothing to download".into());
+    }
     if total > 1 << 50 {
         return Err(format!("its size {total} is absurd"));
     }
