@@ -141,3 +141,76 @@ async fn a_viewer_is_measured_in_status_json_and_metrics() {
     assert_eq!(ahead.len(), 1, "{text}");
     drop(playing);
 }
+
+/// The dashboard at 80×24: under the player's label, its viewer's figures, whole.
+#[test]
+fn the_window_panel_shows_a_line_per_player() {
+    use bt2p_tui::engine::{FileSnap, StreamMetrics, StreamSnap, Viewing};
+    use bt2p_tui::ui::{app::App, draw, theme::Theme};
+    use ratatui::{Terminal, backend::TestBackend};
+
+    let piece = 1024 * 1024;
+    let mut s = bt2p_tui::engine::Snapshot {
+        name: "Film".into(),
+        state: "downloading".into(),
+        piece_len: piece,
+        piece_count: 100,
+        piece_par: 16,
+        effective_window_pieces: 32,
+        total_bytes: 100 * piece,
+        streams: vec![StreamSnap {
+            id: 3,
+            client: "192.168.1.20:50312".into(),
+            file: 0,
+            position: 10 * piece,
+            end: 100 * piece,
+            file_len: 100 * piece,
+            piece: 10,
+            window_end_piece: 42,
+            waiting_ms: None,
+            window_streams: 1,
+            peers_with_piece: Some(1),
+            age_secs: 30,
+        }],
+        stream_metrics: vec![StreamMetrics {
+            id: 3,
+            viewing: Viewing {
+                ttfb_ms: Some(420),
+                seeks: 2,
+                seek_p50_ms: Some(310),
+                seek_p95_ms: Some(800),
+                stalls: 1,
+                stall_total_ms: 2100,
+                ..Default::default()
+            },
+            buffer_ahead_bytes: 24 * piece,
+            buffer_ahead_secs: Some(12.4),
+            buffer_ahead_source: Some("estimated"),
+        }],
+        ..Default::default()
+    };
+    s.set_files(vec![FileSnap {
+        index: 0,
+        path: "film.mkv".into(),
+        length: 100 * piece,
+        offset: 0,
+        progress_bytes: 0,
+        first_piece: 0,
+        end_piece: 100,
+        padding: false,
+        players: 1,
+    }]);
+    let mut app = App::new("http://192.168.1.20:17580".into());
+    app.on_snapshot(&s);
+    let want = "ttfb 0.42s  seeks 2 (p50 0.31s p95 0.80s)  stalls 1 (2.1s)  ahead ~12s (24M)";
+    for ascii in [false, true] {
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let theme = Theme { color: false, ascii };
+        t.draw(|f| draw(f, &app, &s, &theme)).unwrap();
+        let buf = t.backend().buffer();
+        let rows: Vec<String> = (0..buf.area.height)
+            .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        assert!(rows.iter().any(|r| r.contains(want)), "{}", rows.join("\n"));
+    }
+}
