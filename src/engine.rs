@@ -14,6 +14,7 @@ mod snapshot;
 mod stall;
 mod stats;
 mod subs;
+mod viewing;
 pub mod window;
 
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ pub use receiving::Receiving;
 use runtime::runtime;
 pub use runtime::set_runtime;
 pub use snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
+pub use viewing::{SEEK_BUCKETS_SECS, STALL_AFTER_MS, StreamMetrics, Viewing};
 use window::Geometry;
 
 use crate::error::{Cause, Error};

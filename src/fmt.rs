@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use humansize::{BINARY, format_size};
 
+use crate::engine::StreamMetrics;
+
 pub fn size(bytes: u64) -> String {
     format_size(bytes, BINARY)
 }
@@ -53,9 +55,63 @@ pub fn percent(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// Seconds in at most 5 characters: `0.42s`, `2.1s`, `12s`.
+pub fn secs(secs: f64) -> String {
+    match secs {
+        s if s < 1.0 => format!("{s:.2}s"),
+        s if s < 10.0 => format!("{s:.1}s"),
+        s => format!("{s:.0}s"),
+    }
+}
+
+/// One viewer's figures in a line: time to first byte, seeks (median and 95th percentile
+/// wait), stalls (total time) and the verified data ahead, `~` marking estimated seconds.
+pub fn viewing(m: &StreamMetrics) -> String {
+    let v = &m.viewing;
+    let ms = |ms: u64| secs(ms as f64 / 1000.0);
+    let ttfb = v.ttfb_ms.map(ms).unwrap_or_else(|| "-".into());
+    let seeks = match (v.seek_p50_ms, v.seek_p95_ms) {
+        (Some(p50), Some(p95)) => format!("seeks {} (p50 {} p95 {})", v.seeks, ms(p50), ms(p95)),
+        _ => format!("seeks {}", v.seeks),
+    };
+    let stalls = match v.stalls {
+        0 => "stalls 0".to_string(),
+        n => format!("stalls {n} ({})", ms(v.stall_total_ms)),
+    };
+    let ahead = match m.buffer_ahead_secs {
+        Some(s) => format!("ahead ~{} ({})", secs(s), compact(m.buffer_ahead_bytes)),
+        None => format!("ahead {}", compact(m.buffer_ahead_bytes)),
+    };
+    format!("ttfb {ttfb}  {seeks}  {stalls}  {ahead}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Viewing;
+
+    #[test]
+    fn viewing_lines() {
+        let mut m = StreamMetrics {
+            buffer_ahead_bytes: 20 * 1024 * 1024,
+            ..Default::default()
+        };
+        assert_eq!(viewing(&m), "ttfb -  seeks 0  stalls 0  ahead 20M");
+        m.viewing = Viewing {
+            ttfb_ms: Some(420),
+            seeks: 2,
+            seek_p50_ms: Some(310),
+            seek_p95_ms: Some(12_400),
+            stalls: 1,
+            stall_total_ms: 2100,
+            ..Default::default()
+        };
+        m.buffer_ahead_secs = Some(12.3);
+        assert_eq!(
+            viewing(&m),
+            "ttfb 0.42s  seeks 2 (p50 0.31s p95 12s)  stalls 1 (2.1s)  ahead ~12s (20M)"
+        );
+    }
 
     #[test]
     fn table() {

@@ -79,6 +79,9 @@ pub fn status_line(s: &Snapshot) -> String {
         line.push_str(&format!("  ETA {}", fmt::duration(Duration::from_secs(eta))));
     }
     for st in &s.streams {
+        if let Some(m) = s.metrics_of(st.id) {
+            line.push_str(&format!("  [{}: {}]", st.client, fmt::viewing(m)));
+        }
         if let Some(ms) = st.waiting_ms {
             line.push_str(&format!(
                 "  [{} waits {} ms on piece {}]",

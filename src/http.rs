@@ -10,6 +10,7 @@ mod files;
 mod filters;
 mod guards;
 mod index;
+mod metrics;
 mod multipart;
 mod piece_par;
 mod playlist;

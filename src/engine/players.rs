@@ -10,6 +10,8 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
 use tokio::sync::{Notify, OwnedSemaphorePermit};
 
+use super::viewing::{Record, STALL_AFTER_MS, Viewers};
+
 /// An engine file stream (librqbit does not export its type).
 pub trait ReadSeek: AsyncRead + AsyncSeek + Send + Sync + Unpin {}
 impl<T: AsyncRead + AsyncSeek + Send + Sync + Unpin> ReadSeek for T {}
@@ -31,6 +33,8 @@ pub struct PlayerInfo {
     waiting_since_ms: AtomicU64,
     /// Extra engine streams that widen this player's window (see `window`).
     pub window_helpers: AtomicU32,
+    /// What this connection's viewer (client address and file) went through.
+    pub viewer: Arc<Record>,
 }
 
 impl PlayerInfo {
@@ -54,6 +58,7 @@ pub struct Players {
     map: Mutex<BTreeMap<u64, Arc<PlayerInfo>>>,
     /// Woken when a player comes or goes.
     pub changed: Notify,
+    pub viewers: Viewers,
 }
 
 impl Players {
@@ -90,6 +95,7 @@ impl Players {
             end,
             waiting_since_ms: AtomicU64::new(0),
             window_helpers: AtomicU32::new(0),
+            viewer: self.viewers.connect(client.ip(), file),
         });
         if let Ok(mut m) = self.map.lock() {
             m.insert(info.id, info.clone());
@@ -112,6 +118,8 @@ pub struct PlayerStream {
     stream: BoxStream,
     info: Arc<PlayerInfo>,
     players: Arc<Players>,
+    /// Whether a byte went out yet: the first one ends the connection's opening wait.
+    served_any: bool,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -127,6 +135,7 @@ impl PlayerStream {
             stream,
             info,
             players,
+            served_any: false,
             _slot: slot,
         })
     }
@@ -141,16 +150,51 @@ impl PlayerStream {
         let since = (self.info.started.elapsed().as_millis() as u64).max(1);
         self.info.waiting_since_ms.store(since, Ordering::Relaxed);
         let r = self.stream.read_buf(buf).await;
+        let now = (self.info.started.elapsed().as_millis() as u64).max(1);
         self.info.waiting_since_ms.store(0, Ordering::Relaxed);
-        if let Ok(n) = r {
+        if let Ok(n) = r
+            && n > 0
+        {
             self.info.position.fetch_add(n as u64, Ordering::Relaxed);
+            self.served(n as u64, now, now.saturating_sub(since));
         }
         r
+    }
+
+    /// Counts `n` bytes served at `now` (ms since the connection opened) after a read that
+    /// waited `waited` ms.
+    fn served(&mut self, n: u64, now: u64, waited: u64) {
+        let (viewer, totals) = (&self.info.viewer, &self.players.viewers.totals);
+        if !self.served_any {
+            self.served_any = true;
+            if viewer.first_byte(now) {
+                totals.set_ttfb(now);
+            } else {
+                totals.seek(now);
+            }
+        } else if waited >= STALL_AFTER_MS {
+            viewer.stall(waited);
+            totals.stall(waited);
+        }
+        viewer.served(n);
+        totals.served(n);
     }
 }
 
 impl Drop for PlayerStream {
     fn drop(&mut self) {
+        // A player that gives up waiting went through a seek or a stall all the same.
+        if let Some(waited) = self.info.waiting_ms().filter(|ms| *ms >= STALL_AFTER_MS) {
+            let (viewer, totals) = (&self.info.viewer, &self.players.viewers.totals);
+            if self.served_any {
+                viewer.stall(waited);
+                totals.stall(waited);
+            } else {
+                let ms = self.info.started.elapsed().as_millis() as u64;
+                viewer.seek(ms);
+                totals.seek(ms);
+            }
+        }
         self.players.remove(self.info.id);
     }
 }

@@ -36,6 +36,11 @@ pub struct Snapshot {
     pub files: Arc<Vec<FileSnap>>,
     pub peers: Vec<PeerSnap>,
     pub streams: Vec<StreamSnap>,
+    /// What each stream's viewer went through, by stream id (status.json shows it in `streams`).
+    #[serde(skip)]
+    pub stream_metrics: Vec<super::StreamMetrics>,
+    /// What all viewers went through since start.
+    pub viewing: super::Viewing,
     /// Pieces receiving data and how many bytes they have so far.
     pub receiving: Vec<(u32, u32)>,
     #[serde(skip)]

@@ -12,6 +12,7 @@ use super::players::Players;
 use super::receiving::Receiving;
 use super::snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
 use super::stall::{Peers, Stall};
+use super::viewing::{StreamMetrics, buffered_ahead};
 use super::window::{Geometry, effective_window};
 
 pub const INTERVAL: Duration = Duration::from_millis(500);
@@ -190,6 +191,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
         s.peers = peers;
     }
 
+    let mut metrics = Vec::with_capacity(players.len());
     s.streams = players
         .iter()
         .filter_map(|p| {
@@ -204,6 +206,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
             let piece = g.piece_at(pos) as u32;
             let window_end =
                 ((piece as u64) + u64::from(s.effective_window_pieces)).min(g.end_piece()) as u32;
+            let ahead = buffered_ahead(&have, s.piece_len, f.offset, f.length, pos);
+            metrics.push(StreamMetrics::new(p.id, p.viewer.snapshot(), ahead));
             Some(StreamSnap {
                 id: p.id,
                 client: p.client.to_string(),
@@ -222,6 +226,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
             })
         })
         .collect();
+    s.stream_metrics = metrics;
+    s.viewing = src.players.viewers.totals.snapshot();
     s.receiving = src.receiving.current();
     s.receiving.retain(|(p, _)| !have.get(*p));
     s.have = Arc::new(have);

@@ -17,6 +17,14 @@ struct Row<'a> {
     /// One past the file's last piece.
     file_end: u32,
     blocked: bool,
+    /// What the player's viewer went through, under its label.
+    figures: Option<String>,
+}
+
+impl Row<'_> {
+    fn height(&self) -> usize {
+        2 + usize::from(self.figures.is_some())
+    }
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
@@ -50,15 +58,27 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             first: file.first_piece,
             file_end: file.end_piece,
             blocked: false,
+            figures: None,
         });
     }
 
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    let fit = (inner.height as usize).saturating_sub(1).max(1) / 2;
-    let shown = rows.len().min(fit.max(1));
+    // Whole rows while a line stays free for the legend or the count of the others.
+    let mut shown = 0;
+    let mut used = 0;
+    for r in &rows {
+        if shown > 0 && used + r.height() + 1 > inner.height as usize {
+            break;
+        }
+        used += r.height();
+        shown += 1;
+    }
     for r in rows.iter().take(shown) {
         lines.push(Line::from(r.label.clone()));
+        if let Some(figures) = &r.figures {
+            lines.push(Line::raw(format!("  {figures}")));
+        }
         lines.push(cells(r, s, t, width));
     }
     if rows.len() > shown {
@@ -97,6 +117,7 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme) -> Option<Row<'a>
         first: st.piece,
         file_end: file.end_piece,
         blocked: st.waiting_ms.is_some(),
+        figures: s.metrics_of(st.id).map(fmt::viewing),
     })
 }
 
