@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use common::*;
 
@@ -21,43 +20,18 @@ enum Verdict {
 
 async fn verdict(torrent: &Path, work: &Path) -> Verdict {
     let save = work.join(torrent.file_name().unwrap());
-    std::fs::create_dir_all(&save).unwrap();
-    let port = free_port().unwrap();
-    let listen = free_port().unwrap();
-    let stderr = save.with_extension("stderr");
-    let mut child = Killed(
-        Command::new(BIN)
-            .arg(torrent)
-            .arg("--no-tui")
-            .args(OFFLINE)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--listen-port",
-                &listen.to_string(),
-                "--save-path",
-            ])
-            .arg(&save)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).map(Stdio::from).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let mut c = spawn_client(torrent, &[], &save, &[], &[]);
+    let status = format!("{}/status.json", c.base);
     wait_for(
         &format!("{} to load or be refused", torrent.display()),
         DEADLINE,
         async || {
-            if let Some(st) = child.0.try_wait().unwrap() {
-                return Ok(Verdict::Refused(
-                    st.code(),
-                    std::fs::read_to_string(&stderr).unwrap_or_default(),
-                ));
+            if let Some(st) = c.child.try_wait().unwrap() {
+                return Ok(Verdict::Refused(st.code(), c.stderr()));
             }
-            match http().get(format!("{base}/status.json")).send().await {
+            match http().get(&status).send().await {
                 Ok(r) if r.status().is_success() => Ok(Verdict::Loads),
-                _ => Err(std::fs::read_to_string(&stderr).unwrap_or_default()),
+                _ => Err(c.stderr()),
             }
         },
     )

@@ -176,7 +176,9 @@ pub async fn lone_client(source: &Path, save: &Path, extra: &[&str]) -> Client {
     start_client(source, &[], save, extra, &[("RUST_LOG", "warn")]).await
 }
 
-async fn start_client(
+/// The binary started headless on free ports for `source` (a path, or a magnet link), with
+/// `peers` to dial; nothing is waited for.
+pub fn spawn_client(
     source: &Path,
     peers: &[SocketAddr],
     save: &Path,
@@ -210,13 +212,23 @@ async fn start_client(
                 .unwrap_or_else(|_| Stdio::inherit()),
         );
     let child = cmd.spawn().unwrap();
-    let mut c = Client {
+    Client {
         child,
         base: format!("http://127.0.0.1:{port}"),
         save: save.to_path_buf(),
         port,
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, listen)),
-    };
+    }
+}
+
+async fn start_client(
+    source: &Path,
+    peers: &[SocketAddr],
+    save: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Client {
+    let mut c = spawn_client(source, peers, save, extra, env);
     let status = format!("{}/status.json", c.base);
     wait_for("bt2p-tui's HTTP server to answer", DEADLINE, async || {
         if let Ok(Some(st)) = c.child.try_wait() {

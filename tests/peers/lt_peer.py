@@ -45,8 +45,10 @@ def settings(a):
     s["in_enc_policy"] = policy
     if a.upload_rate:
         s["upload_rate_limit"] = a.upload_rate
-        # Loopback counts as the local network, which libtorrent exempts from its limits.
-        s["ignore_limits_on_local_network"] = False
+    if a.download_rate:
+        s["download_rate_limit"] = a.download_rate
+    # Loopback counts as the local network, which libtorrent exempts from its limits.
+    s["ignore_limits_on_local_network"] = False
     return s
 
 
@@ -63,6 +65,7 @@ def main():
     p.add_argument("--dht", action="store_true")
     p.add_argument("--dht-bootstrap")
     p.add_argument("--upload-rate", type=int, default=0)
+    p.add_argument("--download-rate", type=int, default=0)
     p.add_argument("--seconds", type=float, default=300)
     a = p.parse_args()
 
