@@ -78,6 +78,21 @@ fn bad_torrents_and_sources() {
             vec!["separator"],
         ),
         ("magnet:?dn=nothing".into(), vec!["bad magnet link"]),
+        (
+            write("v2.torrent", b"d4:infod9:file treede12:meta versioni2e4:name1:x12:piece lengthi16384eee"),
+            vec!["v2-only torrent", "v1 or hybrid"],
+        ),
+        (
+            format!("magnet:?xt=urn:btmh:1220{}", "ab".repeat(32)),
+            vec!["BitTorrent v2 hash", "urn:btih"],
+        ),
+        (
+            write(
+                "twice.torrent",
+                b"d4:infod5:filesld6:lengthi10e4:pathl1:aeed6:lengthi10e4:pathl1:aeee4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaee",
+            ),
+            vec!["lists the file \"a\" twice"],
+        ),
         ("magnet:?xt=urn:btih:123".into(), vec!["bad magnet link"]),
         (d.path().to_string_lossy().into(), vec!["is a directory"]),
     ];
@@ -85,6 +100,8 @@ fn bad_torrents_and_sources() {
         let out = run(&[&src], &save);
         assert_fails(&out, &needles);
     }
+    // No torrent at all is bad input too.
+    assert_fails(&run(&[], &save), &["no torrent given", "--help"]);
     // Nothing was left behind by the refusals, there or beside it.
     assert!(!save.exists() || std::fs::read_dir(&save).unwrap().next().is_none());
     assert!(!d.path().join("escape").exists());
