@@ -100,6 +100,12 @@ fn bad_torrents_and_sources() {
         let out = run(&[&src], &save);
         assert_fails(&out, &needles);
     }
+    // An interface that is not there names those that are.
+    let t = write("iface.torrent", &torrent("16384", 10, 1));
+    assert_fails(
+        &run(&[&t, "--interface", "nosuch0"], &save),
+        &["no network interface named 'nosuch0'", "lo"],
+    );
     // No torrent at all is bad input too.
     assert_fails(&run(&[], &save), &["no torrent given", "--help"]);
     // Nothing was left behind by the refusals, there or beside it.

@@ -290,3 +290,17 @@ async fn peers_are_reached_through_a_socks5_proxy() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_with_bittorrent_traffic_bound_to_the_loopback_interface() {
+    // SO_BINDTODEVICE needs CAP_NET_RAW: root here, as in CI.
+    let s = swarm("t", &[("film.mkv", 2 * 1024 * 1024)], 64 * 1024, None).await;
+    let c = client(
+        &s.torrent_path,
+        s.seeder.addr,
+        &s.dir.path().join("dl"),
+        &["--interface", "lo"],
+    )
+    .await;
+    assert_streams(&c, &s.files[0].1).await;
+}

@@ -39,6 +39,9 @@ pub(super) async fn start(
     {
         j.forget();
     }
+    if let Some(name) = &opts.interface {
+        check_interface(name)?;
+    }
     let (ip, port) = free_listen_port(opts)?;
     let storage = WatchedStorageFactory {
         receiving,
@@ -79,6 +82,22 @@ fn free_listen_port(opts: &EngineOptions) -> Result<(IpAddr, u16), Error> {
         last,
         source: problem.unwrap_or_else(|| std::io::Error::other("no port to try")),
     })
+}
+
+/// The engine's own error for an unknown interface names no fix: say which ones there are.
+fn check_interface(name: &str) -> Result<(), Error> {
+    let known: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    if known.is_empty() || known.iter().any(|k| k == name) {
+        return Ok(());
+    }
+    let mut known = known;
+    known.sort();
+    Err(Error::Usage(format!(
+        "there is no network interface named '{name}'. Give one of {} with --interface",
+        known.join(", ")
+    )))
 }
 
 fn probe(ip: IpAddr, port: u16, udp: bool) -> std::io::Result<()> {
