@@ -1,8 +1,10 @@
 //! `--dlna` with a UPnP control point written by others (`upnp-client` of async-upnp-client,
 //! PyPI): it finds bt2p-tui by SSDP, browses root → folder → item, and the item's URL streams
-//! byte-exact and plays in ffprobe. Each bt2p-tui runs in a network namespace the test makes
-//! (its only interface `lo`, multicast on): SSDP never reaches the host's interfaces. Needs
-//! root (for the namespace), upnp-client, curl and ffmpeg: `--features interop`.
+//! byte-exact and plays in ffprobe. And VLC 3's UPnP discovery finds it, and VLC plays from
+//! it. Each bt2p-tui runs in a network namespace the test makes (its only interface `lo`,
+//! multicast on; for VLC, which needs an interface other than `lo`, two namespaces joined by a
+//! veth pair): SSDP never reaches the host's interfaces. Needs root (for the namespaces),
+//! upnp-client, curl, ffmpeg, iproute2 and VLC: `--features interop`.
 #![cfg(feature = "interop")]
 
 mod common;
@@ -16,25 +18,48 @@ use common::*;
 const MEDIA_SERVER: &str = "urn:schemas-upnp-org:device:MediaServer:1";
 
 /// bt2p-tui serving `torrent` from `save` (complete data, no peers) with `extra` options, in a
-/// network namespace of its own; killed by its PID on drop.
+/// network namespace (its own, or one of a [`Lan`]); killed by its PID on drop.
 struct InNetns {
     process: Killed,
+    host: String,
     port: u16,
     stderr: std::path::PathBuf,
 }
 
 impl InNetns {
     fn start(torrent: &Path, save: &Path, extra: &[&str]) -> InNetns {
-        let port = free_port().unwrap();
-        let stderr = save.with_extension(format!("{port}.stderr"));
         // `unshare` without --fork execs the shell, which execs bt2p-tui: one PID throughout.
-        let child = Command::new("unshare")
+        let mut netns = Command::new("unshare");
+        netns
             .args(["--net", "sh", "-c"])
             .arg("ip link set lo up && ip link set lo multicast on && ip route add 239.0.0.0/8 dev lo && exec \"$@\"")
-            .arg("netns")
+            .arg("netns");
+        InNetns::spawn(netns, "127.0.0.1", torrent, save, extra)
+    }
+
+    /// bt2p-tui in the namespace `lan_ns` of a [`Lan`], its HTTP server on `addr` there; its
+    /// default --allow (private ranges) admits the Lan.
+    fn start_on(lan_ns: &str, addr: &str, torrent: &Path, save: &Path, extra: &[&str]) -> InNetns {
+        // `nsenter` without --fork execs bt2p-tui: one PID throughout.
+        let mut netns = Command::new("nsenter");
+        netns.arg(format!("--net=/run/netns/{lan_ns}"));
+        InNetns::spawn(netns, addr, torrent, save, extra)
+    }
+
+    fn spawn(mut netns: Command, host: &str, torrent: &Path, save: &Path, extra: &[&str]) -> InNetns {
+        let port = free_port().unwrap();
+        let stderr = save.with_extension(format!("{port}.stderr"));
+        let child = netns
             .arg(BIN)
             .arg(torrent)
-            .args(["--no-tui", "--no-dht", "--no-trackers", "--no-resume", "--bind", "127.0.0.1"])
+            .args([
+                "--no-tui",
+                "--no-dht",
+                "--no-trackers",
+                "--no-resume",
+                "--bind",
+                host,
+            ])
             .args(["--port", &port.to_string(), "--save-path"])
             .arg(save)
             .args(extra)
@@ -43,9 +68,10 @@ impl InNetns {
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).map(Stdio::from).unwrap())
             .spawn()
-            .expect("unshare (util-linux) runs");
+            .expect("unshare and nsenter (util-linux) run");
         InNetns {
             process: Killed(child),
+            host: host.to_string(),
             port,
             stderr,
         }
@@ -69,7 +95,7 @@ impl InNetns {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("http://{}:{}{path}", self.host, self.port)
     }
 
     /// The HTTP status of `path` (with `curl_args`), from inside the namespace.
@@ -406,4 +432,212 @@ async fn a_thousand_files_browse_within_a_second() {
         didl.contains("<dc:title>&lt;0999&gt; &amp; ü.mp3</dc:title>"),
         "escaped names"
     );
+}
+
+/// Two network namespaces made for one test and joined by a veth pair whose ends live only in
+/// them (`SERVER` in one, `CLIENT` in the other, multicast routed on the pair): a LAN of two
+/// machines that the host's interfaces never see. Deleting the namespaces on drop deletes the
+/// pair with them.
+struct Lan {
+    server: String,
+    client: String,
+}
+
+impl Lan {
+    const SERVER: &str = "10.47.0.1";
+    const CLIENT: &str = "10.47.0.2";
+
+    fn new() -> Lan {
+        let id = std::process::id();
+        // Named before anything is made, so that drop removes whatever a failure left.
+        let lan = Lan {
+            server: format!("bt2p-{id}-server"),
+            client: format!("bt2p-{id}-client"),
+        };
+        let (server_end, client_end) = (format!("bt2p{id}s"), format!("bt2p{id}c"));
+        ip(&format!("netns add {}", lan.server));
+        ip(&format!("netns add {}", lan.client));
+        ip(&format!(
+            "link add {server_end} netns {} type veth peer name {client_end} netns {}",
+            lan.server, lan.client
+        ));
+        for (ns, end, addr) in [
+            (&lan.server, &server_end, Lan::SERVER),
+            (&lan.client, &client_end, Lan::CLIENT),
+        ] {
+            ip(&format!("-n {ns} link set lo up"));
+            // No duplicate address detection on a link of two: VLC's libupnp binds the IPv6
+            // link-local address, which it cannot while that address is still tentative.
+            let no_dad = format!("echo 0 > /proc/sys/net/ipv6/conf/{end}/accept_dad");
+            let st = Command::new("nsenter")
+                .arg(format!("--net=/run/netns/{ns}"))
+                .args(["sh", "-c", &no_dad])
+                .status()
+                .unwrap();
+            assert!(st.success(), "{no_dad} in {ns}");
+            ip(&format!("-n {ns} addr add {addr}/24 dev {end}"));
+            ip(&format!("-n {ns} link set {end} up multicast on"));
+            ip(&format!("-n {ns} route add 239.0.0.0/8 dev {end}"));
+        }
+        lan
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for ns in [&self.server, &self.client] {
+            let _ = Command::new("ip").args(["netns", "delete", ns]).status();
+        }
+    }
+}
+
+/// Runs `ip` with `args` (split at spaces).
+fn ip(args: &str) {
+    let out = Command::new("ip")
+        .args(args.split(' '))
+        .output()
+        .expect("ip (iproute2) runs");
+    assert!(
+        out.status.success(),
+        "ip {args}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Lua interface for VLC: turns on VLC's UPnP discovery, and once the server named NAME is
+/// listed, prints it with its MRL and plays it (VLC browses it and plays what it lists, folders
+/// included); when the item it played over HTTP has ended, prints what VLC decoded, and quits.
+const VLC_FINDS_AND_PLAYS: &str = r#"
+local want = [==[NAME]==]
+-- The discovery's node in the playlist is named after the module's description.
+vlc.sd.add("upnp")
+local seen, played, last = {}, false, nil
+while true do
+  local node = vlc.playlist.get("Universal Plug'n'Play")
+  for _, c in ipairs(node and node.children or {}) do
+    if not seen[c.path] then
+      seen[c.path] = true
+      print("found: " .. c.name .. " at " .. c.path)
+      if c.name == want and not played then
+        played = true
+        vlc.playlist.add({{path = c.path, name = c.name}})
+      end
+    end
+  end
+  local item = vlc.input.item()
+  if item and item:uri():match("^http") then
+    local s = item:stats()
+    last = item:uri() .. " " .. s.decoded_video .. " video " .. s.decoded_audio .. " audio"
+  elseif last and not item then
+    print("played: " .. last)
+    vlc.misc.quit()
+  end
+  vlc.misc.mwait(vlc.misc.mdate() + 100000)
+end
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vlc_discovers_the_server_and_plays_from_it() {
+    require_netns_tools();
+    require("vlc", "vlc-bin vlc-plugin-base");
+    require("ip", "iproute2");
+    require("setpriv", "util-linux");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Show");
+    let season = root.join("Season 1");
+    std::fs::create_dir_all(&season).unwrap();
+    test_video(&season.join("clip.mp4"), "320x240", 2, None);
+    std::fs::write(root.join("notes.txt"), "not media\n").unwrap();
+    let torrent = dir.path().join("t.torrent");
+    std::fs::write(&torrent, make_torrent(&root, 16 * 1024).await).unwrap();
+
+    let lan = Lan::new();
+    let name = "Living room & Ünï";
+    let mut server = InNetns::start_on(
+        &lan.server,
+        Lan::SERVER,
+        &torrent,
+        dir.path(),
+        &["--dlna", "--dlna-name", name],
+    );
+    assert!(server.wait_up().await, "bt2p-tui --dlna ended: {}", server.log());
+
+    // VLC refuses to run as root: it runs as nobody, in a home of its own holding the script.
+    let home = tempfile::tempdir().unwrap();
+    let intf = home.path().join(".local/share/vlc/lua/intf");
+    std::fs::create_dir_all(&intf).unwrap();
+    std::fs::write(
+        intf.join("bt2p_dlna.lua"),
+        VLC_FINDS_AND_PLAYS.replace("NAME", name),
+    )
+    .unwrap();
+    for d in intf.ancestors().take_while(|d| d.starts_with(home.path())) {
+        std::os::unix::fs::chown(d, Some(65534), Some(65534)).unwrap();
+    }
+    let (out, err) = (home.path().join("stdout"), home.path().join("stderr"));
+    let started = Instant::now();
+    // nsenter, setpriv and env exec one another and then VLC: one PID throughout.
+    let mut vlc = Killed(
+        Command::new("nsenter")
+            .arg(format!("--net=/run/netns/{}", lan.client))
+            .args(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg("env")
+            .arg(format!("HOME={}", home.path().display()))
+            .args(["vlc", "-vv", "-I", "luaintf", "--lua-intf", "bt2p_dlna"])
+            .args(["--vout", "dummy", "--aout", "dummy"])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).map(Stdio::from).unwrap())
+            .stderr(std::fs::File::create(&err).map(Stdio::from).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    let ended = wait_for(
+        "VLC to find the MediaServer and play from it",
+        DEADLINE,
+        async || match vlc.0.try_wait().unwrap() {
+            Some(st) => Ok(st),
+            // What VLC's discovery listed, and its errors.
+            None => Err(read(&err)
+                .lines()
+                .filter(|l| {
+                    l.contains("Adding server")
+                        || (l.contains(" error: ") && (l.contains("upnp") || l.contains("lua")))
+                })
+                .map(str::to_string)
+                .collect::<Vec<_>>()),
+        },
+    )
+    .await;
+    let (said, log) = (read(&out), read(&err));
+    eprintln!(
+        "VLC ended ({ended}) after {} ms and printed:\n{said}\nits UPnP log:",
+        started.elapsed().as_millis()
+    );
+    for line in log.lines().filter(|l| l.contains("upnp services discovery")) {
+        eprintln!("{line}");
+    }
+
+    assert!(ended.success(), "VLC: {ended}");
+
+    // Discovered by SSDP, under its name, at its ContentDirectory's control URL.
+    assert!(
+        log.contains(&format!("Adding server '{name}' with uuid")),
+        "VLC's discovery did not list {name} (its log above)"
+    );
+    let mrl = format!(
+        "upnp://{}:{}/dlna/control/ContentDirectory?ObjectID=0",
+        Lan::SERVER,
+        server.port
+    );
+    assert!(said.contains(&format!("found: {name} at {mrl}\n")), "{said}");
+    // Browsed down the folder, and the item played: VLC decoded pictures and sound from it.
+    let played = said
+        .lines()
+        .find_map(|l| l.strip_prefix("played: "))
+        .unwrap_or_else(|| panic!("VLC played nothing: {said}"));
+    let f: Vec<&str> = played.split(' ').collect();
+    assert_eq!(f[0], server.url("/Season%201/clip.mp4"), "{played}");
+    let frames = |at: usize| f[at].parse::<u64>().unwrap();
+    assert!(frames(1) > 0 && frames(3) > 0, "{played}");
 }
