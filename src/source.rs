@@ -19,7 +19,12 @@ const MAX_TORRENT_FILE: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub enum Source {
     /// The bytes of a `.torrent` file, already validated.
-    Torrent { bytes: bytes::Bytes, info_hash: String },
+    Torrent {
+        bytes: bytes::Bytes,
+        info_hash: String,
+        /// The folder a one-file torrent in folder form keeps its file in (its name).
+        folder: Option<String>,
+    },
     /// A magnet URI (a bare info hash is turned into one); metadata comes from peers, among
     /// them those the link names (`x.pe`, as `host:port`).
     Magnet {
@@ -208,8 +213,18 @@ pub fn from_torrent_bytes(bytes: bytes::Bytes, origin: &str) -> Result<Source, E
         .map_err(|_| bad("its metadata holds numbers out of range".into()))?;
     let meta = parsed.map_err(|e| bad(format!("it is not a valid .torrent file ({e})")))?;
     check_info(&meta.info.data).map_err(bad)?;
+    // A torrent in folder form keeps its files under its name, even when it has only one; the
+    // engine does so only from two files on.
+    let info = &meta.info.data;
+    let folder = match (&info.files, &info.name) {
+        (Some(files), Some(name)) if files.len() == 1 => {
+            Some(String::from_utf8_lossy(name.as_ref()).into_owned())
+        }
+        _ => None,
+    };
     Ok(Source::Torrent {
         info_hash: meta.info_hash.as_string(),
+        folder,
         bytes,
     })
 }

@@ -133,3 +133,31 @@ async fn subtitles_are_listed_typed_and_fetched_with_their_video() {
     }
     drop(player);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_of_one_file_is_seeded_from_inside_its_folder() {
+    // `create` of a folder makes a torrent in folder form even for one file: its data is
+    // <save path>/<name>/<file>, as every client keeps it.
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_files(&dir.path().join("Show"), &[("clip.mkv", 300_000)], 5);
+    let torrent = dir.path().join("show.torrent");
+    let out = std::process::Command::new(BIN)
+        .arg("create")
+        .arg(dir.path().join("Show"))
+        .arg("-o")
+        .arg(&torrent)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c = lone_client(&torrent, dir.path(), &[]).await;
+    wait_status(&c, "the data found where the torrent keeps it", |st| {
+        (st["state"] == "seeding").then_some(())
+    })
+    .await;
+    let (status, _, body) = get(&format!("{}/clip.mkv", c.base), None, T).await;
+    assert_eq!((status, sha(&body)), (200, sha(&files[0].1)));
+    assert!(
+        !dir.path().join("clip.mkv").exists(),
+        "a second copy was made beside the folder"
+    );
+}

@@ -37,8 +37,13 @@ pub(super) async fn add(
     if let Source::Magnet { peers: named, .. } = source {
         peers.extend(resolve_peers(named).await);
     }
+    let sub_folder = match source {
+        Source::Torrent { folder, .. } => folder.clone(),
+        Source::Magnet { .. } => None,
+    };
     let add_opts = AddTorrentOptions {
         overwrite: true,
+        sub_folder,
         only_files: opts.on_demand.then(Vec::new),
         initial_peers: (!peers.is_empty()).then_some(peers),
         peer_opts: Some(PeerConnectionOptions {
