@@ -56,13 +56,14 @@ async fn assert_streams(c: &Client, want: &[u8]) {
     assert_eq!(sha(&body), sha(want), "the stream is not the file");
 }
 
-/// status.json lists a peer at `addr` (`ip:port`).
-async fn wait_peer_listed(c: &Client, what: &str, addr: &str) {
+/// status.json lists a peer at `addr` (`ip:port`, so a connection bt2p-tui made) that it has
+/// had data from.
+async fn wait_fetched_from(c: &Client, what: &str, addr: &str) {
     wait_status(c, what, |st| {
         st["peers"]
             .as_array()?
             .iter()
-            .find(|p| p["addr"] == addr)
+            .find(|p| p["addr"] == addr && p["fetched_bytes"].as_u64() > Some(0))
             .cloned()
     })
     .await;
@@ -76,9 +77,21 @@ async fn a_magnet_with_only_an_info_hash_is_resolved_through_the_dht() {
     // takes part, and the seeder. libtorrent never puts the nodes it joined through in its
     // routing table, and librqbit's DHT learns nodes only from what the node it joins through
     // answers: the node bt2p-tui joins through must know the others.
+    // Each joins once the one before is in place: a node that cannot reach its bootstrap node
+    // at once tries again only much later.
     let first = LtPeer::start(&["--dht"], "127.0.0.1");
+    first
+        .wait("the first DHT node to start", |s| {
+            s["listen_port"].as_u64() > Some(0)
+        })
+        .await;
     let join = format!("127.0.0.1:{}", first.port);
     let other = LtPeer::start(&["--dht", "--dht-bootstrap", &join], "127.0.0.1");
+    first
+        .wait("the first DHT node to know the second", |s| {
+            s["dht_nodes"].as_u64() >= Some(1)
+        })
+        .await;
     let seed = dir.path().join("seed");
     let seeder = seeding_lt(
         &torrent,
@@ -111,7 +124,7 @@ async fn a_magnet_with_only_an_info_hash_is_resolved_through_the_dht() {
     ];
     let c = started(Path::new(&magnet), &save, &args).await;
     let seeder_addr = format!("127.0.0.1:{}", seeder.port);
-    wait_peer_listed(&c, "the seeder found through the DHT", &seeder_addr).await;
+    wait_fetched_from(&c, "the seeder found through the DHT", &seeder_addr).await;
     assert_streams(&c, &bytes).await;
 }
 
@@ -213,7 +226,7 @@ async fn streams_from_a_peer_a_tracker_names(scheme: &str) {
     let args = ["--no-tui", "--no-dht", "--no-resume", "--bind", "127.0.0.1"];
     let c = started(&torrent, &save, &args).await;
     let seeder_addr = format!("127.0.0.1:{}", seeder.port);
-    wait_peer_listed(&c, "the seeder the tracker named", &seeder_addr).await;
+    wait_fetched_from(&c, "the seeder the tracker named", &seeder_addr).await;
     assert_streams(&c, &bytes).await;
 }
 
@@ -258,7 +271,7 @@ async fn a_peer_learned_only_through_pex_is_streamed_from() {
     let b_addr: SocketAddr = format!("127.0.0.1:{}", b.port).parse().unwrap();
     // bt2p-tui knows only B.
     let c = client(&torrent, b_addr, &dir.path().join("dl"), &[]).await;
-    wait_peer_listed(&c, "A, learned through B's PEX", &a_addr).await;
+    wait_fetched_from(&c, "A, learned through B's PEX", &a_addr).await;
     assert_streams(&c, &bytes).await;
     assert!(
         b.state()["progress"].as_f64() < Some(1.0),
