@@ -3,68 +3,12 @@
 
 mod common;
 
-use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 
+use common::lt::LtPeer;
 use common::*;
-
-const LT_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/lt_peer.py");
-
-/// A libtorrent peer (tests/peers/lt_peer.py), its last reported state kept as it prints it.
-struct LtPeer {
-    _process: Killed,
-    last: Arc<Mutex<serde_json::Value>>,
-    port: u16,
-}
-
-impl LtPeer {
-    fn start(args: &[&str], listen_ip: &str) -> LtPeer {
-        require("/usr/bin/python3", "python3-libtorrent");
-        let port = free_port().unwrap();
-        let listen = format!("{listen_ip}:{port}");
-        let mut child = Command::new("/usr/bin/python3")
-            .arg(LT_PEER)
-            .args(["--listen", &listen])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let last = Arc::new(Mutex::new(serde_json::Value::Null));
-        let keep = last.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
-                    && v.get("state").is_some()
-                {
-                    *keep.lock().unwrap() = v;
-                }
-            }
-        });
-        LtPeer {
-            _process: Killed(child),
-            last,
-            port,
-        }
-    }
-
-    fn state(&self) -> serde_json::Value {
-        self.last.lock().unwrap().clone()
-    }
-
-    /// Waits until the peer's state satisfies `check`.
-    async fn wait(&self, what: &str, check: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-        wait_for(what, DEADLINE, async || {
-            let st = self.state();
-            if check(&st) { Ok(st) } else { Err(st) }
-        })
-        .await
-    }
-}
 
 /// A file of `len` bytes and its .torrent (mktorrent, 256 KiB pieces), in a fresh folder.
 fn content(len: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 
+pub mod lt;
 // The seeder of `demo`, compiled into the tests from its own file: one seeder to maintain, and
 // none in the library's public API.
 #[path = "../../src/demo/seeder.rs"]

@@ -35,6 +35,9 @@ def settings(a):
         "dht_extended_routing_table": False,
         "dht_aggressive_lookups": True,
         "dht_prefer_verified_node_ids": False,
+        # A DHT of a few nodes on loopback: announce again soon, not every 15 minutes, so a
+        # node that joined late still learns the torrent.
+        "dht_announce_interval": 5,
     }
     policy = {
         "forced": lt.enc_policy.pe_forced,
@@ -56,7 +59,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--torrent")
     p.add_argument("--magnet")
-    p.add_argument("--save", required=True)
+    p.add_argument("--save", default=".")
     p.add_argument("--listen", default="127.0.0.1:0")
     p.add_argument("--peer", action="append", default=[])
     p.add_argument("--no-tcp", action="store_true")
@@ -70,48 +73,61 @@ def main():
     a = p.parse_args()
 
     ses = lt.session(settings(a))
-    atp = lt.add_torrent_params()
-    if a.torrent:
-        atp.ti = lt.torrent_info(a.torrent)
-    else:
-        atp = lt.parse_magnet_uri(a.magnet)
-    atp.save_path = a.save
-    atp.flags &= ~lt.torrent_flags.auto_managed
-    atp.flags &= ~lt.torrent_flags.paused
-    h = ses.add_torrent(atp)
-    for peer in a.peer:
-        host, port = peer.rsplit(":", 1)
-        h.connect_peer((host.strip("[]"), int(port)))
+    h = None
+    if a.torrent or a.magnet:
+        atp = lt.add_torrent_params()
+        if a.torrent:
+            atp.ti = lt.torrent_info(a.torrent)
+        else:
+            atp = lt.parse_magnet_uri(a.magnet)
+        atp.save_path = a.save
+        atp.flags &= ~lt.torrent_flags.auto_managed
+        atp.flags &= ~lt.torrent_flags.paused
+        h = ses.add_torrent(atp)
+        for peer in a.peer:
+            host, port = peer.rsplit(":", 1)
+            h.connect_peer((host.strip("[]"), int(port)))
+    dht = {"dht.dht_nodes": 0, "dht.dht_peers": 0}
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     end = time.monotonic() + a.seconds
     while not stop and time.monotonic() < end:
+        ses.post_session_stats()
         for alert in ses.pop_alerts():
-            if alert.category() & lt.alert.category_t.error_notification:
+            if isinstance(alert, lt.session_stats_alert):
+                dht = {k: alert.values.get(k, 0) for k in dht}
+            elif alert.category() & lt.alert.category_t.error_notification:
                 print(json.dumps({"alert": alert.message()}), flush=True)
-        st = h.status()
-        peers = []
-        for pi in h.get_peer_info():
-            peers.append({
-                "ip": "%s:%d" % (pi.ip[0], pi.ip[1]),
-                "client": pi.client.decode("utf-8", "replace") if isinstance(pi.client, bytes) else pi.client,
-                "utp": bool(pi.flags & getattr(lt.peer_info, "utp_socket", 0x20000)),
-                "encrypted": bool(pi.flags & (lt.peer_info.rc4_encrypted | lt.peer_info.plaintext_encrypted)),
-                "down": pi.total_download,
-                "up": pi.total_upload,
+        line = {
+            "listen_port": ses.listen_port(),
+            "dht_nodes": dht["dht.dht_nodes"],
+            # Peers other nodes announced to this one's DHT store.
+            "dht_peers": dht["dht.dht_peers"],
+            "state": "none",
+            "peers": [],
+        }
+        if h is not None:
+            st = h.status()
+            peers = []
+            for pi in h.get_peer_info():
+                peers.append({
+                    "ip": "%s:%d" % (pi.ip[0], pi.ip[1]),
+                    "client": pi.client.decode("utf-8", "replace") if isinstance(pi.client, bytes) else pi.client,
+                    "utp": bool(pi.flags & getattr(lt.peer_info, "utp_socket", 0x20000)),
+                    "encrypted": bool(pi.flags & (lt.peer_info.rc4_encrypted | lt.peer_info.plaintext_encrypted)),
+                    "down": pi.total_download,
+                    "up": pi.total_upload,
+                })
+            line.update({
+                "state": str(st.state),
+                "progress": st.progress,
+                "seeding": st.is_seeding,
+                "uploaded": st.total_payload_upload,
+                "downloaded": st.total_payload_download,
+                "peers": peers,
             })
-        ports = ses.listen_port()
-        print(json.dumps({
-            "listen_port": ports,
-            "state": str(st.state),
-            "progress": st.progress,
-            "seeding": st.is_seeding,
-            "uploaded": st.total_payload_upload,
-            "downloaded": st.total_payload_download,
-            "peers": peers,
-            "dht_nodes": ses.status().dht_nodes,
-        }), flush=True)
+        print(json.dumps(line), flush=True)
         time.sleep(0.2)
     return 0
 
