@@ -5,23 +5,16 @@ mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
 
 const T: Duration = Duration::from_secs(60);
 
-/// Polls status.json until `ok` holds, for at most `limit`; the last status either way.
-async fn poll(c: &Client, limit: Duration, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + limit;
-    loop {
-        let s = status(c).await;
-        if ok(&s) || Instant::now() > deadline {
-            return s;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// status.json once `ok` holds for it.
+async fn poll(c: &Client, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    wait_status(c, what, |s| ok(s).then(|| s.clone())).await
 }
 
 /// The metric families of a Prometheus text page, as Prometheus' own Python client parses
@@ -87,7 +80,10 @@ async fn a_viewer_is_measured_in_status_json_and_metrics() {
     let first = playing.chunk().await.unwrap().unwrap();
     assert_eq!(first[..], s.files[0].1[..first.len()]);
 
-    let st = poll(&c, T, |s| s["streams"][0]["viewing"]["ttfb_ms"].is_u64()).await;
+    let st = poll(&c, "the first player's time to first byte", |s| {
+        s["streams"][0]["viewing"]["ttfb_ms"].is_u64()
+    })
+    .await;
     let stream = &st["streams"][0];
     assert!(stream["viewing"]["ttfb_ms"].is_u64(), "{st:#}");
     assert_eq!(stream["viewing"]["connections"], 1, "{st:#}");
@@ -102,7 +98,10 @@ async fn a_viewer_is_measured_in_status_json_and_metrics() {
     // A seek: the same viewer opens a second connection, to bytes already verified.
     let (code, _, body) = get(&url, Some("bytes=1000-1999"), T).await;
     assert_eq!((code, &body[..]), (206, &s.files[0].1[1000..2000]));
-    let st = poll(&c, T, |s| s["streams"][0]["viewing"]["seeks"] == 1).await;
+    let st = poll(&c, "the seek counted", |s| {
+        s["streams"][0]["viewing"]["seeks"] == 1
+    })
+    .await;
     let viewing = &st["streams"][0]["viewing"];
     assert_eq!(viewing["seeks"], 1, "{st:#}");
     assert_eq!(viewing["connections"], 2, "{st:#}");
