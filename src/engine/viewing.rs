@@ -44,7 +44,7 @@ pub struct Record {
     seeks: Mutex<Seeks>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct Seeks {
     count: u64,
     sum_ms: u64,
@@ -126,8 +126,18 @@ impl Record {
     }
 
     pub fn snapshot(&self) -> Viewing {
-        let s = self.seeks.lock().map(|s| s.clone()).unwrap_or_default();
-        let mut sorted: Vec<u64> = s.recent.iter().copied().collect();
+        // One copy of the kept waits, taken under the lock, sorted outside it.
+        let (s, mut sorted) = match self.seeks.lock() {
+            Ok(s) => {
+                let recent: Vec<u64> = s.recent.iter().copied().collect();
+                let scalars = Seeks {
+                    recent: VecDeque::new(),
+                    ..*s
+                };
+                (scalars, recent)
+            }
+            Err(_) => (Seeks::default(), Vec::new()),
+        };
         sorted.sort_unstable();
         let bytes = self.bytes.load(Ordering::Relaxed);
         Viewing {
