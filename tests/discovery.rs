@@ -59,12 +59,8 @@ async fn assert_streams(c: &Client, want: &[u8]) {
 /// status.json lists a peer at `addr` (`ip:port`, so a connection bt2p-tui made) that it has
 /// had data from.
 async fn wait_fetched_from(c: &Client, what: &str, addr: &str) {
-    wait_status(c, what, |st| {
-        st["peers"]
-            .as_array()?
-            .iter()
-            .find(|p| p["addr"] == addr && p["fetched_bytes"].as_u64() > Some(0))
-            .cloned()
+    wait_peer(c, what, |p| {
+        p["addr"] == addr && p["fetched_bytes"].as_u64() > Some(0)
     })
     .await;
 }
@@ -114,7 +110,6 @@ async fn a_magnet_with_only_an_info_hash_is_resolved_through_the_dht() {
     let magnet = format!("magnet:?xt=urn:btih:{hash}");
     let save = dir.path().join("dl");
     let args = [
-        "--no-tui",
         "--no-trackers",
         "--no-resume",
         "--bind",
@@ -131,38 +126,7 @@ async fn a_magnet_with_only_an_info_hash_is_resolved_through_the_dht() {
 /// The binary with exactly `args` (besides its ports and save path), once its HTTP server
 /// answers: the options `spawn_client` always adds would keep trackers and the DHT off.
 async fn started(source: &Path, save: &Path, args: &[&str]) -> Client {
-    let port = free_port().unwrap();
-    let listen = free_port().unwrap();
-    let child = Command::new(BIN)
-        .arg(source)
-        .args(args)
-        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
-        .arg("--save-path")
-        .arg(save)
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(save.with_extension("stderr")).unwrap(),
-        ))
-        .spawn()
-        .unwrap();
-    let mut c = Client {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        save: save.to_path_buf(),
-        port,
-        listen: SocketAddr::from(([127, 0, 0, 1], listen)),
-    };
-    let status = format!("{}/status.json", c.base);
-    wait_for("bt2p-tui's HTTP server to answer", DEADLINE, async || {
-        if let Ok(Some(st)) = c.child.try_wait() {
-            panic!("bt2p-tui exited with {st}: {}", c.stderr());
-        }
-        http().get(&status).send().await.map(drop)
-    })
-    .await;
-    c
+    wait_up(spawn_bin(source, args, save, &[("RUST_LOG", "info")])).await
 }
 
 /// opentracker (Debian) on UDP and TCP port `port` of 127.0.0.1, tracking only `hash`.
@@ -223,7 +187,7 @@ async fn streams_from_a_peer_a_tracker_names(scheme: &str) {
     wait_tracker_seeder(port, &hash).await;
     let save = dir.path().join("dl");
     // No --peer, no --no-trackers; no DHT either, so the tracker is the only source.
-    let args = ["--no-tui", "--no-dht", "--no-resume", "--bind", "127.0.0.1"];
+    let args = ["--no-dht", "--no-resume", "--bind", "127.0.0.1"];
     let c = started(&torrent, &save, &args).await;
     let seeder_addr = format!("127.0.0.1:{}", seeder.port);
     wait_fetched_from(&c, "the seeder the tracker named", &seeder_addr).await;
@@ -292,14 +256,11 @@ async fn a_given_peer_that_was_not_there_yet_is_dialled_again_while_seeding() {
     })
     .await;
     // The first dial failed and bt2p-tui has given up on the peer for now.
-    wait_for("bt2p-tui to dial the given peers again", DEADLINE, async || {
-        let log = c.stderr();
-        if log.contains("asking for peers again") {
-            Ok(())
-        } else {
-            Err(log)
-        }
-    })
+    wait_text(
+        "bt2p-tui to dial the given peers again",
+        || c.stderr(),
+        |log| log.contains("asking for peers again"),
+    )
     .await;
     // Now the leecher comes, and dials nobody.
     let leech = dir.path().join("leech");

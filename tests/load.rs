@@ -196,10 +196,11 @@ async fn slow_and_idle_clients_are_closed_and_block_nobody() {
             }
         }
         let line = format!("HTTP connection from {me}: read header from client timeout");
-        wait_for(&format!("'{line}' in the log"), DEADLINE, async || {
-            let log = c.stderr();
-            log.contains(&line).then_some(()).ok_or(log)
-        })
+        wait_text(
+            &format!("'{line}' in the log"),
+            || c.stderr(),
+            |log| log.contains(&line),
+        )
         .await;
     }
     assert!(

@@ -69,12 +69,8 @@ async fn seeds_to_a_libtorrent_leecher_with_default_settings_over_utp() {
             .is_some_and(|p| p.iter().any(|p| p["utp"] == true))
     })
     .await;
-    wait_status(&seeder, "the leecher listed as a uTP peer", |st| {
-        st["peers"]
-            .as_array()?
-            .iter()
-            .find(|p| p["transport"] == "utp")
-            .cloned()
+    wait_peer(&seeder, "the leecher listed as a uTP peer", |p| {
+        p["transport"] == "utp"
     })
     .await;
     lt.wait("libtorrent to finish downloading", |s| s["seeding"] == true)
@@ -105,12 +101,8 @@ async fn streams_from_a_libtorrent_seeder_on_ipv6_loopback() {
     .await;
     let peer: SocketAddr = format!("[::1]:{}", lt.port).parse().unwrap();
     let c = client(&torrent, peer, &dir.path().join("dl"), &[]).await;
-    wait_status(&c, "the seeder connected over IPv6", |st| {
-        st["peers"]
-            .as_array()?
-            .iter()
-            .find(|p| p["addr"].as_str().is_some_and(|a| a.contains("::1")))
-            .cloned()
+    wait_peer(&c, "the seeder connected over IPv6", |p| {
+        p["addr"].as_str().is_some_and(|a| a.contains("::1"))
     })
     .await;
     // The only peer it knows is on ::1: the file came over IPv6.
@@ -160,26 +152,20 @@ async fn a_peer_that_speaks_only_utp_is_named_as_the_likely_cause_of_a_stall() {
         cause.contains("only uTP") && cause.contains("encrypted"),
         "{cause}"
     );
-    wait_for("the stall in the log", DEADLINE, async || {
-        let log = c.stderr();
-        if log.contains("stalled: 1 peer seen") {
-            Ok(())
-        } else {
-            Err(log)
-        }
-    })
+    wait_text(
+        "the stall in the log",
+        || c.stderr(),
+        |log| log.contains("stalled: 1 peer seen"),
+    )
     .await;
-    wait_for("the stall in the status line", DEADLINE, async || {
-        let log = c.stderr();
-        if log
-            .lines()
-            .any(|l| l.starts_with('[') && l.contains("stalled: 1 peer seen"))
-        {
-            Ok(())
-        } else {
-            Err(log)
-        }
-    })
+    wait_text(
+        "the stall in the status line",
+        || c.stderr(),
+        |log| {
+            log.lines()
+                .any(|l| l.starts_with('[') && l.contains("stalled: 1 peer seen"))
+        },
+    )
     .await;
 }
 
@@ -209,28 +195,17 @@ async fn peers_are_reached_through_a_socks5_proxy() {
     let peer: SocketAddr = format!("127.0.0.1:{}", lt.port).parse().unwrap();
     let proxy_url = format!("socks5://127.0.0.1:{proxy_port}");
     let c = client(&torrent, peer, &dir.path().join("dl"), &["--proxy", &proxy_url]).await;
-    wait_status(&c, "the seeder connected through SOCKS5", |st| {
-        st["peers"]
-            .as_array()?
-            .iter()
-            .find(|p| p["transport"] == "socks")
-            .cloned()
+    wait_peer(&c, "the seeder connected through SOCKS5", |p| {
+        p["transport"] == "socks"
     })
     .await;
     assert_streams(&c, &bytes).await;
     // The proxy's own log has the connection to the seeder.
     let to_seeder = format!("connected to 127.0.0.1:{}", lt.port);
-    wait_for(
+    wait_text(
         "microsocks to log the connection to the seeder",
-        DEADLINE,
-        async || {
-            let log = std::fs::read_to_string(&proxy_log).unwrap_or_default();
-            if log.contains(&to_seeder) {
-                Ok(())
-            } else {
-                Err(log)
-            }
-        },
+        || std::fs::read_to_string(&proxy_log).unwrap_or_default(),
+        |log| log.contains(&to_seeder),
     )
     .await;
 }

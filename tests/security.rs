@@ -213,13 +213,11 @@ async fn auth_guards_every_route_and_never_logs_the_password() {
         "GET /?piece_par=5 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {good}\r\nConnection: close\r\n\r\n"
     );
     assert_eq!(raw(&c.base, &marker).0, 200);
-    let logged = wait_for("the last request in the log file", DEADLINE, async || {
-        let logged = std::fs::read_to_string(&log).unwrap_or_default();
-        logged
-            .contains("piece_par set to 5 over HTTP")
-            .then_some(logged)
-            .ok_or(())
-    })
+    let logged = wait_text(
+        "the last request in the log file",
+        || std::fs::read_to_string(&log).unwrap_or_default(),
+        |logged| logged.contains("piece_par set to 5 over HTTP"),
+    )
     .await;
     assert!(!logged.is_empty(), "nothing was logged at trace level");
     let logged = logged + &c.stderr();

@@ -386,9 +386,8 @@ async fn without_a_terminal_it_runs_headless() {
     .await;
     // A status line comes every few seconds.
     let read = || std::fs::read_to_string(&stderr).unwrap_or_default();
-    wait_for("a status line on stderr", DEADLINE, async || {
-        let text = read();
-        text.contains("piece_par 16").then_some(()).ok_or(text)
+    wait_text("a status line on stderr", read, |text| {
+        text.contains("piece_par 16")
     })
     .await;
     // SAFETY: signalling the child this test started, by its PID.

@@ -23,12 +23,12 @@ impl Drop for Session {
 impl Session {
     /// The dashboard of `h` in a 100x30 terminal, HTTP on `port`, peer connections on
     /// `listen`, and no peer to dial (see `Held::release`); `env` before the command and `then`
-    /// after it, in the shell that runs it. The shell stays a while after, so that the screen
-    /// can still be read.
+    /// after it, in the shell that runs it. The shell then waits for a line that never comes,
+    /// so the screen can still be read until the session is killed (on drop).
     fn dashboard(name: &str, h: &Held, port: u16, listen: u16, env: &str, then: &str) -> Session {
         let cmd = format!(
             "LANG=C.UTF-8 {env} {BIN} '{}' {} --port {port} --listen-port {listen} --save-path '{}'; \
-             echo EXIT=$?; {then} sleep 30",
+             echo EXIT=$?; {then} read -r _",
             h.torrent_path.display(),
             OFFLINE.join(" "),
             h.dir.path().join("dl").display()

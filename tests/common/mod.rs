@@ -177,32 +177,18 @@ pub async fn lone_client(source: &Path, save: &Path, extra: &[&str]) -> Client {
     start_client(source, &[], save, extra, &[("RUST_LOG", "warn")]).await
 }
 
-/// The binary started headless on free ports for `source` (a path, or a magnet link), with
-/// `peers` to dial; nothing is waited for.
-pub fn spawn_client(
-    source: &Path,
-    peers: &[SocketAddr],
-    save: &Path,
-    extra: &[&str],
-    env: &[(&str, &str)],
-) -> Client {
+/// The binary headless on free ports for `source` (a path, or a magnet link) with exactly
+/// `args` besides its ports and save path; nothing is waited for.
+pub fn spawn_bin(source: &Path, args: &[&str], save: &Path, env: &[(&str, &str)]) -> Client {
     let port = free_port().unwrap();
     let listen = free_port().unwrap();
-    let mut cmd = Command::new(BIN);
-    cmd.arg(source)
+    let child = Command::new(BIN)
+        .arg(source)
         .arg("--no-tui")
-        .args(
-            OFFLINE
-                .iter()
-                .filter(|&&a| a != "--no-resume" || !extra.contains(&"--resume")),
-        )
-        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()]);
-    for p in peers {
-        cmd.args(["--peer", &p.to_string()]);
-    }
-    cmd.arg("--save-path")
+        .args(args)
+        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
+        .arg("--save-path")
         .arg(save)
-        .args(extra)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -211,8 +197,9 @@ pub fn spawn_client(
             std::fs::File::create(save.with_extension("stderr"))
                 .map(Stdio::from)
                 .unwrap_or_else(|_| Stdio::inherit()),
-        );
-    let child = cmd.spawn().unwrap();
+        )
+        .spawn()
+        .unwrap();
     Client {
         child,
         base: format!("http://127.0.0.1:{port}"),
@@ -222,6 +209,28 @@ pub fn spawn_client(
     }
 }
 
+/// `spawn_bin` offline (no DHT, trackers, or resume unless `--resume` is in `extra`), with
+/// `peers` to dial and then `extra`.
+pub fn spawn_client(
+    source: &Path,
+    peers: &[SocketAddr],
+    save: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Client {
+    let peers: Vec<String> = peers.iter().map(|p| p.to_string()).collect();
+    let mut args: Vec<&str> = OFFLINE
+        .iter()
+        .copied()
+        .filter(|&a| a != "--no-resume" || !extra.contains(&"--resume"))
+        .collect();
+    for p in &peers {
+        args.extend(["--peer", p.as_str()]);
+    }
+    args.extend_from_slice(extra);
+    spawn_bin(source, &args, save, env)
+}
+
 async fn start_client(
     source: &Path,
     peers: &[SocketAddr],
@@ -229,7 +238,11 @@ async fn start_client(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Client {
-    let mut c = spawn_client(source, peers, save, extra, env);
+    wait_up(spawn_client(source, peers, save, extra, env)).await
+}
+
+/// `c` once its HTTP server answers; fails the test if it exits first.
+pub async fn wait_up(mut c: Client) -> Client {
     let status = format!("{}/status.json", c.base);
     wait_for("bt2p-tui's HTTP server to answer", DEADLINE, async || {
         if let Ok(Some(st)) = c.child.try_wait() {
@@ -279,6 +292,27 @@ pub async fn wait_status_at<T>(base: &str, what: &str, check: impl Fn(&serde_jso
     wait_for(what, DEADLINE, async || {
         let st = status_at(base).await;
         check(&st).ok_or(st)
+    })
+    .await
+}
+
+/// Waits until `c`'s status.json lists a peer for which `matches` holds, and gives it.
+pub async fn wait_peer(
+    c: &Client,
+    what: &str,
+    matches: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    wait_status(c, what, |st| {
+        st["peers"].as_array()?.iter().find(|p| matches(p)).cloned()
+    })
+    .await
+}
+
+/// Waits until the text `read` gives (a log, a file) holds what `has` looks for, and gives it.
+pub async fn wait_text(what: &str, read: impl Fn() -> String, has: impl Fn(&str) -> bool) -> String {
+    wait_for(what, DEADLINE, async || {
+        let text = read();
+        if has(&text) { Ok(text) } else { Err(text) }
     })
     .await
 }
