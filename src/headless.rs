@@ -79,7 +79,7 @@ pub fn status_line(s: &Snapshot) -> String {
         line.push_str(&format!("  ETA {}", fmt::duration(Duration::from_secs(eta))));
     }
     for st in &s.streams {
-        if let Some(m) = s.metrics_of(st.id) {
+        if let Some(m) = &st.metrics {
             line.push_str(&format!("  [{}: {}]", st.client, fmt::viewing(m)));
         }
         if let Some(ms) = st.waiting_ms {

@@ -170,21 +170,20 @@ fn the_window_panel_shows_a_line_per_player() {
             window_streams: 1,
             peers_with_piece: Some(1),
             age_secs: 30,
-        }],
-        stream_metrics: vec![StreamMetrics {
-            id: 3,
-            viewing: Viewing {
-                ttfb_ms: Some(420),
-                seeks: 2,
-                seek_p50_ms: Some(310),
-                seek_p95_ms: Some(800),
-                stalls: 1,
-                stall_total_ms: 2100,
-                ..Default::default()
-            },
-            buffer_ahead_bytes: 24 * piece,
-            buffer_ahead_secs: Some(12.4),
-            buffer_ahead_source: Some("estimated"),
+            metrics: Some(StreamMetrics {
+                viewing: Viewing {
+                    ttfb_ms: Some(420),
+                    seeks: 2,
+                    seek_p50_ms: Some(310),
+                    seek_p95_ms: Some(800),
+                    stalls: 1,
+                    stall_total_ms: 2100,
+                    ..Default::default()
+                },
+                buffer_ahead_bytes: 24 * piece,
+                buffer_ahead_secs: Some(12.4),
+                buffer_ahead_source: Some("estimated"),
+            }),
         }],
         ..Default::default()
     };

@@ -105,6 +105,7 @@ fn snapshot() -> Snapshot {
             window_streams: 1,
             peers_with_piece: Some(2),
             age_secs: 30,
+            metrics: None,
         }],
         receiving: vec![(51, 512 * KIB as u32), (52, 100 * KIB as u32)],
         have: Arc::new(Have { bits, len: 201 }),

@@ -36,9 +36,6 @@ pub struct Snapshot {
     pub files: Arc<Vec<FileSnap>>,
     pub peers: Vec<PeerSnap>,
     pub streams: Vec<StreamSnap>,
-    /// What each stream's viewer went through, by stream id (status.json shows it in `streams`).
-    #[serde(skip)]
-    pub stream_metrics: Vec<super::StreamMetrics>,
     /// What all viewers went through since start.
     pub viewing: super::Viewing,
     /// Pieces receiving data and how many bytes they have so far.
@@ -109,6 +106,9 @@ pub struct StreamSnap {
     /// connected seeders), as the engine keeps other peers' bitfields to itself.
     pub peers_with_piece: Option<u32>,
     pub age_secs: u64,
+    /// What this stream's viewer went through, and what is buffered ahead of it.
+    #[serde(flatten)]
+    pub metrics: Option<super::StreamMetrics>,
 }
 
 /// The have-bitfield, most significant bit first (BitTorrent's order).

@@ -191,7 +191,6 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
         s.peers = peers;
     }
 
-    let mut metrics = Vec::with_capacity(players.len());
     s.streams = players
         .iter()
         .filter_map(|p| {
@@ -207,7 +206,6 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
             let window_end =
                 ((piece as u64) + u64::from(s.effective_window_pieces)).min(g.end_piece()) as u32;
             let ahead = buffered_ahead(&have, s.piece_len, f.offset, f.length, pos);
-            metrics.push(StreamMetrics::new(p.id, p.viewer.snapshot(), ahead));
             Some(StreamSnap {
                 id: p.id,
                 client: p.client.to_string(),
@@ -223,10 +221,10 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 // known lower bound.
                 peers_with_piece: Some(s.seeders),
                 age_secs: p.started.elapsed().as_secs(),
+                metrics: Some(StreamMetrics::new(p.viewer.snapshot(), ahead)),
             })
         })
         .collect();
-    s.stream_metrics = metrics;
     s.viewing = src.players.viewers.totals.snapshot();
     s.receiving = src.receiving.current();
     s.receiving.retain(|(p, _)| !have.get(*p));

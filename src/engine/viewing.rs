@@ -197,9 +197,6 @@ pub struct Viewing {
 /// One stream's viewer and what is buffered ahead of it.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct StreamMetrics {
-    /// The stream's id (`StreamSnap::id`).
-    #[serde(skip)]
-    pub id: u64,
     /// What this stream's viewer (its client address and file) went through.
     pub viewing: Viewing,
     /// Verified bytes from the read position on, without a gap.
@@ -212,24 +209,16 @@ pub struct StreamMetrics {
 
 impl StreamMetrics {
     /// Metrics of a stream reading at `pos` of a file, `ahead` bytes verified past it.
-    pub(super) fn new(id: u64, viewing: Viewing, ahead: u64) -> Self {
+    pub(super) fn new(viewing: Viewing, ahead: u64) -> Self {
         // The container's duration is not read: the viewer's read rate stands for the bitrate
         // (close to it once the player's cache is full, below it while the cache fills).
         let secs = viewing.read_bps.map(|bps| ahead as f64 / bps);
         StreamMetrics {
-            id,
             viewing,
             buffer_ahead_bytes: ahead,
             buffer_ahead_secs: secs,
             buffer_ahead_source: secs.map(|_| "estimated"),
         }
-    }
-}
-
-impl super::Snapshot {
-    /// What the stream `id`'s viewer went through.
-    pub fn metrics_of(&self, id: u64) -> Option<&StreamMetrics> {
-        self.stream_metrics.iter().find(|m| m.id == id)
     }
 }
 

@@ -149,7 +149,7 @@ fn players(enc: &mut DescriptorEncoder, s: &Snapshot) -> Result<(), std::fmt::Er
         .zip(&ids)
         .filter_map(|(st, id)| {
             let file = s.files.get(st.file)?;
-            let m = s.metrics_of(st.id)?;
+            let m = st.metrics.as_ref()?;
             let labels = [
                 ("player", id.as_str()),
                 ("client", st.client.as_str()),

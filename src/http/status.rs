@@ -9,7 +9,7 @@ use warp::http::StatusCode;
 
 use super::filters::{head, with_state};
 use super::{HttpState, Reply, simple};
-use crate::engine::{FileSnap, PeerSnap, Snapshot, StreamMetrics, StreamSnap, Viewing};
+use crate::engine::{FileSnap, PeerSnap, Snapshot, StreamSnap, Viewing};
 use crate::links::Links;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
@@ -51,7 +51,7 @@ pub struct StatusJson<'a> {
     /// Padding files left out.
     files: Vec<FileJson<'a>>,
     peers: &'a [PeerSnap],
-    streams: Vec<StreamJson<'a>>,
+    streams: &'a [StreamSnap],
     /// What all viewers went through since start.
     viewing: &'a Viewing,
     receiving: &'a [(u32, u32)],
@@ -66,15 +66,6 @@ struct FileJson<'a> {
     #[serde(flatten)]
     file: &'a FileSnap,
     url: String,
-}
-
-/// A player connection with what its viewer went through.
-#[derive(Debug, Serialize)]
-struct StreamJson<'a> {
-    #[serde(flatten)]
-    stream: &'a StreamSnap,
-    #[serde(flatten)]
-    metrics: Option<&'a StreamMetrics>,
 }
 
 impl<'a> StatusJson<'a> {
@@ -110,14 +101,7 @@ impl<'a> StatusJson<'a> {
                 })
                 .collect(),
             peers: &s.peers,
-            streams: s
-                .streams
-                .iter()
-                .map(|stream| StreamJson {
-                    stream,
-                    metrics: s.metrics_of(stream.id),
-                })
-                .collect(),
+            streams: &s.streams,
             viewing: &s.viewing,
             receiving: &s.receiving,
             index_url: links.index(),

@@ -117,7 +117,7 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme) -> Option<Row<'a>
         first: st.piece,
         file_end: file.end_piece,
         blocked: st.waiting_ms.is_some(),
-        figures: s.metrics_of(st.id).map(fmt::viewing),
+        figures: st.metrics.as_ref().map(fmt::viewing),
     })
 }
 

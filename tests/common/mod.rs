@@ -169,12 +169,12 @@ pub async fn client_with_env(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> Client {
-    start_client(source, &[peer], save, extra, env).await
+    wait_up(spawn_client(source, &[peer], save, extra, env)).await
 }
 
 /// `client` with no peer to dial: nothing downloads until a seeder dials it (`Held::release`).
 pub async fn lone_client(source: &Path, save: &Path, extra: &[&str]) -> Client {
-    start_client(source, &[], save, extra, &[("RUST_LOG", "warn")]).await
+    wait_up(spawn_client(source, &[], save, extra, &[("RUST_LOG", "warn")])).await
 }
 
 /// The binary headless on free ports for `source` (a path, or a magnet link) with exactly
@@ -229,16 +229,6 @@ pub fn spawn_client(
     }
     args.extend_from_slice(extra);
     spawn_bin(source, &args, save, env)
-}
-
-async fn start_client(
-    source: &Path,
-    peers: &[SocketAddr],
-    save: &Path,
-    extra: &[&str],
-    env: &[(&str, &str)],
-) -> Client {
-    wait_up(spawn_client(source, peers, save, extra, env)).await
 }
 
 /// `c` once its HTTP server answers; fails the test if it exits first.
