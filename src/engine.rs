@@ -2,10 +2,12 @@
 //! keeps the piece_par windows, and publishes a `Snapshot` every half second.
 
 mod add;
+mod bitrate;
 mod disk;
 mod journal;
 mod keeper;
 mod options;
+mod piece_par;
 mod players;
 mod receiving;
 mod runtime;
@@ -27,7 +29,9 @@ use librqbit::{Api, ManagedTorrent, Session};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
+use bitrate::Bitrates;
 pub use options::{DEFAULT_PIECE_PAR, DEFAULT_REQUEST_WINDOW, EngineOptions, MAX_PIECE_PAR};
+pub use piece_par::{BadPiecePar, MAX_PIECE_PAR_SECS, PiecePar};
 pub use players::{PlayerInfo, PlayerStream, Players};
 pub use receiving::Receiving;
 use runtime::runtime;
@@ -59,7 +63,8 @@ pub struct Engine {
     torrent: Arc<ManagedTorrent>,
     players: Arc<Players>,
     slots: Arc<Semaphore>,
-    piece_par: watch::Sender<u32>,
+    piece_par: watch::Sender<PiecePar>,
+    bitrates: Arc<Bitrates>,
     snapshot: watch::Receiver<Snapshot>,
     files: Arc<Vec<FileSnap>>,
     piece_len: u64,
@@ -115,13 +120,15 @@ impl Engine {
         base.set_files(layout.files);
         let (files, subtitles) = (base.files.clone(), base.subtitles.clone());
         let (snap_tx, snap_rx) = watch::channel(base.clone());
-        let (piece_par, _) = watch::channel(opts.piece_par.clamp(1, MAX_PIECE_PAR));
+        let (piece_par, _) = watch::channel(opts.piece_par.clamped());
+        let bitrates = Arc::new(Bitrates::new(torrent.output_folder().to_path_buf()));
         let engine = Arc::new(Engine {
             session,
             torrent,
             players: Arc::new(Players::default()),
             slots: Arc::new(Semaphore::new(opts.max_players)),
             piece_par,
+            bitrates,
             snapshot: snap_rx,
             files,
             piece_len: layout.piece_len,
@@ -142,20 +149,11 @@ impl Engine {
         journal: Option<journal::JournalPlace>,
         given_peers: bool,
     ) {
-        let (piece_len, files, on_demand) = (self.piece_len, self.files.clone(), opts.on_demand);
-        let geometry = Arc::new(move |i: usize| {
-            files.get(i).map(|f| Geometry {
-                piece_len,
-                file_offset: f.offset,
-                file_len: f.length,
-                // On demand, only what players read is fetched, and not ahead of them.
-                media: !on_demand && window::has_tail_index(&f.path),
-            })
-        });
+        let (piece_len, files) = (self.piece_len, self.files.clone());
         tokio::spawn(window::run(
             self.torrent.clone(),
             self.players.clone(),
-            geometry,
+            Geometry::of_files(files, piece_len, opts.on_demand, self.bitrates.clone()),
             self.piece_par.subscribe(),
             self.cancel.clone(),
         ));
@@ -183,6 +181,7 @@ impl Engine {
             players: self.players.clone(),
             receiving,
             piece_par: self.piece_par.subscribe(),
+            bitrates: self.bitrates.clone(),
         };
         tokio::spawn(stats::run(sources, base, snap_tx, self.cancel.clone()));
     }
@@ -194,8 +193,7 @@ impl Engine {
     /// The latest snapshot, with settings changed since it was taken already applied.
     pub fn snapshot_now(&self) -> Snapshot {
         let mut s = self.snapshot.borrow().clone();
-        s.piece_par = self.piece_par();
-        s.effective_window_pieces = window::effective_window(s.piece_par, s.piece_len);
+        stats::apply_piece_par(&mut s, self.piece_par(), &self.bitrates);
         s
     }
 
@@ -212,15 +210,16 @@ impl Engine {
         &self.torrent_bytes
     }
 
-    pub fn piece_par(&self) -> u32 {
+    /// piece_par as set: pieces, or seconds of playback.
+    pub fn piece_par(&self) -> PiecePar {
         *self.piece_par.borrow()
     }
 
     /// Changes piece_par for every open and future player; the windows follow within 250 ms.
-    pub fn set_piece_par(&self, n: u32) -> u32 {
-        let n = n.clamp(1, MAX_PIECE_PAR);
-        self.piece_par.send_replace(n);
-        n
+    pub fn set_piece_par(&self, p: PiecePar) -> PiecePar {
+        let p = p.clamped();
+        self.piece_par.send_replace(p);
+        p
     }
 
     pub fn players(&self) -> &Arc<Players> {

@@ -64,6 +64,31 @@ pub fn secs(secs: f64) -> String {
     }
 }
 
+/// `~` before seconds that a player's read rate gave, nothing before the container's.
+fn estimated(source: Option<&str>) -> &'static str {
+    if source == Some("container") { "" } else { "~" }
+}
+
+/// piece_par in pieces and seconds of playback: `16 (31s)`, `16 (~31s)` when a player's read
+/// rate stands for the bitrate, `16` while it is not known. `long` adds what was set, when it
+/// was set in seconds: `8 (32s, set 30s)`.
+pub fn piece_par(s: &crate::engine::Snapshot, long: bool) -> String {
+    use crate::engine::PiecePar;
+    let at = s
+        .piece_par_secs
+        .map(|x| format!("{}{}", estimated(s.piece_par_secs_source), secs(x)));
+    let set = match s.piece_par_setting {
+        PiecePar::Seconds(_) if long => Some(format!("set {}", s.piece_par_setting)),
+        _ => None,
+    };
+    match (at, set) {
+        (Some(at), Some(set)) => format!("{} ({at}, {set})", s.piece_par),
+        (Some(at), None) => format!("{} ({at})", s.piece_par),
+        (None, Some(set)) => format!("{} ({set}, bitrate not known yet)", s.piece_par),
+        (None, None) => s.piece_par.to_string(),
+    }
+}
+
 /// One viewer's figures in a line: time to first byte, seeks (median and 95th percentile
 /// wait), stalls (total time) and the verified data ahead, `~` marking estimated seconds.
 pub fn viewing(m: &StreamMetrics) -> String {
@@ -79,7 +104,12 @@ pub fn viewing(m: &StreamMetrics) -> String {
         n => format!("stalls {n} ({})", ms(v.stall_total_ms)),
     };
     let ahead = match m.buffer_ahead_secs {
-        Some(s) => format!("ahead ~{} ({})", secs(s), compact(m.buffer_ahead_bytes)),
+        Some(s) => format!(
+            "ahead {}{} ({})",
+            estimated(m.buffer_ahead_source),
+            secs(s),
+            compact(m.buffer_ahead_bytes)
+        ),
         None => format!("ahead {}", compact(m.buffer_ahead_bytes)),
     };
     format!("ttfb {ttfb}  {seeks}  {stalls}  {ahead}")
@@ -111,6 +141,26 @@ mod tests {
             viewing(&m),
             "ttfb 0.42s  seeks 2 (p50 0.31s p95 12s)  stalls 1 (2.1s)  ahead ~12s (20M)"
         );
+    }
+
+    #[test]
+    fn piece_par_in_pieces_and_seconds() {
+        use crate::engine::{PiecePar, Snapshot};
+        let mut s = Snapshot {
+            piece_par: 16,
+            ..Default::default()
+        };
+        assert_eq!(piece_par(&s, true), "16");
+        s.piece_par_secs = Some(31.2);
+        s.piece_par_secs_source = Some("estimated");
+        assert_eq!(piece_par(&s, false), "16 (~31s)");
+        s.piece_par_secs_source = Some("container");
+        assert_eq!(piece_par(&s, true), "16 (31s)");
+        s.piece_par_setting = PiecePar::Seconds(30);
+        assert_eq!(piece_par(&s, true), "16 (31s, set 30s)");
+        assert_eq!(piece_par(&s, false), "16 (31s)");
+        s.piece_par_secs = None;
+        assert_eq!(piece_par(&s, true), "16 (set 30s, bitrate not known yet)");
     }
 
     #[test]

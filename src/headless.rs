@@ -71,7 +71,7 @@ pub fn status_line(s: &Snapshot) -> String {
         fmt::speed(s.upload_bps),
         s.peers_connected,
         s.seeders,
-        s.piece_par,
+        fmt::piece_par(s, true),
         s.effective_window_pieces,
         s.streams.len(),
     );

@@ -1,6 +1,8 @@
 //! The file types the program knows, in one table: the MIME type it serves them with, what
 //! they are (video, audio, subtitles), and whether players read an index at their end first.
 
+pub mod duration;
+
 /// What a file is to a player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

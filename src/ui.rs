@@ -51,7 +51,8 @@ struct EngineControl {
 
 impl Control for EngineControl {
     fn set_piece_par(&self, n: u32) -> u32 {
-        let n = self.engine.set_piece_par(n);
+        let n = n.clamp(1, crate::engine::MAX_PIECE_PAR);
+        self.engine.set_piece_par(crate::engine::PiecePar::Pieces(n));
         tracing::info!("piece_par set to {n}");
         n
     }
@@ -161,11 +162,7 @@ where
                                 cancel.cancel();
                                 break;
                             }
-                            Some(Effect::SetPiecePar(n)) => {
-                                snap.piece_par = control.set_piece_par(n);
-                                snap.effective_window_pieces =
-                                    crate::engine::window::effective_window(snap.piece_par, snap.piece_len);
-                            }
+                            Some(Effect::SetPiecePar(n)) => snap.set_piece_par(control.set_piece_par(n)),
                             Some(Effect::TogglePause) => control.toggle_pause(),
                             Some(Effect::Copy(url)) => terminal::copy_to_clipboard(&url),
                             None => {}

@@ -166,6 +166,8 @@ fn the_window_panel_shows_a_line_per_player() {
             file_len: 100 * piece,
             piece: 10,
             window_end_piece: 42,
+            window_pieces: 16,
+            window_secs: None,
             waiting_ms: None,
             window_streams: 1,
             peers_with_piece: Some(1),
@@ -197,6 +199,7 @@ fn the_window_panel_shows_a_line_per_player() {
         end_piece: 100,
         padding: false,
         players: 1,
+        duration_secs: None,
     }]);
     let mut app = App::new("http://192.168.1.20:17580".into());
     app.on_snapshot(&s);

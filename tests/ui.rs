@@ -35,6 +35,7 @@ fn snapshot() -> Snapshot {
             end_piece: 200,
             padding: false,
             players: 1,
+            duration_secs: Some(600.0),
         },
         FileSnap {
             index: 1,
@@ -46,6 +47,7 @@ fn snapshot() -> Snapshot {
             end_piece: 201,
             padding: false,
             players: 0,
+            duration_secs: None,
         },
     ];
     // Pieces 0..=49 and 60..=70 verified; 50 is where the player waits; 51, 52 receiving.
@@ -101,6 +103,8 @@ fn snapshot() -> Snapshot {
             file_len: 200 * piece,
             piece: 50,
             window_end_piece: 82,
+            window_pieces: 16,
+            window_secs: None,
             waiting_ms: Some(1500),
             window_streams: 1,
             peers_with_piece: Some(2),

@@ -12,11 +12,12 @@ use crate::access::Cidr;
 /// Options shared by the main command and `demo`.
 #[derive(Debug, Args, Clone)]
 pub struct CommonArgs {
-    /// Pieces fetched first and in parallel, from the piece each player reads onward.
-    /// The player's buffer should hold piece_par × piece size. Change it at runtime with GET /?piece_par=N.
-    #[arg(long, value_name = "N", env = "BT2P_PIECE_PAR", default_value_t = crate::engine::DEFAULT_PIECE_PAR,
-          value_parser = clap::value_parser!(u32).range(1..=crate::engine::MAX_PIECE_PAR as i64))]
-    pub piece_par: u32,
+    /// Pieces fetched first and in parallel, from the piece each player reads onward (1-4096),
+    /// or seconds of playback (30s, 2m, 1m30s) turned into pieces through the file's bitrate.
+    /// The player's buffer should hold piece_par × piece size. Change it at runtime with
+    /// GET /?piece_par=N or the keys + - * /.
+    #[arg(long, value_name = "N|TIME", env = "BT2P_PIECE_PAR", default_value_t = crate::engine::PiecePar::default())]
+    pub piece_par: crate::engine::PiecePar,
 
     /// HTTP port.
     #[arg(long, value_name = "N", env = "BT2P_PORT", default_value_t = 17580)]

@@ -112,6 +112,7 @@ pub(super) fn layout(torrent: &ManagedTorrent) -> Result<Layout, Error> {
                     end_piece: f.piece_range.end,
                     padding: f.attrs.padding,
                     players: 0,
+                    duration_secs: None,
                 })
                 .collect();
             let l = m.lengths();

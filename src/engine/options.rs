@@ -38,7 +38,7 @@ pub struct EngineOptions {
     pub download_limit: Option<u64>,
     pub upload_limit: Option<u64>,
     pub on_demand: bool,
-    pub piece_par: u32,
+    pub piece_par: super::PiecePar,
     pub metadata_timeout: Duration,
     pub max_players: usize,
     /// Block requests outstanding per peer.

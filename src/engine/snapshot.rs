@@ -16,7 +16,14 @@ pub struct Snapshot {
     pub stall: Option<String>,
     pub piece_len: u64,
     pub piece_count: u32,
+    /// piece_par in pieces, for the file played first (or the largest media file).
     pub piece_par: u32,
+    /// piece_par as set: `16` (pieces) or `30s` (seconds of playback).
+    pub piece_par_setting: super::PiecePar,
+    /// The seconds of playback those pieces hold, once the file's bitrate is known.
+    pub piece_par_secs: Option<f64>,
+    /// `container` or `estimated` (a player's read rate), as for a stream's buffer.
+    pub piece_par_secs_source: Option<&'static str>,
     pub effective_window_pieces: u32,
     pub on_demand: bool,
     /// Verified bytes over all files.
@@ -48,6 +55,18 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Shows a piece_par of `n` pieces at once, its seconds at the bitrate already known; the
+    /// next snapshot brings every figure from the engine.
+    pub fn set_piece_par(&mut self, n: u32) {
+        let per_piece = self
+            .piece_par_secs
+            .map(|secs| secs / f64::from(self.piece_par.max(1)));
+        self.piece_par_secs = per_piece.map(|p| p * f64::from(n));
+        self.piece_par = n;
+        self.piece_par_setting = super::PiecePar::Pieces(n);
+        self.effective_window_pieces = super::window::effective_window(n, self.piece_len);
+    }
+
     /// Sets the torrent's files and pairs their subtitles with their videos, once.
     pub fn set_files(&mut self, files: Vec<FileSnap>) {
         let visible = files.iter().filter(|f| !f.padding);
@@ -71,6 +90,8 @@ pub struct FileSnap {
     /// BEP 47 padding files are kept for their index but never shown or served.
     pub padding: bool,
     pub players: u32,
+    /// What the container declares, once its header has been downloaded.
+    pub duration_secs: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -98,6 +119,9 @@ pub struct StreamSnap {
     pub piece: u32,
     /// One past the last piece of the piece_par window.
     pub window_end_piece: u32,
+    /// piece_par in pieces for this stream's file, and the seconds of playback they hold.
+    pub window_pieces: u32,
+    pub window_secs: Option<f64>,
     /// How long the current read has waited for its piece, when it waits.
     pub waiting_ms: Option<u64>,
     /// Engine streams prioritising this player's window: 1, plus the extra ones that widen it.

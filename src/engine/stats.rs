@@ -8,6 +8,8 @@ use librqbit::{Api, ManagedTorrent, TorrentStatsState};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::PiecePar;
+use super::bitrate::Bitrates;
 use super::players::Players;
 use super::receiving::Receiving;
 use super::snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
@@ -22,7 +24,8 @@ pub struct Sources {
     pub api: Api,
     pub players: Arc<Players>,
     pub receiving: Arc<Receiving>,
-    pub piece_par: watch::Receiver<u32>,
+    pub piece_par: watch::Receiver<PiecePar>,
+    pub bitrates: Arc<Bitrates>,
 }
 
 /// Rates from the difference of counters over the last few seconds.
@@ -100,10 +103,7 @@ fn transport(kind: &impl serde::Serialize) -> String {
 fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     let t = &src.torrent;
     let stats = t.stats();
-    let piece_par = *src.piece_par.borrow();
     let mut s = base.clone();
-    s.piece_par = piece_par;
-    s.effective_window_pieces = effective_window(piece_par, s.piece_len);
     s.error = stats
         .error
         .as_deref()
@@ -127,9 +127,12 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
 
     let players = src.players.list();
     let mut files: Vec<FileSnap> = base.files.as_ref().clone();
+    let verified = have.count();
     for (i, f) in files.iter_mut().enumerate() {
         f.progress_bytes = stats.file_progress.get(i).copied().unwrap_or(0);
         f.players = players.iter().filter(|p| p.file == i).count() as u32;
+        src.bitrates.probe(f, &have, verified, s.piece_len);
+        f.duration_secs = src.bitrates.duration(i);
     }
     s.progress_bytes = files
         .iter()
@@ -200,12 +203,11 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 file_offset: f.offset,
                 file_len: f.length,
                 media: false,
+                bytes_per_sec: None,
             };
             let pos = p.position();
-            let piece = g.piece_at(pos) as u32;
-            let window_end =
-                ((piece as u64) + u64::from(s.effective_window_pieces)).min(g.end_piece()) as u32;
             let ahead = buffered_ahead(&have, s.piece_len, f.offset, f.length, pos);
+            let bps = src.bitrates.bytes_per_sec(p.file, f.length);
             Some(StreamSnap {
                 id: p.id,
                 client: p.client.to_string(),
@@ -213,15 +215,18 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 position: pos,
                 end: p.end,
                 file_len: p.file_len,
-                piece,
-                window_end_piece: window_end,
+                piece: g.piece_at(pos) as u32,
+                // Set with piece_par's other figures, below.
+                window_end_piece: 0,
+                window_pieces: 0,
+                window_secs: None,
                 waiting_ms: p.waiting_ms().filter(|ms| *ms >= 100),
                 window_streams: 1 + p.window_helpers.load(std::sync::atomic::Ordering::Relaxed),
                 // Peers' bitfields are private to the engine: connected seeders are the
                 // known lower bound.
                 peers_with_piece: Some(s.seeders),
                 age_secs: p.started.elapsed().as_secs(),
-                metrics: Some(StreamMetrics::new(p.viewer.snapshot(), ahead)),
+                metrics: Some(StreamMetrics::new(p.viewer.snapshot(), ahead, bps)),
             })
         })
         .collect();
@@ -230,5 +235,50 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     s.receiving.retain(|(p, _)| !have.get(*p));
     s.have = Arc::new(have);
     s.files = Arc::new(files);
+    apply_piece_par(&mut s, *src.piece_par.borrow(), &src.bitrates);
     s
+}
+
+/// The largest video or audio file: the one piece_par is shown for while nobody plays.
+fn largest_media(files: &[FileSnap]) -> Option<usize> {
+    let media = files
+        .iter()
+        .filter(|f| !f.padding && crate::media::is_media(&f.path));
+    media.max_by_key(|f| f.length).map(|f| f.index)
+}
+
+/// piece_par's figures in a snapshot: in pieces and seconds, for each stream's file, and for
+/// the header the first stream's file (else the largest media file).
+pub(super) fn apply_piece_par(s: &mut Snapshot, setting: PiecePar, bitrates: &Bitrates) {
+    let rate = |file: usize, read_bps: Option<f64>| {
+        let len = s.files.get(file).map_or(0, |f| f.length);
+        match bitrates.bytes_per_sec(file, len) {
+            Some(b) => (Some(b), Some("container")),
+            None => (read_bps, read_bps.map(|_| "estimated")),
+        }
+    };
+    let first = s.streams.first().map(|st| (st.file, read_bps(st)));
+    let (bps, source) = match first.or_else(|| largest_media(&s.files).map(|f| (f, None))) {
+        Some((file, read)) => rate(file, read),
+        None => (None, None),
+    };
+    s.piece_par_setting = setting;
+    s.piece_par = setting.pieces(bps, s.piece_len);
+    s.piece_par_secs = PiecePar::seconds_of(s.piece_par, bps, s.piece_len);
+    s.piece_par_secs_source = s.piece_par_secs.and(source);
+    s.effective_window_pieces = effective_window(s.piece_par, s.piece_len);
+    let mut streams = std::mem::take(&mut s.streams);
+    for st in &mut streams {
+        let (bps, _) = rate(st.file, read_bps(st));
+        st.window_pieces = setting.pieces(bps, s.piece_len);
+        st.window_secs = PiecePar::seconds_of(st.window_pieces, bps, s.piece_len);
+        let end = s.files.get(st.file).map_or(st.piece + 1, |f| f.end_piece);
+        let window = effective_window(st.window_pieces, s.piece_len);
+        st.window_end_piece = st.piece.saturating_add(window).min(end);
+    }
+    s.streams = streams;
+}
+
+fn read_bps(st: &StreamSnap) -> Option<f64> {
+    st.metrics.as_ref().and_then(|m| m.viewing.read_bps)
 }

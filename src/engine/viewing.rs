@@ -120,7 +120,11 @@ impl Record {
     }
 
     /// Bytes served per second since the first connection, once there is enough to tell.
-    fn read_rate(&self, bytes: u64) -> Option<f64> {
+    pub fn read_rate(&self) -> Option<f64> {
+        self.read_rate_of(self.bytes.load(Ordering::Relaxed))
+    }
+
+    fn read_rate_of(&self, bytes: u64) -> Option<f64> {
         let secs = self.since.elapsed().as_secs_f64();
         (secs >= 2.0 && bytes >= 256 * 1024).then(|| bytes as f64 / secs)
     }
@@ -152,7 +156,7 @@ impl Record {
             stall_total_ms: self.stall_ms.load(Ordering::Relaxed),
             stall_longest_ms: self.longest_stall_ms.load(Ordering::Relaxed),
             bytes_served: bytes,
-            read_bps: self.read_rate(bytes),
+            read_bps: self.read_rate_of(bytes),
             seek_wait_sum_ms: s.sum_ms,
             seek_wait_buckets: s.buckets.to_vec(),
         }
@@ -203,21 +207,27 @@ pub struct StreamMetrics {
     pub buffer_ahead_bytes: u64,
     /// The same in seconds of playback, at the bitrate named by `buffer_ahead_source`.
     pub buffer_ahead_secs: Option<f64>,
+    /// `container`: the file's length over the duration its container declares;
     /// `estimated`: the viewer's own read rate stands for the bitrate.
     pub buffer_ahead_source: Option<&'static str>,
 }
 
 impl StreamMetrics {
-    /// Metrics of a stream reading at `pos` of a file, `ahead` bytes verified past it.
-    pub(super) fn new(viewing: Viewing, ahead: u64) -> Self {
-        // The container's duration is not read: the viewer's read rate stands for the bitrate
-        // (close to it once the player's cache is full, below it while the cache fills).
-        let secs = viewing.read_bps.map(|bps| ahead as f64 / bps);
+    /// Metrics of a stream with `ahead` bytes verified past its read position, in a file
+    /// played at `bytes_per_sec` when its container says.
+    pub(super) fn new(viewing: Viewing, ahead: u64, bytes_per_sec: Option<f64>) -> Self {
+        // Without the container's word, the viewer's read rate stands for the bitrate (close to
+        // it once the player's cache is full, above it while the cache fills).
+        let (bps, source) = match (bytes_per_sec, viewing.read_bps) {
+            (Some(b), _) => (Some(b), Some("container")),
+            (None, Some(b)) => (Some(b), Some("estimated")),
+            (None, None) => (None, None),
+        };
         StreamMetrics {
             viewing,
             buffer_ahead_bytes: ahead,
-            buffer_ahead_secs: secs,
-            buffer_ahead_source: secs.map(|_| "estimated"),
+            buffer_ahead_secs: bps.filter(|b| *b > 0.0).map(|b| ahead as f64 / b),
+            buffer_ahead_source: source,
         }
     }
 }

@@ -14,7 +14,10 @@ use tokio::io::AsyncSeekExt;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::PiecePar;
+use super::bitrate::Bitrates;
 use super::players::{BoxStream, Players};
+use super::snapshot::FileSnap;
 
 /// The engine's fixed per-stream readahead.
 pub const ENGINE_READAHEAD: u64 = 32 * 1024 * 1024;
@@ -31,9 +34,33 @@ pub struct Geometry {
     pub file_len: u64,
     /// A container whose index may sit at its end (see `has_tail_index`).
     pub media: bool,
+    /// Bytes per second of playback, once the container's duration is known.
+    pub bytes_per_sec: Option<f64>,
 }
 
+/// The geometry of each file of the torrent, by index.
+pub type Geometries = Arc<dyn Fn(usize) -> Option<Geometry> + Send + Sync>;
+
 impl Geometry {
+    /// Every file's geometry, with the bitrate as soon as its container gives it.
+    pub fn of_files(
+        files: Arc<Vec<FileSnap>>,
+        piece_len: u64,
+        on_demand: bool,
+        bitrates: Arc<Bitrates>,
+    ) -> Geometries {
+        Arc::new(move |i: usize| {
+            files.get(i).map(|f| Geometry {
+                piece_len,
+                file_offset: f.offset,
+                file_len: f.length,
+                // On demand, only what players read is fetched, and not ahead of them.
+                media: !on_demand && has_tail_index(&f.path),
+                bytes_per_sec: bitrates.bytes_per_sec(i, f.length),
+            })
+        })
+    }
+
     /// Index of the piece holding byte `pos` of the file.
     pub fn piece_at(&self, pos: u64) -> u64 {
         (self.file_offset + pos.min(self.file_len.saturating_sub(1))) / self.piece_len
@@ -115,8 +142,8 @@ async fn open_at(torrent: &Arc<ManagedTorrent>, file: usize, pos: u64, cancel: &
 pub async fn run(
     torrent: Arc<ManagedTorrent>,
     players: Arc<Players>,
-    geometry: Arc<dyn Fn(usize) -> Option<Geometry> + Send + Sync>,
-    mut piece_par: watch::Receiver<u32>,
+    geometry: Geometries,
+    mut piece_par: watch::Receiver<PiecePar>,
     cancel: CancellationToken,
 ) {
     let mut helpers: HashMap<u64, Vec<(u64, BoxStream)>> = HashMap::new();
@@ -151,7 +178,9 @@ pub async fn run(
         let mut budget = HELPER_BUDGET;
         for p in &list {
             let Some(g) = geometry(p.file) else { continue };
-            let mut want = helper_positions(&g, p.position(), pp);
+            // In seconds, the file's bitrate, else the rate its player reads at.
+            let bps = g.bytes_per_sec.or_else(|| p.viewer.read_rate());
+            let mut want = helper_positions(&g, p.position(), pp.pieces(bps, g.piece_len));
             want.truncate(budget);
             budget -= want.len();
             let entry = helpers.entry(p.id).or_default();
@@ -200,6 +229,7 @@ mod tests {
             file_offset: 0,
             file_len: 512 * MIB,
             media: false,
+            bytes_per_sec: None,
         };
         assert!(helper_positions(&g, 0, 16).is_empty());
         assert!(helper_positions(&g, 0, 32).is_empty());
@@ -220,6 +250,7 @@ mod tests {
             file_offset: 0,
             file_len: 512 * MIB,
             media: true,
+            bytes_per_sec: None,
         };
         assert_eq!(tail_start(&g), Some(511 * MIB));
         g.file_len = 502 * MIB + 700 * 1024;
@@ -247,6 +278,7 @@ mod tests {
             file_offset: MIB / 2,
             file_len: 10 * MIB,
             media: false,
+            bytes_per_sec: None,
         };
         assert_eq!(g.piece_at(0), 0);
         assert_eq!(g.piece_at(MIB / 2), 1);

@@ -10,7 +10,7 @@ use warp::reject::Rejection;
 
 use super::filters::{head, with_state};
 use super::{HttpState, Reply, piece_par, simple};
-use crate::engine::{FileSnap, MAX_PIECE_PAR, Snapshot};
+use crate::engine::{FileSnap, Snapshot};
 use crate::fmt;
 use crate::links::Links;
 use crate::subtitles::Pairs;
@@ -106,11 +106,12 @@ fn summary(s: &Snapshot) -> [(&'static str, String); 9] {
         (
             "piece_par",
             format!(
-                "{pp} pieces ({}); the engine fetches {ew} pieces ({}) ahead of each player\
-<form method=get action=\"/\" style=\"display:inline;margin-left:1em\"><input name=piece_par type=number min=1 max={MAX_PIECE_PAR} value=\"{pp}\" style=\"width:6em\"> <button>Set</button></form>",
+                "{} — {}; the engine fetches {ew} pieces ({}) ahead of each player\
+<form method=get action=\"/\" style=\"display:inline;margin-left:1em\"><input name=piece_par value=\"{}\" pattern=\"[0-9]+|([0-9]+[hms])+\" title=\"pieces (16) or seconds of playback (30s, 2m)\" style=\"width:6em\"> <button>Set</button></form>",
+                text(&fmt::piece_par(s, true)),
                 window(s.piece_par),
                 window(s.effective_window_pieces),
-                pp = s.piece_par,
+                s.piece_par_setting,
                 ew = s.effective_window_pieces,
             ),
         ),
@@ -154,6 +155,9 @@ mod tests {
             piece_len: 1 << 20,
             piece_count: 3,
             piece_par: 2,
+            piece_par_setting: crate::engine::PiecePar::Pieces(2),
+            piece_par_secs: Some(5.0),
+            piece_par_secs_source: Some("container"),
             effective_window_pieces: 32,
             total_bytes: 3 << 20,
             progress_bytes: 3 << 20,
@@ -184,9 +188,9 @@ mod tests {
         assert_eq!(value("Peers"), Some("4 seeders, 1 leechers connected"));
         assert_eq!(value("Players"), Some("0"));
         let pp = value("piece_par").unwrap_or_default();
-        assert!(pp.starts_with("2 pieces ("), "{pp}");
+        assert!(pp.starts_with("2 (5.0s) — 2"), "{pp}");
         assert!(
-            pp.contains("fetches 32 pieces") && pp.contains("max=4096 value=\"2\""),
+            pp.contains("fetches 32 pieces") && pp.contains("value=\"2\""),
             "{pp}"
         );
     }

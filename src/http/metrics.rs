@@ -88,6 +88,14 @@ impl Collector for Scrape {
             "Pieces fetched ahead of each player",
             s.piece_par,
         )?;
+        if let Some(secs) = s.piece_par_secs {
+            gauge(
+                &mut enc,
+                "piece_par_seconds",
+                "Seconds of playback those pieces hold, at the file's bitrate",
+                secs,
+            )?;
+        }
         gauge(
             &mut enc,
             "players",

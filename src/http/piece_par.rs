@@ -10,7 +10,7 @@ use warp::reject::Rejection;
 use super::filters::{query_param, raw_query, with_state};
 use super::{HttpError, HttpState};
 use crate::access::HostNames;
-use crate::engine::MAX_PIECE_PAR;
+use crate::engine::{BadPiecePar, PiecePar};
 
 /// Applies the request's `piece_par`, when it has one, before the page is drawn.
 pub fn apply(state: &Arc<HttpState>) -> impl Filter<Extract = (), Error = Rejection> + Clone + use<> {
@@ -59,17 +59,11 @@ fn same_site(hosts: &HostNames, headers: &HeaderMap) -> Result<(), HttpError> {
     Ok(())
 }
 
-fn parse(value: &str) -> Result<u32, HttpError> {
+/// Pieces (`12`, as in bt2p) or seconds of playback (`30s`, `2m`).
+fn parse(value: &str) -> Result<PiecePar, HttpError> {
     value
-        .trim()
         .parse()
-        .ok()
-        .filter(|n| (1..=MAX_PIECE_PAR).contains(n))
-        .ok_or_else(|| {
-            HttpError::BadRequest(format!(
-                "piece_par must be a whole number from 1 to {MAX_PIECE_PAR}, not '{value}'."
-            ))
-        })
+        .map_err(|e: BadPiecePar| HttpError::BadRequest(format!("{e}.")))
 }
 
 /// `http://host:port/path` → `host:port`.
@@ -123,15 +117,17 @@ mod tests {
     #[test]
     fn values() {
         let cases = [
-            ("12", Some(12)),
-            (" 3 ", Some(3)),
-            ("1", Some(1)),
-            ("4096", Some(4096)),
+            ("12", Some(PiecePar::Pieces(12))),
+            (" 3 ", Some(PiecePar::Pieces(3))),
+            ("1", Some(PiecePar::Pieces(1))),
+            ("4096", Some(PiecePar::Pieces(4096))),
+            ("30s", Some(PiecePar::Seconds(30))),
+            ("2m", Some(PiecePar::Seconds(120))),
         ];
         for (v, want) in cases {
             assert_eq!(parse(v).ok(), want, "{v}");
         }
-        for v in ["0", "4097", "-1", "x", "", "1.5"] {
+        for v in ["0", "4097", "-1", "x", "", "1.5", "0s", "30 s"] {
             let Err(HttpError::BadRequest(m)) = parse(v) else {
                 panic!("{v}")
             };

@@ -9,7 +9,7 @@ use warp::http::StatusCode;
 
 use super::filters::{head, with_state};
 use super::{HttpState, Reply, simple};
-use crate::engine::{FileSnap, PeerSnap, Snapshot, StreamSnap, Viewing};
+use crate::engine::{FileSnap, PeerSnap, PiecePar, Snapshot, StreamSnap, Viewing};
 use crate::links::Links;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
@@ -33,7 +33,13 @@ pub struct StatusJson<'a> {
     stall: Option<&'a str>,
     piece_len: u64,
     piece_count: u32,
+    /// In pieces, for the file played first (or the largest media file).
     piece_par: u32,
+    /// As set: pieces (`16`) or seconds of playback (`30s`).
+    piece_par_setting: PiecePar,
+    /// Seconds of playback in those pieces, and where the bitrate came from.
+    piece_par_secs: Option<f64>,
+    piece_par_secs_source: Option<&'static str>,
     effective_window_pieces: u32,
     on_demand: bool,
     progress_bytes: u64,
@@ -80,6 +86,9 @@ impl<'a> StatusJson<'a> {
             piece_len: s.piece_len,
             piece_count: s.piece_count,
             piece_par: s.piece_par,
+            piece_par_setting: s.piece_par_setting,
+            piece_par_secs: s.piece_par_secs,
+            piece_par_secs_source: s.piece_par_secs_source,
             effective_window_pieces: s.effective_window_pieces,
             on_demand: s.on_demand,
             progress_bytes: s.progress_bytes,
@@ -131,6 +140,7 @@ mod tests {
             end_piece: index as u32 + 1,
             padding,
             players: 0,
+            duration_secs: None,
         }
     }
 
@@ -168,10 +178,10 @@ mod tests {
             json!([
                 {"index": 0, "path": "Season 1/Ep 1.mkv", "length": 10, "offset": 0,
                  "progress_bytes": 5, "first_piece": 0, "end_piece": 1, "padding": false,
-                 "players": 0, "url": "http://h:1/Season%201/Ep%201.mkv"},
+                 "players": 0, "duration_secs": null, "url": "http://h:1/Season%201/Ep%201.mkv"},
                 {"index": 2, "path": "a&b.srt", "length": 10, "offset": 20,
                  "progress_bytes": 5, "first_piece": 2, "end_piece": 3, "padding": false,
-                 "players": 0, "url": "http://h:1/a%26b.srt"},
+                 "players": 0, "duration_secs": null, "url": "http://h:1/a%26b.srt"},
             ]),
         );
         want_obj.insert("index_url".into(), json!("http://h:1/"));

@@ -218,6 +218,7 @@ mod tests {
             end_piece: 1,
             padding: false,
             players: 0,
+            duration_secs: None,
         };
         let mut s = Snapshot {
             piece_par: pp,

@@ -32,7 +32,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         .block()
         .title(format!(
             " Window: piece_par {}, engine window {} pieces ({}) ",
-            s.piece_par,
+            fmt::piece_par(s, true),
             s.effective_window_pieces,
             fmt::size(u64::from(s.effective_window_pieces) * s.piece_len)
         ))

@@ -1,0 +1,75 @@
+//! The bitrate of each media file, from the duration its container declares: read from the
+//! pieces already verified on disk (the head, and the tail the window fetches early), never
+//! asking the engine for anything. It turns piece_par and buffered bytes into seconds.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use super::snapshot::{FileSnap, Have};
+use crate::media::duration::container_duration;
+
+#[derive(Debug, Default)]
+pub struct Bitrates {
+    /// Where the engine writes the torrent's files.
+    root: PathBuf,
+    /// Durations found, in seconds, by file index.
+    known: Mutex<HashMap<usize, f64>>,
+    /// Verified pieces when a file was last tried: tried again only once more arrive.
+    /// `u32::MAX` once the file is whole and has no duration to read.
+    tried: Mutex<HashMap<usize, u32>>,
+}
+
+impl Bitrates {
+    pub fn new(root: PathBuf) -> Self {
+        Bitrates {
+            root,
+            ..Default::default()
+        }
+    }
+
+    /// The duration in seconds the file's container declares, once read.
+    pub fn duration(&self, file: usize) -> Option<f64> {
+        self.known.lock().ok()?.get(&file).copied()
+    }
+
+    /// Bytes per second of playback of a file of `len` bytes, once its duration is known.
+    pub fn bytes_per_sec(&self, file: usize, len: u64) -> Option<f64> {
+        self.duration(file).map(|d| len as f64 / d)
+    }
+
+    /// Reads the file's duration if it is not known yet and more pieces arrived since the last
+    /// try (`count` verified pieces now). Reads a few kilobytes, and only of verified pieces.
+    pub fn probe(&self, f: &FileSnap, have: &Have, count: u32, piece_len: u64) {
+        if f.padding || !crate::media::is_media(&f.path) || self.duration(f.index).is_some() {
+            return;
+        }
+        let whole = (f.first_piece..f.end_piece).all(|p| have.get(p));
+        match self.tried.lock() {
+            Ok(tried) if matches!(tried.get(&f.index), Some(&n) if n == count || n == u32::MAX) => return,
+            Ok(mut tried) => tried.insert(f.index, if whole { u32::MAX } else { count }),
+            Err(_) => return,
+        };
+        let Ok(mut disk) = std::fs::File::open(self.root.join(&f.path)) else {
+            return;
+        };
+        let mut read = |at: u64, len: usize| -> Option<Vec<u8>> {
+            let (start, end) = (f.offset + at, f.offset + at + len as u64);
+            let pieces = start / piece_len.max(1)..end.div_ceil(piece_len.max(1));
+            if len == 0 || end > f.offset + f.length || !pieces.into_iter().all(|p| have.get(p as u32)) {
+                return None;
+            }
+            let mut buf = vec![0; len];
+            disk.seek(SeekFrom::Start(at)).ok()?;
+            disk.read_exact(&mut buf).ok()?;
+            Some(buf)
+        };
+        if let Some(secs) = container_duration(f.length, &mut read) {
+            tracing::debug!("{} lasts {secs:.1} s", f.path);
+            if let Ok(mut known) = self.known.lock() {
+                known.insert(f.index, secs);
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! piece_par in seconds of playback: the duration read from real containers (MP4 with its
+//! index at the end or at the start, Matroska) made by ffmpeg, `--piece-par 8s` and
+//! `GET /?piece_par=4s` turned into pieces through the file's bitrate, and the buffer ahead of
+//! a player counted in the container's seconds.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+/// What ffprobe says the file lasts.
+fn ffprobe_duration(file: &Path) -> f64 {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(file)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+fn file<'a>(st: &'a Value, path: &str) -> &'a Value {
+    st["files"]
+        .as_array()
+        .and_then(|f| {
+            f.iter()
+                .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(path)))
+        })
+        .unwrap_or_else(|| panic!("no {path} in {st}"))
+}
+
+/// Pieces that `secs` of playback take in a file of `len` bytes lasting `duration`.
+fn pieces(secs: f64, len: f64, duration: f64, piece_len: f64) -> u64 {
+    (secs * len / duration / piece_len).ceil() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn piece_par_in_seconds_follows_the_containers_duration() {
+    require("ffmpeg", "ffmpeg");
+    require("mktorrent", "mktorrent");
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed");
+    let films = seed.join("films");
+    std::fs::create_dir_all(&films).unwrap();
+    // 24 s at 1.5 Mbit/s, then the same as Matroska and with the MP4 index at the front.
+    let tail = films.join("tail.mp4");
+    test_video(&tail, "320x240", 24, Some("1500k"));
+    for (out, extra) in [
+        ("films/front.mp4", &["-movflags", "+faststart"][..]),
+        ("films/film.mkv", &[]),
+    ] {
+        let st = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&tail)
+            .args(["-c", "copy"])
+            .args(extra)
+            .arg(seed.join(out))
+            .status()
+            .unwrap();
+        assert!(st.success(), "ffmpeg could not write {out}");
+    }
+    let torrent = dir.path().join("films.torrent");
+    mktorrent(&films, &torrent, 16);
+    let seeder = Seeder::start(&seed, std::fs::read(&torrent).unwrap().into(), None)
+        .await
+        .unwrap();
+    let c = client(
+        &torrent,
+        seeder.addr,
+        &dir.path().join("dl"),
+        &["--piece-par", "8s"],
+    )
+    .await;
+
+    // Every container's duration, as ffprobe reads it, once the torrent is whole.
+    let st = wait_status(&c, "the torrent to be whole and every duration read", |st| {
+        let known = ["tail.mp4", "front.mp4", "film.mkv"]
+            .iter()
+            .all(|f| file(st, f)["duration_secs"].is_f64());
+        (st["state"] == "seeding" && known).then(|| st.clone())
+    })
+    .await;
+    for name in ["tail.mp4", "front.mp4", "film.mkv"] {
+        let want = ffprobe_duration(&films.join(name));
+        let got = file(&st, name)["duration_secs"].as_f64().unwrap();
+        assert!(
+            (got - want).abs() < 0.1,
+            "{name}: {got} s read, ffprobe says {want} s"
+        );
+    }
+
+    // With nobody playing, piece_par is shown for the largest film, in pieces and seconds.
+    let piece_len = st["piece_len"].as_f64().unwrap();
+    let largest = ["tail.mp4", "front.mp4", "film.mkv"]
+        .iter()
+        .map(|f| file(&st, f))
+        .max_by_key(|f| f["length"].as_u64())
+        .unwrap();
+    let (len, duration) = (
+        largest["length"].as_f64().unwrap(),
+        largest["duration_secs"].as_f64().unwrap(),
+    );
+    assert_eq!(st["piece_par_setting"], "8s");
+    assert_eq!(
+        st["piece_par"].as_u64(),
+        Some(pieces(8.0, len, duration, piece_len))
+    );
+    assert_eq!(st["piece_par_secs_source"], "container");
+    let secs = st["piece_par_secs"].as_f64().unwrap();
+    assert!(
+        (8.0..8.0 + piece_len * duration / len + 0.01).contains(&secs),
+        "{secs} s for 8s"
+    );
+
+    // Changed over HTTP: the same in 4 s.
+    let r = http()
+        .get(format!("{}/?piece_par=4s", c.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("set 4s"), "the index does not show the setting");
+    let want = pieces(4.0, len, duration, piece_len);
+    let st = wait_status(&c, "piece_par 4s in status.json", |st| {
+        (st["piece_par_setting"] == "4s").then(|| st.clone())
+    })
+    .await;
+    assert_eq!(st["piece_par"].as_u64(), Some(want));
+    let r = http()
+        .get(format!("{}/?piece_par=4x", c.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("like 30s"));
+
+    // A player of the Matroska film: its window in its own file's seconds, and the buffer
+    // ahead of it in the container's seconds.
+    let mkv = file(&st, "film.mkv");
+    let (mkv_len, mkv_duration) = (
+        mkv["length"].as_f64().unwrap(),
+        mkv["duration_secs"].as_f64().unwrap(),
+    );
+    let _playing = hold(mkv["url"].as_str().unwrap()).await;
+    let st = wait_status(&c, "the player in status.json", |st| {
+        streams(st)
+            .first()
+            .filter(|s| s["window_secs"].is_f64())
+            .map(|_| st.clone())
+    })
+    .await;
+    let player = &streams(&st)[0];
+    assert_eq!(
+        player["window_pieces"].as_u64(),
+        Some(pieces(4.0, mkv_len, mkv_duration, piece_len))
+    );
+    assert_eq!(player["buffer_ahead_source"], "container");
+    let ahead = player["buffer_ahead_secs"].as_f64().unwrap();
+    let bytes = player["buffer_ahead_bytes"].as_f64().unwrap();
+    assert!(
+        (ahead - bytes * mkv_duration / mkv_len).abs() < 0.01,
+        "{ahead} s for {bytes} bytes"
+    );
+    wait_text(
+        "the status line with the setting",
+        || c.stderr(),
+        |t| t.contains("set 4s)"),
+    )
+    .await;
+}
+
+#[test]
+fn bad_piece_par_values_are_refused_with_the_forms_accepted() {
+    for bad in ["0", "4097", "0s", "25h", "30x"] {
+        let out = Command::new(BIN)
+            .args(["x.torrent", "--piece-par", bad])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("like 30s") && err.contains(bad), "{bad}: {err}");
+    }
+}
