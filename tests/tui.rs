@@ -225,3 +225,97 @@ async fn after_a_panic_the_terminal_is_restored() {
     assert_eq!(tmux.show("#{alternate_on}"), "0", "still on the alternate screen");
     assert_eq!(tmux.show("#{cursor_flag}"), "1", "the cursor is still hidden");
 }
+
+/// The figure after `label` on a line of the screen: `down 256K/s` → `256K/s`.
+fn figure_after<'a>(line: &'a str, label: &str) -> Option<&'a str> {
+    let at = line.find(label)? + label.len();
+    line[at..].split_whitespace().next()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_80x24_in_ascii_the_figures_agree_and_nothing_is_cut() {
+    require("tmux", "tmux");
+    let files = [
+        ("Ep 10.mkv", 1024 * 1024),
+        ("Ep 2.mkv", 1024 * 1024),
+        ("Ep 1.mkv", 1024 * 1024),
+    ];
+    let h = held("Show", &files, 16 * 1024).await;
+    let (port, listen) = (free_port().unwrap(), free_port().unwrap());
+    let tmux = Session::dashboard("bt2p-figures", &h, port, listen, "LANG=C", "");
+    tmux.resize(80, 24);
+    let screen = tmux.wait_for("piece_par 16").await;
+
+    // The files in natural order, as the playlist lists them.
+    let at = |name: &str| screen.find(name).unwrap_or_else(|| panic!("no {name}: {screen}"));
+    assert!(
+        at("Ep 1.mkv") < at("Ep 2.mkv") && at("Ep 2.mkv") < at("Ep 10.mkv"),
+        "{screen}"
+    );
+
+    // Throttled, so that the download lasts: the header's speed is the sum of the peer rows',
+    // on the same screen (one peer here: the same figure).
+    let _seeder = h
+        .release(SocketAddr::from(([127, 0, 0, 1], listen)), Some(256 * 1024))
+        .await;
+    let screen = wait_for("both speeds on the screen, above zero", DEADLINE, async || {
+        let screen = tmux.capture();
+        let lines: Vec<&str> = screen.lines().collect();
+        let header = lines.get(2).and_then(|l| figure_after(l, "down "));
+        let peer = lines.iter().find_map(|l| {
+            let row = l.split("||").nth(1)?;
+            row.contains("127.0.0.1:")
+                .then(|| row.split_whitespace().nth(1))?
+        });
+        match (header, peer) {
+            (Some(h), Some(p)) if h != "0B/s" && p != "0B/s" => {
+                Ok((screen.clone(), h.to_string(), p.to_string()))
+            }
+            _ => Err(screen),
+        }
+    })
+    .await;
+    assert_eq!(screen.1, screen.2, "header and peer row disagree:\n{}", screen.0);
+    let lines: Vec<&str> = screen.0.lines().collect();
+    // The header's line ends with a whole figure: nothing cut at 80 columns.
+    let header = lines[2].trim_end();
+    assert!(
+        header.len() < 80,
+        "the header fills the line, perhaps cut: {header}"
+    );
+    assert!(
+        header.contains("piece_par 16") && header.contains("window 2048"),
+        "{header}"
+    );
+    // The engine's window is never shown larger than what is left of the file (64 pieces).
+    let title = lines
+        .iter()
+        .find(|l| l.contains("Window: piece_par 16"))
+        .copied()
+        .unwrap_or_default();
+    assert!(
+        title.contains("engine window 64 pieces (1 MiB) to the file's end"),
+        "{}",
+        screen.0
+    );
+
+    // Once the download is done: zero, and the graph keeps how it went.
+    let done = tmux.wait_for("download done").await;
+    let lines: Vec<&str> = done.lines().collect();
+    assert_eq!(figure_after(lines[2], "down "), Some("0B/s"), "{done}");
+    assert!(done.contains('#'), "the graph lost its history: {done}");
+
+    // The help overlay says what the abbreviations mean, whole, in ASCII.
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("Keys (Esc closes)").await;
+    for whole in [
+        "2S 1L",
+        "pieces x piece size",
+        "read rate",
+        "stalls: reads >=1 s",
+        "player's position onward.",
+    ] {
+        assert!(help.contains(whole), "'{whole}' is not in the help:\n{help}");
+    }
+    assert!(help.is_ascii(), "{help}");
+}

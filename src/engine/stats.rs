@@ -28,18 +28,20 @@ pub struct Sources {
     pub bitrates: Arc<Bitrates>,
 }
 
-/// Rates from the difference of counters over the last few seconds.
+/// How far back speeds look: long enough to smooth a rate limiter's bursts, short enough to
+/// fall to zero soon after data stops.
+const RATE_SPAN: Duration = Duration::from_secs(3);
+
+/// A counter pair's rates over the last `RATE_SPAN`.
 #[derive(Default)]
-struct Rates {
+struct Counter {
     samples: VecDeque<(Instant, u64, u64)>,
-    peers: HashMap<String, (Instant, u64, u64)>,
 }
 
-impl Rates {
-    fn push(&mut self, fetched: u64, uploaded: u64) -> (f64, f64) {
-        let now = Instant::now();
+impl Counter {
+    fn push(&mut self, now: Instant, fetched: u64, uploaded: u64) -> (f64, f64) {
         self.samples.push_back((now, fetched, uploaded));
-        while self.samples.len() > 2 && now.duration_since(self.samples[0].0) > Duration::from_secs(3) {
+        while self.samples.len() > 2 && now.duration_since(self.samples[0].0) > RATE_SPAN {
             self.samples.pop_front();
         }
         let (t0, f0, u0) = self.samples[0];
@@ -52,21 +54,13 @@ impl Rates {
             uploaded.saturating_sub(u0) as f64 / dt,
         )
     }
+}
 
-    fn peer(&mut self, addr: &str, fetched: u64, uploaded: u64) -> (f64, f64) {
-        let now = Instant::now();
-        let prev = self.peers.insert(addr.to_string(), (now, fetched, uploaded));
-        match prev {
-            Some((t, f, u)) if now.duration_since(t).as_secs_f64() > 0.05 => {
-                let dt = now.duration_since(t).as_secs_f64();
-                (
-                    fetched.saturating_sub(f) as f64 / dt,
-                    uploaded.saturating_sub(u) as f64 / dt,
-                )
-            }
-            _ => (0.0, 0.0),
-        }
-    }
+/// Each peer's rates, measured the same way: the torrent's speeds are their sum, so the header
+/// and the peer rows always agree.
+#[derive(Default)]
+struct Rates {
+    peers: HashMap<String, Counter>,
 }
 
 pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, cancel: CancellationToken) {
@@ -151,28 +145,24 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     .to_string();
 
     if let Some(live) = &stats.live {
-        let snap = &live.snapshot;
-        let (down, up) = rates.push(snap.fetched_bytes, snap.uploaded_bytes);
-        s.download_bps = down;
-        s.upload_bps = up;
-        let ps = &snap.peer_stats;
+        let ps = &live.snapshot.peer_stats;
         s.peers_connected = ps.live;
         s.seeders = ps.live_seeders;
         s.leechers = ps.live.saturating_sub(ps.live_seeders);
         s.peers_connecting = ps.connecting;
         s.peers_queued = ps.queued;
         s.peers_seen = ps.seen;
-        let remaining = stats.total_bytes.saturating_sub(stats.progress_bytes);
-        s.eta_secs = (down > 1.0 && remaining > 0).then(|| (remaining as f64 / down) as u64);
     }
 
     if let Some(live) = t.live() {
         let snapshot = live.per_peer_stats_snapshot(Default::default());
+        let now = Instant::now();
         let mut peers: Vec<PeerSnap> = snapshot
             .peers
             .iter()
             .map(|(addr, p)| {
-                let (d, u) = rates.peer(addr, p.counters.fetched_bytes, p.counters.uploaded_bytes);
+                let counter = rates.peers.entry(addr.clone()).or_default();
+                let (d, u) = counter.push(now, p.counters.fetched_bytes, p.counters.uploaded_bytes);
                 PeerSnap {
                     addr: addr.clone(),
                     client: p.client_name.clone(),
@@ -186,6 +176,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
             })
             .collect();
         rates.peers.retain(|a, _| snapshot.peers.contains_key(a));
+        s.download_bps = peers.iter().map(|p| p.download_bps).sum();
+        s.upload_bps = peers.iter().map(|p| p.upload_bps).sum();
         peers.sort_by(|a, b| {
             b.download_bps
                 .total_cmp(&a.download_bps)
@@ -193,6 +185,9 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
         });
         s.peers = peers;
     }
+    let remaining = stats.total_bytes.saturating_sub(stats.progress_bytes);
+    let down = s.download_bps;
+    s.eta_secs = (down > 1.0 && remaining > 0).then(|| (remaining as f64 / down) as u64);
 
     s.streams = players
         .iter()

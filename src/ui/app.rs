@@ -61,6 +61,8 @@ pub struct App {
     pub show_log: bool,
     /// Download and upload rates, oldest first.
     pub history: VecDeque<(u64, u64)>,
+    /// The download is done and nothing moves: the history is kept as it was.
+    pub history_frozen: bool,
     /// A short note in the status bar (e.g. "URL copied").
     pub note: Option<String>,
     pub peers_offset: usize,
@@ -80,6 +82,7 @@ impl App {
             overlay: None,
             show_log: false,
             history: VecDeque::with_capacity(HISTORY),
+            history_frozen: false,
             note: None,
             peers_offset: 0,
             errors_seen: 0,
@@ -89,11 +92,16 @@ impl App {
     }
 
     pub fn on_snapshot(&mut self, s: &Snapshot) {
-        if self.history.len() == HISTORY {
-            self.history.pop_front();
+        // Once the download is done and nothing moves, the graph keeps how it went.
+        let idle = s.download_bps < 1.0 && s.upload_bps < 1.0;
+        self.history_frozen = s.state == "seeding" && idle;
+        if !self.history_frozen {
+            if self.history.len() == HISTORY {
+                self.history.pop_front();
+            }
+            self.history
+                .push_back((s.download_bps as u64, s.upload_bps as u64));
         }
-        self.history
-            .push_back((s.download_bps as u64, s.upload_bps as u64));
         self.refresh_listing(s);
         if !self.order.contains(&self.selected) {
             self.selected = self.order.first().copied().unwrap_or(0);
@@ -104,10 +112,13 @@ impl App {
     /// Pairs subtitles and orders the list when the files are new. The first time, the first
     /// video or audio file is selected, as that is what the user came for.
     fn refresh_listing(&mut self, s: &Snapshot) {
-        let visible: Vec<usize> = s.files.iter().filter(|f| !f.padding).map(|f| f.index).collect();
+        let mut visible: Vec<&crate::engine::FileSnap> = s.files.iter().filter(|f| !f.padding).collect();
         if self.order.len() == visible.len() {
             return;
         }
+        // In natural order (`Ep 2` before `Ep 10`), folder by folder, as the playlist.
+        visible.sort_by(|a, b| subtitles::natural_path(&a.path, &b.path));
+        let visible = visible.into_iter().map(|f| f.index);
         let first = self.order.is_empty();
         self.order = s.subtitles.listing_order(visible);
         if first {
@@ -242,11 +253,12 @@ mod tests {
 
     #[test]
     fn selection_follows_the_listing_and_starts_on_a_video() {
-        // Listed: info.nfo, a.mkv, a.en.srt, a.fr.srt, b.mkv.
+        // Listed in natural order, subtitles under their video: a.mkv, a.en.srt, a.fr.srt,
+        // b.mkv, info.nfo.
         let s = files(&["info.nfo", "a.en.srt", "a.mkv", "a.fr.srt", "b.mkv"]);
         let mut app = App::new("http://h:1".into());
         app.on_snapshot(&s);
-        assert_eq!(app.order, vec![0, 2, 1, 3, 4]);
+        assert_eq!(app.order, vec![2, 1, 3, 4, 0]);
         assert_eq!(app.selected, 2, "the first video");
         assert_eq!(
             app.selected_subtitle_urls(&s),
@@ -257,11 +269,11 @@ mod tests {
             app.apply(Action::Down, &s);
             seen.push(app.selected);
         }
-        assert_eq!(seen, vec![2, 1, 3, 4, 4, 4]);
+        assert_eq!(seen, vec![2, 1, 3, 4, 0, 0]);
         app.apply(Action::Up, &s);
-        assert_eq!(app.selected, 3);
+        assert_eq!(app.selected, 4);
         app.on_snapshot(&s);
-        assert_eq!(app.selected, 3, "a new snapshot keeps the selection");
+        assert_eq!(app.selected, 4, "a new snapshot keeps the selection");
         assert_eq!(app.apply(Action::ShowQr, &s), None);
         assert_eq!(app.overlay, Some(Overlay::Qr));
         app.apply(Action::ShowQr, &s);

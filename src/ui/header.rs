@@ -62,26 +62,38 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         .eta_secs
         .map(|e| fmt::duration(Duration::from_secs(e)))
         .unwrap_or_else(|| "-".into());
-    let stats = Line::from(vec![
+    // What matters most comes first; the rest is left out, whole, where the width runs short.
+    let mut parts = vec![
         Span::styled(
             format!(" {down} {}/s", fmt::compact(s.download_bps as u64)),
             t.verified(),
         ),
         Span::raw(format!(" {up} {}/s", fmt::compact(s.upload_bps as u64))),
-        Span::raw(format!("  ETA {eta}")),
         Span::raw(format!(
             "  peers {} ({}S {}L)",
             s.peers_connected, s.seeders, s.leechers
         )),
-        Span::raw(format!("  {}x{}", s.piece_count, fmt::compact(s.piece_len))),
         Span::styled(
             format!(
-                "  piece_par {} (window {})",
-                s.piece_par, s.effective_window_pieces
+                "  piece_par {} window {}",
+                fmt::piece_par(s, false),
+                s.effective_window_pieces
             ),
             t.accent(),
         ),
-    ]);
+        Span::raw(format!("  ETA {eta}")),
+        Span::raw(format!("  {}x{}", s.piece_count, fmt::compact(s.piece_len))),
+    ];
+    let width = usize::from(rows[2].width);
+    while parts.len() > 4 && parts.iter().map(Span::width).sum::<usize>() > width {
+        parts.pop();
+    }
+    // ETA before piece_par's figures is how the line reads when there is room.
+    if parts.len() > 4 {
+        let eta = parts.remove(4);
+        parts.insert(2, eta);
+    }
+    let stats = Line::from(parts);
     f.render_widget(Paragraph::new(stats), rows[2]);
 
     let url = app.selected_url(s).unwrap_or_default();

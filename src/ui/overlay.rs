@@ -37,6 +37,29 @@ pub fn help(f: &mut Frame, area: Rect, t: &Theme) {
         })
         .collect();
     lines.push(Line::raw(""));
+    let ge = if t.ascii { ">=" } else { "≥" };
+    let figures = [
+        (
+            " 2S 1L",
+            "connected seeders and leechers   201x1.0M: pieces x piece size".to_string(),
+        ),
+        (
+            " piece_par",
+            "16 (31s): pieces ahead of each player, and seconds of playback".into(),
+        ),
+        (" ~", "seconds estimated from the player's read rate".into()),
+        (
+            " ttfb",
+            format!("time to first byte; seeks: p50 / p95 wait; stalls: reads {ge}1 s"),
+        ),
+        (" ahead", "verified data past the player's position".into()),
+    ];
+    for (name, what) in figures {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{name:<12}"), t.accent()),
+            Span::raw(what),
+        ]));
+    }
     lines.push(Line::styled(
         " Cells: one per piece from the player's position onward.",
         t.dim(),

@@ -10,12 +10,33 @@ use super::theme::Theme;
 use crate::engine::{Snapshot, StreamSnap};
 use crate::fmt;
 
+/// piece_par in pieces and seconds, and the window the engine really fetches; shorter where
+/// the width runs short.
+/// The engine's window is never shown larger than the `left` pieces from the first row's read
+/// position to its file's end.
+fn title(s: &Snapshot, left: Option<u32>, width: usize) -> String {
+    let window = s.effective_window_pieces;
+    let (pieces, to_end) = match left {
+        Some(left) if left < window => (left, " to the file's end"),
+        _ => (window, ""),
+    };
+    let size = fmt::size(u64::from(pieces) * s.piece_len);
+    let pp = fmt::piece_par(s, true);
+    let long = format!(" Window: piece_par {pp}, engine window {pieces} pieces ({size}){to_end} ");
+    if long.chars().count() <= width {
+        return long;
+    }
+    format!(" piece_par {pp}, engine {pieces} ({size}) ")
+}
+
 /// One row's worth of what to draw.
 struct Row<'a> {
     label: Vec<Span<'a>>,
     first: u32,
     /// One past the file's last piece.
     file_end: u32,
+    /// piece_par in pieces for the row's file.
+    par: u32,
     blocked: bool,
     /// What the player's viewer went through, under its label.
     figures: Option<String>,
@@ -28,26 +49,12 @@ impl Row<'_> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
-    let block = t
-        .block()
-        .title(format!(
-            " Window: piece_par {}, engine window {} pieces ({}) ",
-            fmt::piece_par(s, true),
-            s.effective_window_pieces,
-            fmt::size(u64::from(s.effective_window_pieces) * s.piece_len)
-        ))
-        .border_style(if app.focus == Focus::Window {
-            t.focused_border()
-        } else {
-            t.dim()
-        });
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    if inner.height == 0 || inner.width == 0 {
-        return;
-    }
-
-    let mut rows: Vec<Row> = s.streams.iter().filter_map(|st| player_row(st, s, t)).collect();
+    let width = area.width.saturating_sub(2) as usize;
+    let mut rows: Vec<Row> = s
+        .streams
+        .iter()
+        .filter_map(|st| player_row(st, s, t, width))
+        .collect();
     let none = rows.is_empty();
     if none && let Some(file) = s.files.get(app.selected).filter(|f| !f.padding) {
         rows.push(Row {
@@ -57,9 +64,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             )],
             first: file.first_piece,
             file_end: file.end_piece,
+            par: s.piece_par,
             blocked: false,
             figures: None,
         });
+    }
+    let left = rows.first().map(|r| r.file_end.saturating_sub(r.first));
+    let block = t
+        .block()
+        .title(title(s, left, width))
+        .border_style(if app.focus == Focus::Window {
+            t.focused_border()
+        } else {
+            t.dim()
+        });
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
     }
 
     let width = inner.width as usize;
@@ -92,7 +114,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme) -> Option<Row<'a>> {
+fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> Option<Row<'a>> {
     let file = s.files.get(st.file)?;
     let pct = fmt::percent(st.position, st.file_len.max(1));
     let name = file.path.rsplit('/').next().unwrap_or(&file.path).to_string();
@@ -103,19 +125,31 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme) -> Option<Row<'a>
         Span::raw(format!(" {} {pct:.1}%", fmt::compact(st.position))),
     ];
     if let Some(ms) = st.waiting_ms {
-        let peers = st
-            .peers_with_piece
-            .map(|n| format!(" ({}{n} peers have it)", if t.ascii { ">=" } else { "≥" }))
-            .unwrap_or_default();
         label.push(Span::styled(
-            format!("  waits {:.1} s on #{}{peers}", ms as f64 / 1000.0, st.piece),
+            format!("  waits {:.1} s on #{}", ms as f64 / 1000.0, st.piece),
             t.blocked(),
         ));
+        if let Some(n) = st.peers_with_piece {
+            let at_least = if t.ascii { ">=" } else { "≥" };
+            label.push(Span::styled(
+                format!(" ({at_least}{n} peers have it)"),
+                t.blocked(),
+            ));
+        }
+    }
+    // Where the width runs short, the peers that have the piece go first, then the address.
+    let long = |l: &[Span]| l.iter().map(Span::width).sum::<usize>() > width;
+    if long(&label) && st.waiting_ms.is_some() && st.peers_with_piece.is_some() {
+        label.pop();
+    }
+    if long(&label) {
+        label.remove(1);
     }
     Some(Row {
         label,
         first: st.piece,
         file_end: file.end_piece,
+        par: st.window_pieces,
         blocked: st.waiting_ms.is_some(),
         figures: st.metrics.as_ref().map(fmt::viewing),
     })
@@ -123,9 +157,10 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme) -> Option<Row<'a>
 
 /// Cells from the read position through the window and a little past it.
 fn cells<'a>(r: &Row, s: &Snapshot, t: &Theme, width: usize) -> Line<'a> {
-    let window_end = r.first.saturating_add(s.effective_window_pieces).min(r.file_end);
-    let par_end = r.first.saturating_add(s.piece_par).min(r.file_end);
-    let past = (s.effective_window_pieces / 4).clamp(2, 64);
+    let window = crate::engine::window::effective_window(r.par, s.piece_len);
+    let window_end = r.first.saturating_add(window).min(r.file_end);
+    let par_end = r.first.saturating_add(r.par).min(r.file_end);
+    let past = (window / 4).clamp(2, 64);
     let end = window_end.saturating_add(past).min(r.file_end);
     let mut spans: Vec<Span> = Vec::with_capacity(width);
     let mut used = 0usize;
