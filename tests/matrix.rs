@@ -445,21 +445,25 @@ async fn transmission_cell(
     (tr, c, closed)
 }
 
+/// Transmission's cells run side by side: each waits for its 10 s rechoke.
+const TR_NETS: [Net; 3] = [Net::Tcp, Net::Utp, Net::Ipv6];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transmission_seeds_to_bt2p_over_tcp_utp_and_ipv6() {
-    for (i, net) in [Net::Tcp, Net::Utp, Net::Ipv6].into_iter().enumerate() {
+    futures::future::join_all(TR_NETS.into_iter().enumerate().map(|(i, net)| async move {
         let cell = Cell::new(120 + i as u64);
         let (tr, c, _closed) = transmission_cell(&cell, net, false).await;
         let check = cell.assert_streamed(&c, net, "Transmission");
         let what = format!("Transmission listing bt2p-tui over {net:?}");
         let seen = tr.wait(&what, |t| tr_sees(t, net));
         let ((), _) = tokio::join!(check, seen);
-    }
+    }))
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transmission_leeches_from_bt2p_over_tcp_utp_and_ipv6() {
-    for (i, net) in [Net::Tcp, Net::Utp, Net::Ipv6].into_iter().enumerate() {
+    futures::future::join_all(TR_NETS.into_iter().enumerate().map(|(i, net)| async move {
         let cell = Cell::new(130 + i as u64);
         let (tr, c, _closed) = transmission_cell(&cell, net, true).await;
         let up = cell.assert_uploading(&c, net, "Transmission");
@@ -468,7 +472,8 @@ async fn transmission_leeches_from_bt2p_over_tcp_utp_and_ipv6() {
         tokio::join!(up, seen);
         tr.wait("Transmission to finish", |t| t["percentDone"] == 1).await;
         cell.assert_received("Transmission", net);
-    }
+    }))
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
