@@ -12,6 +12,13 @@ use super::{EngineOptions, FileSnap};
 use crate::error::Error;
 use crate::source::Source;
 
+/// How long a peer may send nothing before it is dropped. The engine's default, 10 s, drops
+/// seeders that are still choking us: Transmission decides whom to unchoke (and whether it is
+/// interested) every 10 s, and goes silent meanwhile, so it was cut off before it ever sent.
+/// Peers send a keep-alive every 2 minutes (BEP 3); a dead one is still found by the kernel's
+/// connection errors, and a slow one loses its pieces to faster peers.
+const PEER_IDLE_TIMEOUT: Duration = Duration::from_secs(130);
+
 /// What the metadata says of the torrent's shape.
 pub(super) struct Layout {
     pub files: Vec<FileSnap>,
@@ -48,6 +55,7 @@ pub(super) async fn add(
         initial_peers: (!peers.is_empty()).then_some(peers),
         peer_opts: Some(PeerConnectionOptions {
             max_request_window: Some(opts.request_window),
+            read_write_timeout: Some(PEER_IDLE_TIMEOUT),
             ..Default::default()
         }),
         ..Default::default()

@@ -85,14 +85,19 @@ fn free_listen_port(opts: &EngineOptions) -> Result<(IpAddr, u16), Error> {
 }
 
 /// The engine's own error for an unknown interface names no fix: say which ones there are.
+/// Asked of the kernel for this process's network namespace: `/sys/class/net` lists the
+/// namespace sysfs was mounted in, which a process started by `nsenter` does not share.
 fn check_interface(name: &str) -> Result<(), Error> {
-    let known: Vec<String> = std::fs::read_dir("/sys/class/net")
-        .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
-        .unwrap_or_default();
+    let Ok(list) = nix::net::if_::if_nameindex() else {
+        return Ok(());
+    };
+    let mut known: Vec<String> = list
+        .iter()
+        .map(|i| i.name().to_string_lossy().into_owned())
+        .collect();
     if known.is_empty() || known.iter().any(|k| k == name) {
         return Ok(());
     }
-    let mut known = known;
     known.sort();
     Err(Error::Usage(format!(
         "there is no network interface named '{name}'. Give one of {} with --interface",
