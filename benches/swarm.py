@@ -25,10 +25,30 @@ With --shaper tc the seeder runs unthrottled and the kernel shapes what it sends
 sends in bursts (qbittorrent-nox: about 60 ms of data every 0.5 s at 20 MB/s), so that seek
 and player start depend on when they fall between two bursts.
 
+With --swarm mixed the swarm is five libtorrent seeders instead (tests/peers/lt_peer.py under
+/usr/bin/python3 with python3-libtorrent), all holding one generated file (--size-mib, 512 by
+default, 1 MiB pieces), each with its own transport and upload rate (20 MB/s in all):
+
+  tcp        TCP only,                    7 MB/s   on the tracker
+  utp        uTP only (--no-tcp),         5 MB/s   on the tracker
+  ipv6       TCP and uTP on [::1] only,   4 MB/s   given directly: --peer / --initial-peers
+  encrypted  MSE/PE required,             3 MB/s   on the tracker
+  plain      TCP and uTP, plaintext,      1 MB/s   on the tracker
+
+(opentracker is built for IPv4, so the IPv6 seeder is not on it; both clients then listen on
+`::`). Clients: bt2p (bt2p-tui --no-tui), rqbit, and rqbit-utp (rqbit with
+--experimental-enable-utp-listen). Each run has a fresh tracker, fresh seeders and an empty
+download folder; per client it measures start, throughput (the whole file over HTTP, sha256
+checked) and a seek (3 s after launch, 1 MiB at 70 %), and, from the seeders' own state lines,
+which seeders sent data to the client, how much and over which transport. The table names the
+seeders a client cannot reach and why.
+
 Usage: benches/swarm.py [--reps 3] [--bin target/release/bt2p-tui] [--seeder qbittorrent]
                         [--shaper seeder|tc] [--bt2p-args '--request-window 64']
+       benches/swarm.py --swarm mixed [--reps 3] [--size-mib 512] [--clients bt2p,rqbit,rqbit-utp]
 Needs: opentracker, qbittorrent-nox (or aria2c), nginx, mktorrent, ffmpeg/ffprobe, curl,
-rqbit (cargo install rqbit). Takes about 13 minutes with the defaults.
+rqbit (cargo install rqbit); the mixed swarm needs opentracker, mktorrent, python3-libtorrent
+and rqbit. Takes about 13 minutes with the defaults, the mixed swarm about 10 with 3 reps.
 """
 
 import argparse
@@ -688,11 +708,20 @@ MIXED_SEEDERS = [
 ]
 MIXED_CLIENTS = ("bt2p", "rqbit", "rqbit-utp")
 
-# Why a client cannot get data from a seeder, when it is known beforehand.
+# Why a client cannot get data from a seeder, known beforehand: (seeder, client or None for all).
 MIXED_OUT_OF_REACH = {
-    "encrypted": "needs MSE/PE, which librqbit lacks (both clients)",
-    ("rqbit", "utp"): "rqbit connects over TCP only unless --experimental-enable-utp-listen",
+    ("encrypted", None): "it requires MSE/PE encryption, which librqbit (under both clients) lacks",
+    ("utp", "rqbit"): "rqbit connects over TCP only unless --experimental-enable-utp-listen",
+    ("utp", "bt2p"): "libtorrent accepts the TCP connection and closes it in the handshake; librqbit "
+                     "tries uTP only when TCP does not connect within 1 s",
+    ("utp", "rqbit-utp"): "as bt2p: TCP connects, the handshake is closed, uTP is never tried",
 }
+MIXED_NOTES = [
+    "ipv6: not on the tracker (opentracker is built for IPv4); given to bt2p-tui with --peer and to "
+    "rqbit with --initial-peers, both listening on ::",
+    "a uTP-only peer that connects to bt2p-tui itself is accepted over uTP; it learns the client "
+    "from a later announce, which a run is too short for",
+]
 
 
 class LtSeeder(threading.Thread):
@@ -839,9 +868,9 @@ def mixed_run(env, kind, who):
     return res
 
 
-def mixed_table(results, clients):
+def mixed_table(results, clients, file_len):
     lines = []
-    hdr = f"{'figure':<26}" + "".join(f"{c:>24}" for c in clients)
+    hdr = f"{'figure':<26}" + "".join(f"{c:>27}" for c in clients)
     lines.append(hdr)
     lines.append("-" * len(hdr))
     for label, unit, key, kind in (("start", "s", "start", "seq"), ("throughput", "MB/s", "seq_mbps", "seq"),
@@ -852,12 +881,21 @@ def mixed_table(results, clients):
             m = med([r for r in results if r["who"] == c and r["kind"] == kind and r.get("ok")], key)
             n_all = len([r for r in results if r["who"] == c and r["kind"] == kind])
             cell = f"{m[0]:.3f} ({m[1]:.2f}..{m[2]:.2f}) {m[3]}/{n_all}" if m else f"- 0/{n_all}"
-            row += f"{cell:>24}"
+            row += f"{cell:>27}"
         lines.append(row)
+    # What the seeders sent for one whole-file read, over the file's size: above 1, pieces or
+    # blocks were fetched twice (or more of the file than the read needed).
+    row = f"{'seeders sent / file':<26}"
+    for c in clients:
+        v = [sum(s["uploaded"] for s in r["seeders"].values()) / file_len
+             for r in results if r["who"] == c and r["kind"] == "seq" and "seeders" in r]
+        cell = f"{statistics.median(v):.3f} ({min(v):.2f}..{max(v):.2f})" if v else "-"
+        row += f"{cell:>27}"
+    lines.append(row)
     lines.append("")
-    lines.append("peers reached: MiB the seeder sent to the client (median over the runs; share of the")
-    lines.append("whole-file runs), and how it connected; '-' = no data in any run")
-    hdr = f"{'seeder':<26}" + "".join(f"{c:>24}" for c in clients)
+    lines.append("peers reached, from the seeders' side: MiB each sent to the client in a whole-file run")
+    lines.append("(median) and its share, the transport, runs in which it sent anything / all runs")
+    hdr = f"{'seeder':<26}" + "".join(f"{c:>27}" for c in clients)
     lines.append(hdr)
     lines.append("-" * len(hdr))
     for name, opts, rate, host in MIXED_SEEDERS:
@@ -878,14 +916,17 @@ def mixed_table(results, clients):
                 cell = f"{statistics.median(got) / MIB:.0f} {share:.0f}% {'/'.join(sorted(how))} {reached}/{len(runs)}"
             else:
                 cell = f"- {reached}/{len(runs)}"
-            row += f"{cell:>24}"
+            row += f"{cell:>27}"
         lines.append(row)
     lines.append("")
     for name, *_ in MIXED_SEEDERS:
+        if MIXED_OUT_OF_REACH.get((name, None)):
+            lines.append(f"out of reach: {name} for every client: {MIXED_OUT_OF_REACH[(name, None)]}")
         for c in clients:
-            why = MIXED_OUT_OF_REACH.get(name) or MIXED_OUT_OF_REACH.get((c, name))
+            why = MIXED_OUT_OF_REACH.get((name, c))
             if why:
                 lines.append(f"out of reach: {name} for {c}: {why}")
+    lines += [f"note: {n}" for n in MIXED_NOTES]
     return "\n".join(lines)
 
 
@@ -946,9 +987,10 @@ def mixed_main(args):
                                 if k != "seeders"}))
                 log("  seeders: " + ", ".join(f"{n} {s['uploaded'] / MIB:.1f} MiB"
                                               for n, s in r["seeders"].items()))
-    text = mixed_table(results, clients)
-    print(f"mixed swarm, {FILE_LEN // MIB} MiB, 1 MiB pieces, {args.reps} reps; "
-          f"medians of the runs whose data was right (min..max, right/all)\n")
+    text = mixed_table(results, clients, FILE_LEN)
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"mixed swarm, {FILE_LEN // MIB} MiB, 1 MiB pieces, {args.reps} reps, {os.cpu_count()} cores, "
+          f"load at the end {load}; medians of the runs whose data was right (min..max, right/all)\n")
     print(text)
     print(f"\ntotal time {time.monotonic() - t_begin:.0f} s; JSON in {args.out}")
     with open(args.out, "w") as f:
