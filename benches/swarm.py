@@ -25,10 +25,30 @@ With --shaper tc the seeder runs unthrottled and the kernel shapes what it sends
 sends in bursts (qbittorrent-nox: about 60 ms of data every 0.5 s at 20 MB/s), so that seek
 and player start depend on when they fall between two bursts.
 
+With --swarm mixed the swarm is five libtorrent seeders instead (tests/peers/lt_peer.py under
+/usr/bin/python3 with python3-libtorrent), all holding one generated file (--size-mib, 512 by
+default, 1 MiB pieces), each with its own transport and upload rate (20 MB/s in all):
+
+  tcp        TCP only,                    7 MB/s   on the tracker
+  utp        uTP only (--no-tcp),         5 MB/s   on the tracker
+  ipv6       TCP and uTP on [::1] only,   4 MB/s   given directly: --peer / --initial-peers
+  encrypted  MSE/PE required,             3 MB/s   on the tracker
+  plain      TCP and uTP, plaintext,      1 MB/s   on the tracker
+
+(opentracker is built for IPv4, so the IPv6 seeder is not on it; both clients then listen on
+`::`). Clients: bt2p (bt2p-tui --no-tui), rqbit, and rqbit-utp (rqbit with
+--experimental-enable-utp-listen). Each run has a fresh tracker, fresh seeders and an empty
+download folder; per client it measures start, throughput (the whole file over HTTP, sha256
+checked) and a seek (3 s after launch, 1 MiB at 70 %), and, from the seeders' own state lines,
+which seeders sent data to the client, how much and over which transport. The table names the
+seeders a client cannot reach and why.
+
 Usage: benches/swarm.py [--reps 3] [--bin target/release/bt2p-tui] [--seeder qbittorrent]
                         [--shaper seeder|tc] [--bt2p-args '--request-window 64']
+       benches/swarm.py --swarm mixed [--reps 3] [--size-mib 512] [--clients bt2p,rqbit,rqbit-utp]
 Needs: opentracker, qbittorrent-nox (or aria2c), nginx, mktorrent, ffmpeg/ffprobe, curl,
-rqbit (cargo install rqbit). Takes about 13 minutes with the defaults.
+rqbit (cargo install rqbit); the mixed swarm needs opentracker, mktorrent, python3-libtorrent
+and rqbit. Takes about 13 minutes with the defaults, the mixed swarm about 10 with 3 reps.
 """
 
 import argparse
@@ -446,17 +466,25 @@ class Swarm:
 # ---------------------------------------------------------------- clients
 
 
-def launch(env, who, torrent, dl, port, lp):
+def launch(env, who, torrent, dl, port, lp, peers=()):
+    """Starts `who`; `peers` are given to it directly (the mixed swarm's IPv6 seeder), and
+    then it listens on `::` as bt2p-tui does by default, to reach IPv6 peers at all."""
     out = open(os.path.join(env.work, "client.log"), "wb")
-    if who == "rqbit":
+    if who.startswith("rqbit"):
         args = [env.args.rqbit, "--disable-dht", "--disable-dht-persistence",
-                "--disable-upnp-port-forward", "--disable-lsd", "--listen-ip", "127.0.0.1",
-                "--listen-port", str(lp), "--http-api-listen-addr", f"127.0.0.1:{port}",
-                "download", "-o", dl, torrent]
+                "--disable-upnp-port-forward", "--disable-lsd", "--listen-ip",
+                "::" if peers else "127.0.0.1",
+                "--listen-port", str(lp), "--http-api-listen-addr", f"127.0.0.1:{port}"]
+        if who == "rqbit-utp":
+            args.append("--experimental-enable-utp-listen")
+        args += ["download", "-o", dl, torrent]
+        if peers:
+            args[-1:-1] = ["--initial-peers", ",".join(peers)]
         with out:
             return spawn(args, stderr=out), None
     args = [env.args.bin, torrent, "--no-dht", "--no-lsd", "--no-resume", "--bind",
             "127.0.0.1", "--port", str(port), "--listen-port", str(lp), "--save-path", dl]
+    args += [f"--peer={p}" for p in peers]
     args += shlex.split(env.args.bt2p_args)
     if who == "bt2p":
         with out:
@@ -485,7 +513,7 @@ def launch(env, who, torrent, dl, port, lp):
 
 
 def url_path(who, name):
-    return "/torrents/0/stream/0" if who == "rqbit" else "/" + name
+    return "/torrents/0/stream/0" if who.startswith("rqbit") else "/" + name
 
 
 class Env:
@@ -663,6 +691,314 @@ def table(results, bounds):
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- mixed swarm
+
+
+LT_PEER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "peers", "lt_peer.py")
+LT_PYTHON = "/usr/bin/python3"  # the Debian python with python3-libtorrent
+
+# Seeders of the mixed swarm: name, lt_peer.py options, upload rate (bytes/s), listen address.
+# Uneven rates summing to 20 MB/s; the IPv6 one is not on the (IPv4) tracker.
+MIXED_SEEDERS = [
+    ("tcp", ["--no-utp"], 7_000_000, "127.0.0.1"),
+    ("utp", ["--no-tcp"], 5_000_000, "127.0.0.1"),
+    ("ipv6", [], 4_000_000, "[::1]"),
+    ("encrypted", ["--encryption", "forced"], 3_000_000, "127.0.0.1"),
+    ("plain", [], 1_000_000, "127.0.0.1"),
+]
+MIXED_CLIENTS = ("bt2p", "rqbit", "rqbit-utp")
+
+# Why a client cannot get data from a seeder, known beforehand: (seeder, client or None for all).
+MIXED_OUT_OF_REACH = {
+    ("encrypted", None): "it requires MSE/PE encryption, which librqbit (under both clients) lacks",
+    ("utp", "rqbit"): "rqbit connects over TCP only unless --experimental-enable-utp-listen",
+    ("utp", "bt2p"): "libtorrent accepts the TCP connection and closes it in the handshake; librqbit "
+                     "tries uTP only when TCP does not connect within 1 s",
+    ("utp", "rqbit-utp"): "as bt2p: TCP connects, the handshake is closed, uTP is never tried",
+}
+MIXED_NOTES = [
+    "ipv6: not on the tracker (opentracker is built for IPv4); given to bt2p-tui with --peer and to "
+    "rqbit with --initial-peers, both listening on ::",
+    "a uTP-only peer that connects to bt2p-tui itself is accepted over uTP; it learns the client "
+    "from a later announce, which a run is too short for",
+]
+
+
+class LtSeeder(threading.Thread):
+    """One lt_peer.py seeder; its JSON state lines are read as they come (the pipe never fills)."""
+
+    def __init__(self, env, name, opts, rate, host, torrent):
+        super().__init__(daemon=True)
+        self.name, self.rate, self.host = name, rate, host
+        self.port = free_port()
+        self.uploaded, self.client_conns, self.alerts = 0, {}, []
+        self.seeding = threading.Event()
+        args = [LT_PYTHON, LT_PEER, "--torrent", torrent, "--save", env.seed, "--seed-mode",
+                "--listen", f"{host}:{self.port}", "--upload-rate", str(rate),
+                "--seconds", "1800", *opts]
+        self.proc = spawn(args, stdout=subprocess.PIPE, text=True)
+
+    def run(self):
+        for line in self.proc.stdout:
+            try:
+                st = json.loads(line)
+            except ValueError:
+                continue
+            if "alert" in st:
+                if len(self.alerts) < 20:
+                    self.alerts.append(st["alert"])
+                continue
+            if st.get("seeding"):
+                self.seeding.set()
+            self.uploaded = max(self.uploaded, st.get("uploaded", 0))
+            for p in st.get("peers", []):
+                # The other seeders are libtorrent too; the client under test is not.
+                if "libtorrent" in p["client"].lower() or "lt_peer" in p["client"]:
+                    continue
+                c = self.client_conns.setdefault(p["ip"], {"client": p["client"], "utp": p["utp"],
+                                                            "encrypted": p["encrypted"], "up": 0})
+                c["up"] = max(c["up"], p["up"])
+                c["client"] = p["client"] or c["client"]
+
+    @property
+    def addr(self):
+        return f"{self.host}:{self.port}"
+
+
+def scrape_complete(tracker_port, info_hash):
+    q = "".join(f"%{b:02x}" for b in bytes.fromhex(info_hash))
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", tracker_port, timeout=2)
+        conn.request("GET", f"/scrape?info_hash={q}")
+        body = conn.getresponse().read()
+        conn.close()
+    except (OSError, http.client.HTTPException):
+        return 0
+    i = body.find(b"8:completei")
+    return int(body[i + 11:body.index(b"e", i + 11)]) if i >= 0 else 0
+
+
+class MixedSwarm:
+    """A fresh opentracker and the MIXED_SEEDERS for one run."""
+
+    def __init__(self, env):
+        self.env = env
+        self.procs, self.seeders = [], []
+
+    def __enter__(self):
+        e = self.env
+        self.procs.append(spawn(
+            ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
+             str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
+        if not wait_port(e.tracker_port):
+            raise RuntimeError("opentracker did not start")
+        for name, opts, rate, host in MIXED_SEEDERS:
+            s = LtSeeder(e, name, opts, rate, host, e.mixed_torrent)
+            self.procs.append(s.proc)
+            s.start()
+            self.seeders.append(s)
+        v4 = sum(1 for s in self.seeders if s.host == "127.0.0.1")
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            if all(s.seeding.is_set() for s in self.seeders) and \
+                    scrape_complete(e.tracker_port, e.mixed_hash) >= v4:
+                return self
+            if any(s.proc.poll() is not None for s in self.seeders):
+                break
+            time.sleep(0.1)
+        raise RuntimeError("the mixed swarm did not come up: " + "; ".join(
+            f"{s.name}: seeding={s.seeding.is_set()} exit={s.proc.poll()} {s.alerts[:2]}" for s in self.seeders))
+
+    def v6_peers(self):
+        return [s.addr for s in self.seeders if s.host.startswith("[")]
+
+    def report(self):
+        return {s.name: {"uploaded": s.uploaded, "rate": s.rate,
+                         "conns": list(s.client_conns.values()), "alerts": s.alerts}
+                for s in self.seeders}
+
+    def __exit__(self, *exc):
+        for p in reversed(self.procs):
+            stop(p)
+        for s in self.seeders:
+            s.join(timeout=5)
+
+
+def mixed_run(env, kind, who):
+    """`who` against a fresh mixed swarm: `seq` reads the whole file, `seek` a MiB at 70 %."""
+    name = "film.bin"
+    res = {"kind": kind, "who": who, "swarm": "mixed"}
+    lp = free_port()
+    with MixedSwarm(env) as swarm:
+        dl = tempfile.mkdtemp(prefix="dl-", dir=env.work)
+        port = free_port()
+        t0 = time.monotonic()
+        proc, master = launch(env, who, env.mixed_torrent, dl, port, lp, peers=swarm.v6_peers())
+        sampler = Sampler(proc.pid)
+        sampler.start()
+        path = url_path(who, name)
+        try:
+            if kind == "seq":
+                r = get_retry(port, path, None, t0, limit=900, proc=proc)
+                if r:
+                    first, end, n, digest = r
+                    res.update(start=first, seq_secs=end - first, seq_mbps=n / (end - first) / 1e6,
+                               ok=n == env.lengths[name] and digest == env.digests[name])
+            elif kind == "seek":
+                r = get_retry(port, path, (0, 0), t0, proc=proc)
+                if r is None:
+                    raise OSError("the client did not serve the file")
+                res["start_probe"] = r[0]
+                time.sleep(max(0.0, 3.0 - (time.monotonic() - t0)))
+                a = env.seek_at
+                t1 = time.monotonic()
+                st, first, end, n, digest = get(port, path, (a, a + MIB - 1), timeout=60)
+                res["seek_first"] = first - t1 if first else None
+                res["seek_last"] = end - t1
+                res["ok"] = digest == env.seek_digest
+        except (OSError, http.client.HTTPException) as e:
+            res["error"] = str(e)
+        # The seeders' last state line is at most 200 ms old.
+        time.sleep(0.5)
+        res["seeders"] = swarm.report()
+        if proc.poll() is not None or not res.get("ok"):
+            with open(os.path.join(env.work, "client.log"), "rb") as f:
+                res["log_tail"] = f.read()[-600:].decode(errors="replace")
+        finish(res, sampler, proc, master, dl)
+    return res
+
+
+def mixed_table(results, clients, file_len):
+    lines = []
+    hdr = f"{'figure':<26}" + "".join(f"{c:>27}" for c in clients)
+    lines.append(hdr)
+    lines.append("-" * len(hdr))
+    for label, unit, key, kind in (("start", "s", "start", "seq"), ("throughput", "MB/s", "seq_mbps", "seq"),
+                                   ("seek last byte", "s", "seek_last", "seek"),
+                                   ("seek first byte", "s", "seek_first", "seek")):
+        row = f"{label + ' (' + unit + ')':<26}"
+        for c in clients:
+            m = med([r for r in results if r["who"] == c and r["kind"] == kind and r.get("ok")], key)
+            n_all = len([r for r in results if r["who"] == c and r["kind"] == kind])
+            cell = f"{m[0]:.3f} ({m[1]:.2f}..{m[2]:.2f}) {m[3]}/{n_all}" if m else f"- 0/{n_all}"
+            row += f"{cell:>27}"
+        lines.append(row)
+    # What the seeders sent for one whole-file read, over the file's size: above 1, pieces or
+    # blocks were fetched twice (or more of the file than the read needed).
+    row = f"{'seeders sent / file':<26}"
+    for c in clients:
+        v = [sum(s["uploaded"] for s in r["seeders"].values()) / file_len
+             for r in results if r["who"] == c and r["kind"] == "seq" and "seeders" in r]
+        cell = f"{statistics.median(v):.3f} ({min(v):.2f}..{max(v):.2f})" if v else "-"
+        row += f"{cell:>27}"
+    lines.append(row)
+    lines.append("")
+    lines.append("peers reached, from the seeders' side: MiB each sent to the client in a whole-file run")
+    lines.append("(median) and its share, the transport, runs in which it sent anything / all runs")
+    hdr = f"{'seeder':<26}" + "".join(f"{c:>27}" for c in clients)
+    lines.append(hdr)
+    lines.append("-" * len(hdr))
+    for name, opts, rate, host in MIXED_SEEDERS:
+        row = f"{name + ' ' + str(rate // 1_000_000) + ' MB/s':<26}"
+        for c in clients:
+            seq = [r for r in results if r["who"] == c and r["kind"] == "seq" and "seeders" in r]
+            got = [r["seeders"][name]["uploaded"] for r in seq]
+            total = [sum(s["uploaded"] for s in r["seeders"].values()) for r in seq]
+            runs = [r for r in results if r["who"] == c and "seeders" in r]
+            reached = sum(1 for r in runs if r["seeders"][name]["uploaded"] > 0)
+            how = set()
+            for r in runs:
+                for conn in r["seeders"][name]["conns"]:
+                    if conn["up"] > 0:
+                        how.add(("uTP" if conn["utp"] else "TCP") + ("+enc" if conn["encrypted"] else ""))
+            if got and max(got) > 0:
+                share = statistics.median(g / t for g, t in zip(got, total) if t) * 100
+                cell = f"{statistics.median(got) / MIB:.0f} {share:.0f}% {'/'.join(sorted(how))} {reached}/{len(runs)}"
+            else:
+                cell = f"- {reached}/{len(runs)}"
+            row += f"{cell:>27}"
+        lines.append(row)
+    lines.append("")
+    for name, *_ in MIXED_SEEDERS:
+        if MIXED_OUT_OF_REACH.get((name, None)):
+            lines.append(f"out of reach: {name} for every client: {MIXED_OUT_OF_REACH[(name, None)]}")
+        for c in clients:
+            why = MIXED_OUT_OF_REACH.get((name, c))
+            if why:
+                lines.append(f"out of reach: {name} for {c}: {why}")
+    lines += [f"note: {n}" for n in MIXED_NOTES]
+    return "\n".join(lines)
+
+
+def mixed_main(args):
+    for tool in ("opentracker", "mktorrent"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is missing: apt-get install opentracker mktorrent")
+    if subprocess.run([LT_PYTHON, "-c", "import libtorrent"], capture_output=True).returncode:
+        raise SystemExit(f"{LT_PYTHON} cannot import libtorrent: apt-get install python3-libtorrent")
+    clients = (args.clients or ",".join(MIXED_CLIENTS)).split(",")
+    kinds = (args.kinds or "seq,seek").split(",")
+    for c in clients:
+        if c not in MIXED_CLIENTS:
+            raise SystemExit(f"--swarm mixed runs {', '.join(MIXED_CLIENTS)}, not {c}")
+    for b in [args.bin] + ([args.rqbit] if any(c.startswith("rqbit") for c in clients) else []):
+        if not os.access(b, os.X_OK):
+            raise SystemExit(f"{b} is missing (cargo build --release; cargo install rqbit)")
+
+    env = Env()
+    env.args = args
+    env.work = tempfile.mkdtemp(prefix="bt2p-bench-", dir=args.workdir)
+    atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
+    atexit.register(stop_all)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    env.pub = os.path.join(env.work, "pub")
+    env.seed = os.path.join(env.work, "seed")
+    os.makedirs(env.pub)
+    os.makedirs(env.seed)
+    os.chmod(env.work, 0o755)
+    os.chmod(env.pub, 0o755)
+    env.tracker_port = free_port()
+
+    t_begin = time.monotonic()
+    log("generating data…")
+    name = "film.bin"
+    random_file(os.path.join(env.seed, name), FILE_LEN)
+    env.lengths = {name: FILE_LEN}
+    env.digests = {name: sha256_file(os.path.join(env.seed, name))}
+    env.seek_at = (FILE_LEN * 7 // 10) // MIB * MIB
+    env.seek_digest = sha256_file(os.path.join(env.seed, name), env.seek_at, MIB)
+    env.mixed_torrent = os.path.join(env.pub, "film.bin.1024k.torrent")
+    env.mixed_hash = make_torrent(os.path.join(env.seed, name), env.mixed_torrent, 20, env.tracker_port)
+    with open(os.path.join(env.pub, "whitelist"), "w") as f:
+        f.write(env.mixed_hash + "\n")
+    os.chmod(os.path.join(env.pub, "whitelist"), 0o644)
+
+    results = []
+    for rep in range(args.reps):
+        for kind in kinds:
+            whos = list(clients)
+            if rep % 2:
+                whos.reverse()
+            for who in whos:
+                r = mixed_run(env, kind, who)
+                r["rep"] = rep
+                results.append(r)
+                log(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()
+                                if k != "seeders"}))
+                log("  seeders: " + ", ".join(f"{n} {s['uploaded'] / MIB:.1f} MiB"
+                                              for n, s in r["seeders"].items()))
+    text = mixed_table(results, clients, FILE_LEN)
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"mixed swarm, {FILE_LEN // MIB} MiB, 1 MiB pieces, {args.reps} reps, {os.cpu_count()} cores, "
+          f"load at the end {load}; medians of the runs whose data was right (min..max, right/all)\n")
+    print(text)
+    print(f"\ntotal time {time.monotonic() - t_begin:.0f} s; JSON in {args.out}")
+    with open(args.out, "w") as f:
+        json.dump({"swarm": "mixed", "size_mib": FILE_LEN // MIB, "reps": args.reps,
+                   "seeders": [{"name": n, "options": o, "rate": r, "host": h} for n, o, r, h in MIXED_SEEDERS],
+                   "results": results, "table": text}, f, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -675,8 +1011,11 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--pieces", default="1024,256", help="piece sizes in KiB")
     ap.add_argument("--throttle", default="0,1", help="0 unthrottled, 1 at 20 MB/s")
-    ap.add_argument("--kinds", default="seq,seek,player")
-    ap.add_argument("--clients", default="bt2p,bt2p-tui,rqbit")
+    ap.add_argument("--kinds", default=None, help="seq,seek,player (mixed swarm: seq,seek)")
+    ap.add_argument("--clients", default=None,
+                    help="bt2p,bt2p-tui,rqbit (mixed swarm: bt2p,rqbit,rqbit-utp)")
+    ap.add_argument("--swarm", choices=["single", "mixed"], default="single",
+                    help="one qbittorrent-nox/aria2c seeder, or the mixed swarm of libtorrent seeders")
     ap.add_argument("--long-gib", type=int, default=4, help="size of the memory-over-a-long-stream run (0: skip)")
     ap.add_argument("--size-mib", type=int, default=512, help="size of the test files")
     ap.add_argument("--out", default="bench-results.json")
@@ -684,6 +1023,10 @@ def main():
     args = ap.parse_args()
     global FILE_LEN
     FILE_LEN = args.size_mib * MIB
+    if args.swarm == "mixed":
+        return mixed_main(args)
+    args.kinds = args.kinds or "seq,seek,player"
+    args.clients = args.clients or "bt2p,bt2p-tui,rqbit"
 
     for tool in ("opentracker", "mktorrent", "nginx", "ffmpeg", "ffprobe", "curl",
                  "aria2c" if args.seeder == "aria2" else "qbittorrent-nox"):
