@@ -72,6 +72,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         listen_port: free_port().map_err(|e| fail("no free port", e))?,
         listen_port_tries: 8,
         utp: false,
+        dial_tcp: true,
         interface: None,
         proxy: None,
         dht: false,

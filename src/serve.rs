@@ -28,6 +28,7 @@ pub fn engine_options(e: &EngineArgs, common: &CommonArgs) -> EngineOptions {
         listen_port: e.listen_port,
         listen_port_tries: 6889u16.saturating_sub(e.listen_port).max(8),
         utp: !e.no_utp,
+        dial_tcp: !e.prefer_utp,
         interface: e.interface.clone(),
         proxy: e.proxy.clone(),
         dht: !e.no_dht,

@@ -169,6 +169,20 @@ async fn a_peer_that_speaks_only_utp_is_named_as_the_likely_cause_of_a_stall() {
     .await;
 }
 
+/// With `--prefer-utp` the same uTP-only seeder is dialled over uTP: the stream is the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefer_utp_reaches_a_seeder_that_drops_tcp() {
+    let (dir, torrent, bytes) = content(2 * 1024 * 1024);
+    // Throttled, so the connection is still up when status.json is read.
+    let slow = ["--no-tcp", "--upload-rate", "262144"];
+    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &slow).await;
+    let peer: SocketAddr = format!("127.0.0.1:{}", lt.port).parse().unwrap();
+    let c = client(&torrent, peer, &dir.path().join("dl"), &["--prefer-utp"]).await;
+    let seeder = wait_peer(&c, "the seeder connected", |p| p["transport"].is_string()).await;
+    assert_eq!(seeder["transport"], "utp", "{seeder}");
+    assert_streams(&c, &bytes).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peers_are_reached_through_a_socks5_proxy() {
     require("microsocks", "microsocks");

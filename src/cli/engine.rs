@@ -61,6 +61,12 @@ pub struct EngineArgs {
     #[arg(long, env = "BT2P_NO_UTP")]
     pub no_utp: bool,
 
+    /// Dial peers over uTP only (peers may still connect over TCP). Reaches peers that take a
+    /// TCP connection and then drop it, such as libtorrent with TCP turned off, which the
+    /// default (TCP first, uTP when TCP does not connect) gives up on.
+    #[arg(long, env = "BT2P_PREFER_UTP", conflicts_with_all = ["no_utp", "proxy"])]
+    pub prefer_utp: bool,
+
     /// Send outgoing peer connections and tracker requests through a SOCKS5 proxy:
     /// socks5://[user:pass@]host:port (socks5h:// lets the proxy resolve names).
     #[arg(long, value_name = "URL", env = "BT2P_PROXY", value_parser = parse_proxy)]

@@ -24,6 +24,8 @@ pub struct EngineOptions {
     pub listen_port_tries: u16,
     /// Accept uTP and try it when TCP does not connect.
     pub utp: bool,
+    /// Dial peers over TCP first (else over uTP only).
+    pub dial_tcp: bool,
     /// Network interface all BitTorrent traffic is kept on.
     pub interface: Option<String>,
     /// SOCKS5 proxy URL for outgoing peer connections and trackers.

@@ -144,6 +144,7 @@ fn session_options(
         bind_device_name: opts.interface.clone(),
         connect: Some(ConnectionOptions {
             proxy_url: opts.proxy.clone(),
+            enable_tcp: opts.dial_tcp,
             ..Default::default()
         }),
         default_storage_factory: Some(storage.boxed()),

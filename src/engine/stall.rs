@@ -56,7 +56,7 @@ fn cause(p: Peers, waited: Duration) -> String {
             format!("no peer found in {secs} s: check the trackers and the DHT, or give one with --peer ADDR")
         }
         (seen, 0) => format!(
-            "{seen} peer{} seen, 0 connected for {secs} s: {} may accept only encrypted connections (not supported) or only uTP (tried only when TCP fails), or be gone",
+            "{seen} peer{} seen, 0 connected for {secs} s: {} may accept only encrypted connections (not supported) or only uTP (tried only when TCP fails: --prefer-utp dials over uTP), or be gone",
             plural(seen),
             if seen == 1 { "it" } else { "they" }
         ),
