@@ -189,6 +189,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     let down = s.download_bps;
     s.eta_secs = (down > 1.0 && remaining > 0).then(|| (remaining as f64 / down) as u64);
 
+    // A viewer's connections (a player seeking) share one record: its figures are taken once.
+    let mut viewers: HashMap<*const super::viewing::Record, super::Viewing> = HashMap::new();
     s.streams = players
         .iter()
         .filter_map(|p| {
@@ -221,7 +223,14 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 // known lower bound.
                 peers_with_piece: Some(s.seeders),
                 age_secs: p.started.elapsed().as_secs(),
-                metrics: Some(StreamMetrics::new(p.viewer.snapshot(), ahead, bps)),
+                metrics: Some(StreamMetrics::new(
+                    viewers
+                        .entry(Arc::as_ptr(&p.viewer))
+                        .or_insert_with(|| p.viewer.snapshot())
+                        .clone(),
+                    ahead,
+                    bps,
+                )),
             })
         })
         .collect();
