@@ -194,8 +194,7 @@ impl Engine {
     /// The latest snapshot, with settings changed since it was taken already applied.
     pub fn snapshot_now(&self) -> Snapshot {
         let mut s = self.snapshot.borrow().clone();
-        s.piece_par = self.piece_par();
-        s.effective_window_pieces = window::effective_window(s.piece_par, s.piece_len);
+        s.set_piece_par(self.piece_par());
         s
     }
 

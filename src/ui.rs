@@ -162,9 +162,7 @@ where
                                 break;
                             }
                             Some(Effect::SetPiecePar(n)) => {
-                                snap.piece_par = control.set_piece_par(n);
-                                snap.effective_window_pieces =
-                                    crate::engine::window::effective_window(snap.piece_par, snap.piece_len);
+                                snap.set_piece_par(control.set_piece_par(n));
                             }
                             Some(Effect::TogglePause) => control.toggle_pause(),
                             Some(Effect::Copy(url)) => terminal::copy_to_clipboard(&url),

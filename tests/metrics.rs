@@ -166,6 +166,7 @@ fn the_window_panel_shows_a_line_per_player() {
             file_len: 100 * piece,
             piece: 10,
             window_end_piece: 42,
+            window_pieces: 32,
             waiting_ms: None,
             window_streams: 1,
             peers_with_piece: Some(1),

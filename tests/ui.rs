@@ -101,6 +101,7 @@ fn snapshot() -> Snapshot {
             file_len: 200 * piece,
             piece: 50,
             window_end_piece: 82,
+            window_pieces: 32,
             waiting_ms: Some(1500),
             window_streams: 1,
             peers_with_piece: Some(2),

@@ -13,7 +13,7 @@ use super::receiving::Receiving;
 use super::snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
 use super::stall::{Peers, Stall};
 use super::viewing::{StreamMetrics, buffered_ahead};
-use super::window::{Geometry, effective_window};
+use super::window::Geometry;
 
 pub const INTERVAL: Duration = Duration::from_millis(500);
 
@@ -102,8 +102,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     let stats = t.stats();
     let piece_par = *src.piece_par.borrow();
     let mut s = base.clone();
-    s.piece_par = piece_par;
-    s.effective_window_pieces = effective_window(piece_par, s.piece_len);
+    s.set_piece_par(piece_par);
     s.error = stats
         .error
         .as_deref()
@@ -215,6 +214,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 file_len: p.file_len,
                 piece,
                 window_end_piece: window_end,
+                window_pieces: window_end.saturating_sub(piece),
                 waiting_ms: p.waiting_ms().filter(|ms| *ms >= 100),
                 window_streams: 1 + p.window_helpers.load(std::sync::atomic::Ordering::Relaxed),
                 // Peers' bitfields are private to the engine: connected seeders are the

@@ -75,10 +75,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         )),
         Span::raw(format!("  {}x{}", s.piece_count, fmt::compact(s.piece_len))),
         Span::styled(
-            format!(
-                "  piece_par {} (window {})",
-                s.piece_par, s.effective_window_pieces
-            ),
+            format!("  piece_par {} (window {})", s.piece_par, s.shown_window()),
             t.accent(),
         ),
     ]);

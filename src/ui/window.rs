@@ -28,13 +28,21 @@ impl Row<'_> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
+    let selected = s.files.get(app.selected).filter(|f| !f.padding);
+    let window = match (s.streams.is_empty(), selected) {
+        // What a player starting at the selected file would get.
+        (true, Some(f)) => s
+            .effective_window_pieces
+            .min(f.end_piece.saturating_sub(f.first_piece)),
+        _ => s.shown_window(),
+    };
     let block = t
         .block()
         .title(format!(
             " Window: piece_par {}, engine window {} pieces ({}) ",
             s.piece_par,
-            s.effective_window_pieces,
-            fmt::size(u64::from(s.effective_window_pieces) * s.piece_len)
+            window,
+            fmt::size(u64::from(window) * s.piece_len)
         ))
         .border_style(if app.focus == Focus::Window {
             t.focused_border()
@@ -49,7 +57,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 
     let mut rows: Vec<Row> = s.streams.iter().filter_map(|st| player_row(st, s, t)).collect();
     let none = rows.is_empty();
-    if none && let Some(file) = s.files.get(app.selected).filter(|f| !f.padding) {
+    if none && let Some(file) = selected {
         rows.push(Row {
             label: vec![Span::styled(
                 format!("no player connected; a player starting {} would get:", file.path),
