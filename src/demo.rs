@@ -35,18 +35,24 @@ async fn make_torrent(path: &Path, piece_len: u32) -> std::io::Result<bytes::Byt
     Ok(t.into())
 }
 
-/// The demo video at `path`, made from the embedded clip unless already there.
-async fn ensure_video(path: &Path) -> Result<(), crate::error::BoxError> {
+/// The demo video at `path`, made from the embedded clip unless already there. Making it
+/// takes a few seconds, said on the terminal before the dashboard replaces it (`tui`), else
+/// in the log.
+async fn ensure_video(path: &Path, tui: bool) -> Result<(), crate::error::BoxError> {
     let video = Video::demo()?;
     if video.is_at(path) {
         return Ok(());
     }
-    tracing::info!(
+    let what = format!(
         "making the demo video ({}, {} s) in {}",
         crate::fmt::size(video.size()),
         video.duration_ms() / 1000,
         path.display()
     );
+    match tui {
+        true => eprintln!("{what}"),
+        false => tracing::info!("{what}"),
+    }
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || video.ensure(&path)).await??;
     Ok(())
@@ -77,7 +83,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
     std::fs::create_dir_all(&seed_dir).map_err(|e| fail("cannot create the demo folder", e))?;
     let _ = std::fs::remove_file(seed_dir.join(OLD_VIDEO));
     let video = seed_dir.join(NAME);
-    ensure_video(&video)
+    ensure_video(&video, args.common.wants_tui())
         .await
         .map_err(|e| fail("cannot write the demo video", e))?;
     let torrent = make_torrent(&video, PIECE_LEN)
