@@ -53,8 +53,10 @@ async fn ensure_video(path: &Path, tui: bool) -> Result<(), crate::error::BoxErr
         true => eprintln!("{what}"),
         false => tracing::info!("{what}"),
     }
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || video.ensure(&path)).await??;
+    let at = path.to_path_buf();
+    tokio::task::spawn_blocking(move || video.ensure(&at))
+        .await?
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(())
 }
 
@@ -85,7 +87,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
     let video = seed_dir.join(NAME);
     ensure_video(&video, args.common.wants_tui())
         .await
-        .map_err(|e| fail("cannot write the demo video", e))?;
+        .map_err(|e| fail("cannot write the demo video (190 MiB) in the cache folder", e))?;
     let torrent = make_torrent(&video, PIECE_LEN)
         .await
         .map_err(|e| fail("cannot make the torrent", e))?;

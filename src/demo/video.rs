@@ -196,11 +196,17 @@ impl Video {
             return Ok(false);
         }
         let part = path.with_extension("part");
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&part)?);
-        self.write(&mut w)?;
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&part, path)?;
-        Ok(true)
+        let written = (|| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&part)?);
+            self.write(&mut w)?;
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&part, path)
+        })();
+        if written.is_err() {
+            // A full disk leaves no partial video behind.
+            let _ = std::fs::remove_file(&part);
+        }
+        written.map(|()| true)
     }
 }
 
