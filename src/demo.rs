@@ -11,14 +11,20 @@ use crate::cli::DemoArgs;
 use crate::engine::{DEFAULT_REQUEST_WINDOW, EngineOptions};
 use crate::error::Error;
 use seeder::{Seeder, free_port};
+use video::Video;
 
+mod clip;
+mod ebml;
 mod seeder;
+pub mod video;
 
-/// One minute of test card with a tone, H.264/AAC in MP4 (about 1.8 MB).
-const VIDEO: &[u8] = include_bytes!("../assets/demo.mp4");
-const NAME: &str = "bt2p-demo.mp4";
-/// Small pieces, so the window on the dashboard has something to show.
-const PIECE_LEN: u32 = 16 * 1024;
+/// The demo video's file name (and the torrent's).
+pub const NAME: &str = "bt2p-demo.mkv";
+/// Pieces as large as a film's: piece_par 16 (64 MiB) is then above the engine's 32 MiB floor
+/// (8 pieces), and the 190 MiB video is 48 pieces of about 7 s of film each.
+pub const PIECE_LEN: u32 = 4 * 1024 * 1024;
+/// What earlier versions seeded; removed from the cache when found.
+const OLD_VIDEO: &str = "bt2p-demo.mp4";
 
 /// A `.torrent` for the file at `path`, made off the async threads.
 async fn make_torrent(path: &Path, piece_len: u32) -> std::io::Result<bytes::Bytes> {
@@ -27,6 +33,39 @@ async fn make_torrent(path: &Path, piece_len: u32) -> std::io::Result<bytes::Byt
         .await
         .map_err(std::io::Error::other)??;
     Ok(t.into())
+}
+
+/// The demo video at `path`, made from the embedded clip unless already there. Making it
+/// takes a few seconds, said on the terminal before the dashboard replaces it (`tui`), else
+/// in the log.
+async fn ensure_video(path: &Path, tui: bool) -> Result<(), crate::error::BoxError> {
+    let video = Video::demo()?;
+    if video.is_at(path) {
+        return Ok(());
+    }
+    let what = format!(
+        "making the demo video ({}, {} s) in {}",
+        crate::fmt::size(video.size()),
+        video.duration_ms() / 1000,
+        path.display()
+    );
+    match tui {
+        true => eprintln!("{what}"),
+        false => tracing::info!("{what}"),
+    }
+    let at = path.to_path_buf();
+    tokio::task::spawn_blocking(move || video.ensure(&at))
+        .await?
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(())
+}
+
+/// Twice the time the seeder takes, at `rate` bytes per second, for the requests a player's
+/// piece may wait behind and then the piece itself (over 12 minutes at 16 KiB/s): a player
+/// waiting on a piece is not cut off while that piece is still arriving.
+fn slowest_piece(rate: u64) -> Duration {
+    let bytes = u64::from(PIECE_LEN) + u64::from(DEFAULT_REQUEST_WINDOW) * 16 * 1024;
+    Duration::from_secs(2 * bytes / rate.max(1))
 }
 
 fn demo_dir() -> PathBuf {
@@ -44,10 +83,11 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         }
     }
     std::fs::create_dir_all(&seed_dir).map_err(|e| fail("cannot create the demo folder", e))?;
+    let _ = std::fs::remove_file(seed_dir.join(OLD_VIDEO));
     let video = seed_dir.join(NAME);
-    if std::fs::read(&video).map(|b| b != VIDEO).unwrap_or(true) {
-        std::fs::write(&video, VIDEO).map_err(|e| fail("cannot write the demo video", e))?;
-    }
+    ensure_video(&video, args.common.wants_tui())
+        .await
+        .map_err(|e| fail("cannot write the demo video (190 MiB) in the cache folder", e))?;
     let torrent = make_torrent(&video, PIECE_LEN)
         .await
         .map_err(|e| fail("cannot make the torrent", e))?;
@@ -88,7 +128,9 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         max_players: args.common.max_players as usize,
         request_window: DEFAULT_REQUEST_WINDOW as usize,
     };
-    let r = crate::serve::serve(&args.common, opts, source, cancel).await;
+    let mut common = args.common.clone();
+    common.read_timeout = common.read_timeout.max(slowest_piece(args.rate));
+    let r = crate::serve::serve(&common, opts, source, cancel).await;
     let _ = tokio::time::timeout(Duration::from_millis(100), seeder.stop()).await;
     r
 }

@@ -72,7 +72,7 @@ pub fn status_line(s: &Snapshot) -> String {
         s.peers_connected,
         s.seeders,
         fmt::piece_par(s, true),
-        s.effective_window_pieces,
+        s.shown_window(),
         s.streams.len(),
     );
     if let Some(eta) = s.eta_secs {

@@ -155,13 +155,13 @@ async fn piece_par_in_seconds_follows_the_containers_duration() {
     let st = wait_status(&c, "the player in status.json", |st| {
         streams(st)
             .first()
-            .filter(|s| s["window_secs"].is_f64())
+            .filter(|s| s["piece_par_secs"].is_f64())
             .map(|_| st.clone())
     })
     .await;
     let player = &streams(&st)[0];
     assert_eq!(
-        player["window_pieces"].as_u64(),
+        player["piece_par"].as_u64(),
         Some(pieces(4.0, mkv_len, mkv_duration, piece_len))
     );
     assert_eq!(player["buffer_ahead_source"], "container");

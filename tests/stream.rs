@@ -118,8 +118,8 @@ async fn reads_far_ahead_while_throttled_and_piece_par_reaches_status() {
 
     let st0 = status(&c).await;
     assert_eq!(st0["piece_par"], 8);
-    // 64 KiB pieces: the engine's 32 MiB floor is 512 pieces.
-    assert_eq!(st0["effective_window_pieces"], 512);
+    // 64 KiB pieces: the engine's 32 MiB floor is 512 pieces, shown as the torrent's 128.
+    assert_eq!(st0["effective_window_pieces"], 128);
     let http = http();
     let r = http
         .get(format!("{}/?piece_par=700", c.base))
@@ -130,7 +130,7 @@ async fn reads_far_ahead_while_throttled_and_piece_par_reaches_status() {
     let st1 = status(&c).await;
     assert_eq!(
         (st1["piece_par"].as_u64(), st1["effective_window_pieces"].as_u64()),
-        (Some(700), Some(700))
+        (Some(700), Some(128))
     );
     for (q, code) in [("0", 400), ("x", 400), ("99999", 400)] {
         let r = http

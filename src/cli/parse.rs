@@ -13,6 +13,16 @@ pub(super) fn parse_rate(s: &str) -> Result<u64, String> {
     Ok(v)
 }
 
+/// The demo seeder's rate: at least one 16 KiB block per second, the most its limiter lets
+/// through at once.
+pub(super) fn parse_demo_rate(s: &str) -> Result<u64, String> {
+    let v = parse_rate(s)?;
+    if v < 16 * 1024 {
+        return Err("must be at least 16KiB (one block per second)".into());
+    }
+    Ok(v)
+}
+
 pub(super) fn parse_secs(s: &str) -> Result<Duration, String> {
     let v: f64 = s
         .trim()
@@ -81,6 +91,8 @@ mod tests {
         assert_eq!(parse_rate("1000"), Ok(1000));
         assert!(parse_rate("0").is_err());
         assert!(parse_rate("fast").is_err());
+        assert_eq!(parse_demo_rate("16KiB"), Ok(16 * 1024));
+        assert!(parse_demo_rate("16KB").is_err());
     }
 
     #[test]

@@ -5,10 +5,20 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use librqbit::limits::LimitsConfig;
-use librqbit::{AddTorrent, AddTorrentOptions, ListenerOptions, Session, SessionOptions};
+use librqbit::{
+    AddTorrent, AddTorrentOptions, ListenerOptions, PeerConnectionOptions, Session, SessionOptions,
+};
+
+/// How long the seeder waits for a message from a leecher before dropping it. librqbit's
+/// default is 10 s, and its leechers send nothing while the requests they have out are being
+/// answered (up to 128 blocks of 16 KiB, two minutes at 16 KiB/s; until the end once every
+/// piece left is asked for); they send keep-alives only every 120 s, whatever the options say.
+/// With the default, a throttled seeder dropped its leecher after 10 s of such silence.
+pub(crate) const PEER_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A running seeder session.
 pub(crate) struct Seeder {
@@ -68,6 +78,10 @@ impl Seeder {
                 Some(AddTorrentOptions {
                     overwrite: true,
                     initial_peers: (!peers.is_empty()).then_some(peers),
+                    peer_opts: Some(PeerConnectionOptions {
+                        read_write_timeout: Some(PEER_TIMEOUT),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 }),
             )

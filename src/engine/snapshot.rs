@@ -64,7 +64,27 @@ impl Snapshot {
         self.piece_par_secs = per_piece.map(|p| p * f64::from(n));
         self.piece_par = n;
         self.piece_par_setting = super::PiecePar::Pieces(n);
-        self.effective_window_pieces = super::window::effective_window(n, self.piece_len);
+        self.effective_window_pieces = self.engine_window(n);
+    }
+
+    /// The window the engine fetches for `piece_par` pieces: never more pieces than the torrent
+    /// has, once they are known.
+    pub fn engine_window(&self, piece_par: u32) -> u32 {
+        let window = super::window::effective_window(piece_par, self.piece_len);
+        match self.piece_count {
+            0 => window,
+            n => window.min(n),
+        }
+    }
+
+    /// The window to show: with players, the largest of theirs (each ends at its file's end),
+    /// else the engine's.
+    pub fn shown_window(&self) -> u32 {
+        self.streams
+            .iter()
+            .map(|st| st.window_pieces)
+            .max()
+            .unwrap_or(self.effective_window_pieces)
     }
 
     /// Sets the torrent's files and pairs their subtitles with their videos, once.
@@ -119,9 +139,12 @@ pub struct StreamSnap {
     pub piece: u32,
     /// One past the last piece of the piece_par window.
     pub window_end_piece: u32,
-    /// piece_par in pieces for this stream's file, and the seconds of playback they hold.
+    /// Pieces from the read position to the window's end: the engine's window, or what is left
+    /// of the file when that is less.
     pub window_pieces: u32,
-    pub window_secs: Option<f64>,
+    /// piece_par in pieces for this stream's file, and the seconds of playback they hold.
+    pub piece_par: u32,
+    pub piece_par_secs: Option<f64>,
     /// How long the current read has waited for its piece, when it waits.
     pub waiting_ms: Option<u64>,
     /// Engine streams prioritising this player's window: 1, plus the extra ones that widen it.
@@ -238,5 +261,54 @@ mod tests {
         let slow: Vec<u32> = (0..30).filter(|p| h.get(*p)).collect();
         let fast: Vec<u32> = h.runs().iter().flat_map(|&(a, b)| a..b).collect();
         assert_eq!(slow, fast);
+    }
+
+    #[test]
+    fn the_window_never_outgrows_the_file() {
+        const MIB: u64 = 1024 * 1024;
+        let mut s = Snapshot {
+            piece_len: 4 * MIB,
+            piece_count: 48,
+            ..Default::default()
+        };
+        s.set_piece_par(16);
+        assert_eq!((s.effective_window_pieces, s.shown_window()), (16, 16));
+        // The engine's 32 MiB floor is 8 pieces; the torrent has 48.
+        s.set_piece_par(2);
+        assert_eq!(s.effective_window_pieces, 8);
+        s.set_piece_par(100);
+        assert_eq!(s.effective_window_pieces, 48);
+        s.piece_len = 16 * 1024;
+        s.piece_count = 112;
+        s.set_piece_par(16);
+        assert_eq!(s.effective_window_pieces, 112, "not the floor's 2048");
+        // Before the metadata: no pieces known yet.
+        s.piece_count = 0;
+        s.set_piece_par(16);
+        assert_eq!(s.effective_window_pieces, 2048);
+
+        // Players near the end see what is left of their file.
+        let player = |piece: u32, left: u32| StreamSnap {
+            id: 1,
+            client: String::new(),
+            file: 0,
+            position: 0,
+            end: 0,
+            file_len: 0,
+            piece,
+            window_end_piece: piece + left,
+            window_pieces: left,
+            piece_par: 16,
+            piece_par_secs: None,
+            waiting_ms: None,
+            window_streams: 1,
+            peers_with_piece: None,
+            age_secs: 0,
+            metrics: None,
+        };
+        s.streams = vec![player(44, 4)];
+        assert_eq!(s.shown_window(), 4);
+        s.streams.push(player(10, 16));
+        assert_eq!(s.shown_window(), 16);
     }
 }

@@ -15,7 +15,7 @@ use super::receiving::Receiving;
 use super::snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
 use super::stall::{Peers, Stall};
 use super::viewing::{StreamMetrics, buffered_ahead};
-use super::window::{Geometry, effective_window};
+use super::window::Geometry;
 
 pub const INTERVAL: Duration = Duration::from_millis(500);
 
@@ -216,7 +216,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 // Set with piece_par's other figures, below.
                 window_end_piece: 0,
                 window_pieces: 0,
-                window_secs: None,
+                piece_par: 0,
+                piece_par_secs: None,
                 waiting_ms: p.waiting_ms().filter(|ms| *ms >= 100),
                 window_streams: 1 + p.window_helpers.load(std::sync::atomic::Ordering::Relaxed),
                 // Peers' bitfields are private to the engine: connected seeders are the
@@ -270,15 +271,15 @@ pub(super) fn apply_piece_par(s: &mut Snapshot, setting: PiecePar, bitrates: &Bi
     s.piece_par = setting.pieces(bps, s.piece_len);
     s.piece_par_secs = PiecePar::seconds_of(s.piece_par, bps, s.piece_len);
     s.piece_par_secs_source = s.piece_par_secs.and(source);
-    s.effective_window_pieces = effective_window(s.piece_par, s.piece_len);
+    s.effective_window_pieces = s.engine_window(s.piece_par);
     let mut streams = std::mem::take(&mut s.streams);
     for st in &mut streams {
         let (bps, _) = rate(st.file, read_bps(st));
-        st.window_pieces = setting.pieces(bps, s.piece_len);
-        st.window_secs = PiecePar::seconds_of(st.window_pieces, bps, s.piece_len);
+        st.piece_par = setting.pieces(bps, s.piece_len);
+        st.piece_par_secs = PiecePar::seconds_of(st.piece_par, bps, s.piece_len);
         let end = s.files.get(st.file).map_or(st.piece + 1, |f| f.end_piece);
-        let window = effective_window(st.window_pieces, s.piece_len);
-        st.window_end_piece = st.piece.saturating_add(window).min(end);
+        st.window_end_piece = st.piece.saturating_add(s.engine_window(st.piece_par)).min(end);
+        st.window_pieces = st.window_end_piece - st.piece;
     }
     s.streams = streams;
 }

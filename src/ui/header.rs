@@ -77,7 +77,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             format!(
                 "  piece_par {} window {}",
                 fmt::piece_par(s, false),
-                s.effective_window_pieces
+                s.shown_window()
             ),
             t.accent(),
         ),

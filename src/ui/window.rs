@@ -10,23 +10,21 @@ use super::theme::Theme;
 use crate::engine::{Snapshot, StreamSnap};
 use crate::fmt;
 
-/// piece_par in pieces and seconds, and the window the engine really fetches; shorter where
-/// the width runs short.
-/// The engine's window is never shown larger than the `left` pieces from the first row's read
-/// position to its file's end.
-fn title(s: &Snapshot, left: Option<u32>, width: usize) -> String {
-    let window = s.effective_window_pieces;
-    let (pieces, to_end) = match left {
-        Some(left) if left < window => (left, " to the file's end"),
-        _ => (window, ""),
+/// piece_par in pieces and seconds, and the `window` the engine fetches as shown: never more
+/// than what is left of the file; shorter where the width runs short.
+fn title(s: &Snapshot, window: u32, width: usize) -> String {
+    let to_end = if window < s.effective_window_pieces {
+        " to the file's end"
+    } else {
+        ""
     };
-    let size = fmt::size(u64::from(pieces) * s.piece_len);
+    let size = fmt::size(u64::from(window) * s.piece_len);
     let pp = fmt::piece_par(s, true);
-    let long = format!(" Window: piece_par {pp}, engine window {pieces} pieces ({size}){to_end} ");
+    let long = format!(" Window: piece_par {pp}, engine window {window} pieces ({size}){to_end} ");
     if long.chars().count() <= width {
         return long;
     }
-    format!(" piece_par {pp}, engine {pieces} ({size}) ")
+    format!(" piece_par {pp}, engine {window} ({size}) ")
 }
 
 /// One row's worth of what to draw.
@@ -50,13 +48,14 @@ impl Row<'_> {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     let width = area.width.saturating_sub(2) as usize;
+    let selected = s.files.get(app.selected).filter(|f| !f.padding);
     let mut rows: Vec<Row> = s
         .streams
         .iter()
         .filter_map(|st| player_row(st, s, t, width))
         .collect();
     let none = rows.is_empty();
-    if none && let Some(file) = s.files.get(app.selected).filter(|f| !f.padding) {
+    if none && let Some(file) = selected {
         rows.push(Row {
             label: vec![Span::styled(
                 format!("no player connected; a player starting {} would get:", file.path),
@@ -69,10 +68,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             figures: None,
         });
     }
-    let left = rows.first().map(|r| r.file_end.saturating_sub(r.first));
+    let window = match (s.streams.is_empty(), selected) {
+        // What a player starting at the selected file would get.
+        (true, Some(f)) => s
+            .effective_window_pieces
+            .min(f.end_piece.saturating_sub(f.first_piece)),
+        _ => s.shown_window(),
+    };
     let block = t
         .block()
-        .title(title(s, left, width))
+        .title(title(s, window, width))
         .border_style(if app.focus == Focus::Window {
             t.focused_border()
         } else {
@@ -149,7 +154,7 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
         label,
         first: st.piece,
         file_end: file.end_piece,
-        par: st.window_pieces,
+        par: st.piece_par,
         blocked: st.waiting_ms.is_some(),
         figures: st.metrics.as_ref().map(fmt::viewing),
     })
