@@ -125,7 +125,7 @@ impl Engine {
         let engine = Arc::new(Engine {
             session,
             torrent,
-            players: Arc::new(Players::default()),
+            players: Arc::new(Players::new(bitrates.clone())),
             slots: Arc::new(Semaphore::new(opts.max_players)),
             piece_par,
             bitrates,
@@ -155,6 +155,7 @@ impl Engine {
             self.players.clone(),
             Geometry::of_files(files, piece_len, opts.on_demand, self.bitrates.clone()),
             self.piece_par.subscribe(),
+            self.snapshot.clone(),
             self.cancel.clone(),
         ));
         runtime().spawn(

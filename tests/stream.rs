@@ -408,3 +408,38 @@ async fn without_a_terminal_it_runs_headless() {
     );
     assert!(stderr.contains("piece_par 16"), "no status line: {stderr}");
 }
+
+/// A player waiting for its piece gets no extra streams (they would take bandwidth from that
+/// piece); once 16 MiB or more is verified ahead of it, piece_par's window opens them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extra_streams_wait_until_the_player_has_a_buffer() {
+    let mib = 1024 * 1024;
+    let h = held("w", &[("film.mkv", 80 * mib)], mib as u32).await;
+    let c = h.client(&["--piece-par", "64"]).await;
+    let _player = tokio::spawn({
+        let url = format!("{}/film.mkv", c.base);
+        async move { hold(&url).await }
+    });
+    let st = wait_status(&c, "the player waiting for its first piece", |st| {
+        streams(st)
+            .first()
+            .filter(|s| s["waiting_ms"].is_u64())
+            .map(|_| st.clone())
+    })
+    .await;
+    assert_eq!(
+        streams(&st)[0]["window_streams"],
+        1,
+        "extra streams while it waits"
+    );
+    let _seeder = h.release(c.listen, None).await;
+    let st = wait_status(&c, "piece_par's extra streams once data is ahead", |st| {
+        streams(st)
+            .first()
+            .filter(|s| s["window_streams"] == 2)
+            .map(|_| st.clone())
+    })
+    .await;
+    let ahead = streams(&st)[0]["buffer_ahead_bytes"].as_u64().unwrap();
+    assert!(ahead >= 8 * mib as u64, "opened with {ahead} bytes ahead");
+}

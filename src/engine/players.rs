@@ -59,9 +59,18 @@ pub struct Players {
     /// Woken when a player comes or goes.
     pub changed: Notify,
     pub viewers: Viewers,
+    /// The files' bitrates, to tell a player's real stalls from waits its buffer covers.
+    pub(super) bitrates: Arc<super::bitrate::Bitrates>,
 }
 
 impl Players {
+    pub(super) fn new(bitrates: Arc<super::bitrate::Bitrates>) -> Self {
+        Players {
+            bitrates,
+            ..Default::default()
+        }
+    }
+
     pub fn list(&self) -> Vec<Arc<PlayerInfo>> {
         self.map
             .lock()
@@ -120,6 +129,9 @@ pub struct PlayerStream {
     players: Arc<Players>,
     /// Whether a byte went out yet: the first one ends the connection's opening wait.
     served_any: bool,
+    /// When the first byte went out (ms since the connection opened), and bytes since.
+    first_byte_ms: u64,
+    bytes: u64,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -136,6 +148,8 @@ impl PlayerStream {
             info,
             players,
             served_any: false,
+            first_byte_ms: 0,
+            bytes: 0,
             _slot: slot,
         })
     }
@@ -167,18 +181,42 @@ impl PlayerStream {
         let (viewer, totals) = (&self.info.viewer, &self.players.viewers.totals);
         if !self.served_any {
             self.served_any = true;
+            self.first_byte_ms = now;
             if viewer.first_byte(now) {
                 totals.set_ttfb(now);
             } else {
                 totals.seek(now);
             }
-        } else if waited >= STALL_AFTER_MS {
-            viewer.stall(waited);
-            totals.stall(waited);
+        } else {
+            self.stalled(now.saturating_sub(waited), waited);
         }
+        self.bytes += n;
         viewer.served(n);
         totals.served(n);
     }
+
+    /// A read that began at `since` waited `waited` ms: a stall for as long as the player had
+    /// nothing left to play, when that is `STALL_AFTER_MS` or more. What it holds is estimated
+    /// as the media time served on this connection, at the container's bitrate, less the time
+    /// since its first byte (a player playing in real time from it); without the bitrate, none.
+    fn stalled(&self, since: u64, waited: u64) {
+        let bps = self
+            .players
+            .bitrates
+            .bytes_per_sec(self.info.file, self.info.file_len);
+        let frozen = frozen_ms(self.bytes, bps, since.saturating_sub(self.first_byte_ms), waited);
+        if frozen >= STALL_AFTER_MS {
+            self.info.viewer.stall(frozen);
+            self.players.viewers.totals.stall(frozen);
+        }
+    }
+}
+
+/// How long a player had nothing to play during a wait of `waited` ms that began `playing` ms
+/// after its first byte, with `bytes` served by then at `bps` bytes per second of media.
+fn frozen_ms(bytes: u64, bps: Option<f64>, playing: u64, waited: u64) -> u64 {
+    let served_ms = bps.map_or(0.0, |b| bytes as f64 * 1000.0 / b) as u64;
+    waited.saturating_sub(served_ms.saturating_sub(playing))
 }
 
 impl Drop for PlayerStream {
@@ -187,8 +225,8 @@ impl Drop for PlayerStream {
         if let Some(waited) = self.info.waiting_ms().filter(|ms| *ms >= STALL_AFTER_MS) {
             let (viewer, totals) = (&self.info.viewer, &self.players.viewers.totals);
             if self.served_any {
-                viewer.stall(waited);
-                totals.stall(waited);
+                let now = self.info.started.elapsed().as_millis() as u64;
+                self.stalled(now.saturating_sub(waited), waited);
             } else {
                 let ms = self.info.started.elapsed().as_millis() as u64;
                 viewer.seek(ms);
@@ -196,5 +234,21 @@ impl Drop for PlayerStream {
             }
         }
         self.players.remove(self.info.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frozen_ms;
+
+    #[test]
+    fn a_wait_the_players_buffer_covers_is_no_stall() {
+        // 10 s of media served (1 MB at 100 kB/s), 4 s into playback: 6 s held.
+        assert_eq!(frozen_ms(1_000_000, Some(100_000.0), 4000, 5000), 0);
+        assert_eq!(frozen_ms(1_000_000, Some(100_000.0), 4000, 9000), 3000);
+        // Played past what was served: every waited moment is frozen.
+        assert_eq!(frozen_ms(1_000_000, Some(100_000.0), 20_000, 1500), 1500);
+        // Without the bitrate nothing is known to be held.
+        assert_eq!(frozen_ms(1_000_000, None, 0, 1200), 1200);
     }
 }

@@ -25,6 +25,17 @@ pub const ENGINE_READAHEAD: u64 = 32 * 1024 * 1024;
 /// Extra streams open at once across all players (each holds one engine permit).
 pub const HELPER_BUDGET: usize = 192;
 
+/// A player's extra streams open once this much is verified ahead of it, and close while it
+/// waits for a piece or has less than half of it: the engine takes one piece of each stream in
+/// turn, so a stream far ahead would halve what reaches the piece the player needs next.
+pub const HELPERS_FROM: u64 = 16 * 1024 * 1024;
+
+/// Whether a player with `ahead` bytes verified past its position, waiting or not, may have
+/// extra streams; `open` says whether it has them now (they close only below half).
+pub fn helpers_allowed(ahead: u64, waiting: bool, open: bool) -> bool {
+    !waiting && (ahead >= HELPERS_FROM || (open && ahead >= HELPERS_FROM / 2))
+}
+
 /// The layout the window is computed on.
 #[derive(Debug, Clone, Copy)]
 pub struct Geometry {
@@ -144,6 +155,7 @@ pub async fn run(
     players: Arc<Players>,
     geometry: Geometries,
     mut piece_par: watch::Receiver<PiecePar>,
+    snapshot: watch::Receiver<super::Snapshot>,
     cancel: CancellationToken,
 ) {
     let mut helpers: HashMap<u64, Vec<(u64, BoxStream)>> = HashMap::new();
@@ -175,12 +187,26 @@ pub async fn run(
                 Opened::Failed(e) => tracing::debug!("cannot open a tail stream: {e}"),
             }
         }
+        let buffers: HashMap<u64, (u64, bool)> = snapshot
+            .borrow()
+            .streams
+            .iter()
+            .map(|st| {
+                let ahead = st.metrics.as_ref().map_or(0, |m| m.buffer_ahead_bytes);
+                (st.id, (ahead, st.waiting_ms.is_some()))
+            })
+            .collect();
         let mut budget = HELPER_BUDGET;
         for p in &list {
             let Some(g) = geometry(p.file) else { continue };
             // In seconds, the file's bitrate, else the rate its player reads at.
             let bps = g.bytes_per_sec.or_else(|| p.viewer.read_rate());
             let mut want = helper_positions(&g, p.position(), pp.pieces(bps, g.piece_len));
+            let (ahead, waiting) = buffers.get(&p.id).copied().unwrap_or((0, false));
+            let open = helpers.get(&p.id).is_some_and(|h| !h.is_empty());
+            if !helpers_allowed(ahead, waiting, open) {
+                want.clear();
+            }
             want.truncate(budget);
             budget -= want.len();
             let entry = helpers.entry(p.id).or_default();
@@ -212,6 +238,18 @@ mod tests {
     use super::*;
 
     const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn extra_streams_wait_for_a_buffer() {
+        let mib = 1024 * 1024;
+        assert!(!helpers_allowed(0, false, false), "nothing ahead yet");
+        assert!(helpers_allowed(16 * mib, false, false));
+        assert!(!helpers_allowed(64 * mib, true, true), "the player waits");
+        // Between half and all of it: kept if open, not opened.
+        assert!(helpers_allowed(10 * mib, false, true));
+        assert!(!helpers_allowed(10 * mib, false, false));
+        assert!(!helpers_allowed(7 * mib, false, true));
+    }
 
     #[test]
     fn effective() {
