@@ -17,6 +17,7 @@ pub async fn wait_for<T, S: Debug>(
     mut probe: impl AsyncFnMut() -> Result<T, S>,
 ) -> T {
     let started = Instant::now();
+    let mut last: Option<S> = None;
     loop {
         let left = deadline.saturating_sub(started.elapsed()).max(POLL);
         match tokio::time::timeout(left, probe()).await {
@@ -24,8 +25,13 @@ pub async fn wait_for<T, S: Debug>(
             Ok(Err(seen)) if started.elapsed() >= deadline => {
                 panic!("waited {deadline:?} for {what}; last seen: {seen:?}")
             }
-            Ok(Err(_)) => tokio::time::sleep(POLL).await,
-            Err(_) => panic!("waited {deadline:?} for {what}; the last look did not return"),
+            Ok(Err(seen)) => {
+                last = Some(seen);
+                tokio::time::sleep(POLL).await
+            }
+            Err(_) => panic!(
+                "waited {deadline:?} for {what}; the last look did not return, the one before saw: {last:?}"
+            ),
         }
     }
 }
