@@ -3,6 +3,9 @@
 # sent once the torrent downloads, the pane (with its colours) becomes HTML through aha, and
 # headless Chromium takes the picture.
 #   scripts/screenshot.sh OUT.png [COLS] [ROWS] [KEYS...]     e.g. scripts/screenshot.sh help.png 100 30 '?'
+# SHOT_PLAYER, when set, is a player command given the video's URL once the dashboard is up
+# (e.g. 'mpv --no-config --vo=null --ao=null --cache-secs=10'); SHOT_SECS is how long the
+# download runs before the picture (default 3).
 set -euo pipefail
 out=$(realpath -m "$1"); cols=${2:-100}; rows=${3:-30}; shift $(( $# < 3 ? $# : 3 ))
 bin=${BT2P_BIN:-$(dirname "$0")/../target/release/bt2p-tui}
@@ -17,7 +20,13 @@ for _ in $(seq 1 300); do
   tmux capture-pane -p -t "$session" | grep -q 'piece_par' && break
   sleep 0.1
 done
-sleep 3   # a few seconds of download, so the window and the speed graph have something to show
+if [ -n "${SHOT_PLAYER:-}" ]; then
+  $SHOT_PLAYER "http://127.0.0.1:$port/bt2p-demo.mkv" >/dev/null 2>&1 &
+  player=$!
+  trap 'kill $player 2>/dev/null; tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+fi
+# A few seconds of download, so the window and the speed graph have something to show.
+sleep "${SHOT_SECS:-3}"
 for k in "$@"; do tmux send-keys -t "$session" "$k"; done
 sleep 0.5
 tmux capture-pane -p -e -t "$session" > "$work/pane.ans"

@@ -72,8 +72,14 @@ impl Theme {
     pub fn title(&self) -> Style {
         Style::default().add_modifier(Modifier::BOLD)
     }
+    /// The selected row: a blue band that keeps its cells' own colours readable (reversing
+    /// them would put a yellow figure on a yellow ground); reversed without colours.
     pub fn selected(&self) -> Style {
-        Style::default().add_modifier(Modifier::REVERSED)
+        if self.color {
+            Style::default().bg(Color::Blue).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::REVERSED)
+        }
     }
     pub fn error(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
