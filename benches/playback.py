@@ -243,7 +243,8 @@ class Player:
 def play_run(env, who, rates):
     """One client against a fresh swarm, driven by the player model."""
     res = {"who": who, "swarm": env.swarm_name, "stalls": 0, "stall_secs": 0.0, "seeks": []}
-    with Swarm(env, rates):
+    with Swarm(env, rates) as sw:
+        res["seeders"] = {str(port): rate for port, rate in zip(sw.ports, rates)}
         dl = tempfile.mkdtemp(prefix="dl-", dir=env.work)
         port, lp = free_port(), free_port()
         logpath = os.path.join(env.work, f"client-{who}.log")
@@ -445,7 +446,7 @@ def main():
                 r["rep"] = rep
                 results.append(r)
                 log(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
-                                for k, v in r.items() if k not in ("seeks", "log_tail")}))
+                                for k, v in r.items() if k not in ("seeks", "log_tail", "seeders")}))
     text = table(results, swarms, clients)
     print(f"player: {BITRATE * 8 // 1_000_000} Mbit/s, cache {CACHE // MIB} MiB, resume at 1 s buffered; "
           f"seeks {args.seeks}; medians of {args.reps}, seek percentiles over all seeks\n")
