@@ -11,7 +11,9 @@ mpv does. Per run it counts
 
   startup     launch of the client -> 1 s of media buffered at byte 0
   ahead       MB/s of the read-ahead: 32 MiB read from the first byte (the player's view of
-              sequential speed; 0 if a seek came first)
+              sequential speed; 0 if a seek came first); in the JSON also `ahead_secs`, launch
+              -> 32 MiB buffered (a client that starts late then sends pieces it already holds
+              at loopback speed)
   stalls      after startup, times the playback position caught up with the data (count and
               total time until 1 s was buffered again); seek waits are not stalls
   seek resume seek -> 1 s of media buffered at the new place; p50 and p95 over all seeks of
@@ -290,6 +292,7 @@ def play_run(env, who, rates):
                     first = p.first_byte
                 if "ahead_mbps" not in res and first is not None and recv >= AHEAD:
                     res["ahead_mbps"] = AHEAD / max(now - first, 1e-3) / 1e6
+                    res["ahead_secs"] = now - t0
                 if waiting in ("start", "seek") and now - wait_t0 > START_LIMIT:
                     res["error"] = f"{waiting} waited more than {START_LIMIT:.0f} s"
                     break
