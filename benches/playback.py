@@ -38,6 +38,7 @@ repetitions next to each other and writes every run to JSON. Variants of bt2p-tu
 options run as further clients of the same swarms:
 
   --variant 'rw16=--request-window 16' --variant 'od=--on-demand'
+  --variant 'new=' --variant-bin new=../other/target/release/bt2p-tui
 
 Usage: benches/playback.py [--reps 2] [--swarms one,eight,slow8] [--clients bt2p,rqbit,peerflix]
                            [--variant NAME=ARGS]... [--seeks 10:85,20:40,8:15,8:65] [--tail 8]
@@ -155,7 +156,7 @@ def launch(env, who, dl, port, lp, logf):
                 "-p", str(port), "-x", str(lp), "-f", dl]
         return spawn(args, stdout=logf, stderr=logf), "/"
     extra = env.variants.get(who, "")
-    args = [env.args.bin, env.torrent, "--no-tui", "--no-dht", "--no-lsd", "--no-resume",
+    args = [env.variant_bins.get(who, env.args.bin), env.torrent, "--no-tui", "--no-dht", "--no-lsd", "--no-resume",
             "--bind", "127.0.0.1", "--port", str(port), "--listen-addr", "127.0.0.1",
             "--listen-port", str(lp), "--save-path", dl] + shlex.split(extra)
     return spawn(args, stderr=logf), "/" + NAME
@@ -386,6 +387,8 @@ def main():
     ap.add_argument("--clients", default="bt2p,rqbit,peerflix")
     ap.add_argument("--variant", action="append", default=[],
                     help="NAME=ARGS: bt2p-tui with these options, as one more client")
+    ap.add_argument("--variant-bin", action="append", default=[],
+                    help="NAME=PATH: the bt2p-tui binary of variant NAME (another build)")
     ap.add_argument("--seeks", default="10:85,20:40,8:15,8:65",
                     help="DELAY:PERCENT,...: seconds of playback, then a seek to PERCENT of the file")
     ap.add_argument("--tail", type=float, default=8.0, help="seconds played after the last seek")
@@ -404,10 +407,14 @@ def main():
     for v in args.variant:
         name, _, extra = v.partition("=")
         env.variants[f"bt2p[{name}]"] = extra
+    env.variant_bins = {}
+    for v in args.variant_bin:
+        name, _, path = v.partition("=")
+        env.variant_bins[f"bt2p[{name}]"] = path
     clients = [c for c in args.clients.split(",") if c] + list(env.variants)
     need = {"bt2p": args.bin, "rqbit": args.rqbit, "peerflix": args.peerflix}
     for c in clients:
-        path = need.get(c, args.bin)
+        path = need.get(c, env.variant_bins.get(c, args.bin))
         if not os.path.exists(path):
             raise SystemExit(f"{path} is missing (cargo build --release; see the usage above)")
     if "peerflix" in clients and not shutil.which("node"):
