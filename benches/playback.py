@@ -44,8 +44,8 @@ Usage: benches/playback.py [--reps 2] [--swarms one,eight,slow8] [--clients bt2p
                            [--variant NAME=ARGS]... [--seeks 10:85,20:40,8:15,8:65] [--tail 8]
                            [--bin target/release/bt2p-tui] [--rqbit PATH] [--peerflix PATH]
 Needs: opentracker, aria2c, mktorrent; rqbit (cargo install rqbit --locked --root .tools),
-peerflix 0.39 (npm install --prefix .tools/peerflix peerflix@0.39) and node. About 11 minutes
-with the defaults (a run lasts about a minute).
+peerflix 0.39 (npm install --prefix .tools/peerflix peerflix@0.39) and node. About 22 minutes
+with the defaults (a run lasts about a minute; 18 runs).
 """
 
 import argparse
