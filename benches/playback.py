@@ -1,0 +1,475 @@
+#!/usr/bin/env python3
+"""Playback benchmark on one machine, loopback only: bt2p-tui, rqbit and peerflix under a model
+of a video player, over swarms of throttled seeders.
+
+The player reads the file over HTTP from byte 0 as a film of 8 Mbit/s is played, with a
+read-ahead cache like mpv's: it reads as fast as the server sends until it holds 64 MiB ahead of
+the playback position, then only as fast as it plays. Playback starts, and resumes after a stall
+or a seek, once 1 s of media (1 MB) is buffered at the playback position (mpv's
+cache-pause-wait). A seek closes the connection and opens a Range request at the new place, as
+mpv does. Per run it counts
+
+  startup     launch of the client -> 1 s of media buffered at byte 0
+  ahead       MB/s of the read-ahead: 32 MiB read from the first byte (the player's view of
+              sequential speed; 0 if a seek came first); in the JSON also `ahead_secs`, launch
+              -> 32 MiB buffered (a client that starts late then sends pieces it already holds
+              at loopback speed)
+  stalls      after startup, times the playback position caught up with the data (count and
+              total time until 1 s was buffered again); seek waits are not stalls
+  seek resume seek -> 1 s of media buffered at the new place; p50 and p95 over all seeks of
+              all repetitions (with a few seeks p95 is close to the worst one)
+
+Seeks follow a script, each after a delay of playback from the moment playback (re)started:
+by default 10 s after start to 85 %, 20 s later to 40 %, 8 s later to 15 %, 8 s later to 65 %,
+then 8 s of playback. At 20 MB/s every client holds the whole file after about 27 s, so only
+the first seek of that script lands on missing data; `--seeks 5:85,5:50,5:70` keeps every seek
+on missing data there. Swarms, each fresh for every run (opentracker on 127.0.0.1 and aria2c
+seeders of a generated 512 MiB file, 1 MiB pieces, each seeder with its own
+--max-overall-upload-limit):
+
+  one     one seeder at 20 MB/s
+  eight   eight seeders of uneven speed, 20 MB/s together (shares 2.5, 5, 7.5, 10, 12.5, 15,
+          15 and 32.5 %)
+  slow8   the same eight at 4 MB/s together (100 kB/s to 1.3 MB/s each)
+
+Every client starts on an empty folder. The order of the clients alternates between
+repetitions, so drift on a shared machine hits all of them. It prints medians over the
+repetitions next to each other and writes every run to JSON. Variants of bt2p-tui with other
+options run as further clients of the same swarms:
+
+  --variant 'rw16=--request-window 16' --variant 'od=--on-demand'
+  --variant 'new=' --variant-bin new=../other/target/release/bt2p-tui
+
+Usage: benches/playback.py [--reps 2] [--swarms one,eight,slow8] [--clients bt2p,rqbit,peerflix]
+                           [--variant NAME=ARGS]... [--seeks 10:85,20:40,8:15,8:65] [--tail 8]
+                           [--bin target/release/bt2p-tui] [--rqbit PATH] [--peerflix PATH]
+Needs: opentracker, aria2c, mktorrent; rqbit (cargo install rqbit --locked --root .tools),
+peerflix 0.39 (npm install --prefix .tools/peerflix peerflix@0.39) and node. About 22 minutes
+with the defaults (a run lasts about a minute; 18 runs).
+"""
+
+import argparse
+import atexit
+import http.client
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from swarm import (MIB, free_port, log, make_torrent, random_file, spawn, stop,  # noqa: E402
+                   stop_all, wait_port)
+
+BITRATE = 1_000_000  # bytes per second of media: 8 Mbit/s
+CACHE = 64 * MIB  # read-ahead held by the player
+RESUME = BITRATE  # 1 s of media buffered before playback (re)starts
+AHEAD = 32 * MIB  # read-ahead measured for the `ahead` speed
+SHARES = [0.025, 0.05, 0.075, 0.10, 0.125, 0.15, 0.15, 0.325]
+SWARMS = {
+    "one": [20_000_000],
+    "eight": [round(s * 20_000_000) for s in SHARES],
+    "slow8": [round(s * 4_000_000) for s in SHARES],
+}
+NAME = "film.mkv"
+START_LIMIT = 60.0  # most seconds a startup or a seek may wait before the run is given up
+TICK = 0.01
+
+
+class Env:
+    pass
+
+
+# ---------------------------------------------------------------- the swarm
+
+
+def scrape_complete(tracker_port, info_hash):
+    """Seeders the tracker knows of, or -1."""
+    q = urllib.parse.quote_from_bytes(bytes.fromhex(info_hash))
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{tracker_port}/scrape?info_hash={q}", timeout=2) as r:
+            body = r.read()
+        i = body.index(b"8:completei") + len(b"8:completei")
+        return int(body[i:body.index(b"e", i)])
+    except (OSError, ValueError):
+        return -1
+
+
+class Swarm:
+    """opentracker and one aria2c seeder per rate, fresh for one run; waits (bounded) until the
+    tracker lists every seeder, so that the client hears of all of them in its first announce."""
+
+    def __init__(self, env, rates):
+        self.env, self.rates, self.procs, self.ports = env, rates, [], []
+
+    def __enter__(self):
+        e = self.env
+        self.procs.append(spawn(
+            ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
+             str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
+        if not wait_port(e.tracker_port):
+            raise RuntimeError("opentracker did not start")
+        for rate in self.rates:
+            port = free_port()
+            self.ports.append(port)
+            self.procs.append(spawn(
+                ["aria2c", f"--max-overall-upload-limit={rate}", "--seed-ratio=0",
+                 "--bt-seed-unverified=true", "--enable-dht=false", "--enable-dht6=false",
+                 "--bt-enable-lpd=false", "--enable-peer-exchange=false", f"--listen-port={port}",
+                 "--console-log-level=error", "--bt-max-peers=0", f"--dir={e.seed}",
+                 "--check-integrity=false", "--bt-tracker-interval=1", "--file-allocation=none",
+                 e.torrent]))
+        end = time.monotonic() + 20
+        while time.monotonic() < end and scrape_complete(e.tracker_port, e.info_hash) < len(self.rates):
+            time.sleep(0.1)
+        n = scrape_complete(e.tracker_port, e.info_hash)
+        if n < len(self.rates):
+            log(f"warning: the tracker lists {n} of {len(self.rates)} seeders")
+        return self
+
+    def __exit__(self, *exc):
+        for p in reversed(self.procs):
+            stop(p)
+
+
+# ---------------------------------------------------------------- clients
+
+
+def launch(env, who, dl, port, lp, logf):
+    """Starts a client on an empty folder; returns (process, URL path of the film)."""
+    if who == "rqbit":
+        args = [env.args.rqbit, "--disable-dht", "--disable-dht-persistence",
+                "--disable-upnp-port-forward", "--disable-lsd", "--listen-ip", "127.0.0.1",
+                "--listen-port", str(lp), "--http-api-listen-addr", f"127.0.0.1:{port}",
+                "download", "-o", dl, env.torrent]
+        return spawn(args, stderr=logf), "/torrents/0/stream/0"
+    if who == "peerflix":
+        args = ["node", env.args.peerflix, env.torrent, "--no-dht", "-q", "-h", "127.0.0.1",
+                "-p", str(port), "-x", str(lp), "-f", dl]
+        return spawn(args, stdout=logf, stderr=logf), "/"
+    extra = env.variants.get(who, "")
+    args = [env.variant_bins.get(who, env.args.bin), env.torrent, "--no-tui", "--no-dht", "--no-lsd", "--no-resume",
+            "--bind", "127.0.0.1", "--port", str(port), "--listen-addr", "127.0.0.1",
+            "--listen-port", str(lp), "--save-path", dl] + shlex.split(extra)
+    return spawn(args, stderr=logf), "/" + NAME
+
+
+# ---------------------------------------------------------------- the player
+
+
+class Player:
+    """An HTTP reader thread that fills a cache, and a clock that plays it."""
+
+    def __init__(self, port, path, length, proc):
+        self.port, self.path, self.length, self.proc = port, path, length, proc
+        self.lock = threading.Lock()
+        self.gen = 0  # bumped by every seek; an old reader stops counting
+        self.recv = 0  # absolute offset the data reaches
+        self.play = 0.0  # absolute playback position
+        self.conn = None
+        self.first_byte = None
+        self.error = None
+
+    def open(self, start):
+        with self.lock:
+            self.gen += 1
+            gen = self.gen
+            old, self.conn = self.conn, None
+            self.recv, self.play = start, float(start)
+            self.error = None
+        if old is not None:
+            try:
+                old.sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, AttributeError):
+                pass
+        threading.Thread(target=self.reader, args=(gen,), daemon=True).start()
+
+    def current(self, gen):
+        with self.lock:
+            return gen == self.gen
+
+    def reader(self, gen):
+        end = time.monotonic() + 600
+        while self.current(gen) and time.monotonic() < end and self.proc.poll() is None:
+            with self.lock:
+                start = self.recv
+            if start >= self.length:
+                return
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                conn.request("GET", self.path, headers={"Range": f"bytes={start}-"})
+                resp = conn.getresponse()
+                if resp.status != 206 and not (resp.status == 200 and start == 0):
+                    resp.read()
+                    conn.close()
+                    time.sleep(0.05)
+                    continue
+                with self.lock:
+                    if gen != self.gen:
+                        conn.close()
+                        return
+                    self.conn = conn
+                while True:
+                    with self.lock:
+                        if gen != self.gen:
+                            break
+                        room = CACHE - (self.recv - int(self.play))
+                    if room <= 0:
+                        time.sleep(TICK)
+                        continue
+                    b = resp.read1(min(room, 256 * 1024))
+                    if not b:
+                        break
+                    with self.lock:
+                        if gen != self.gen:
+                            break
+                        self.recv += len(b)
+                        if self.first_byte is None:
+                            self.first_byte = time.monotonic()
+                conn.close()
+                with self.lock:
+                    if gen != self.gen or self.recv >= self.length:
+                        return
+            except (OSError, http.client.HTTPException, AttributeError) as e:
+                with self.lock:
+                    if gen == self.gen:
+                        self.error = str(e)
+                time.sleep(0.05)
+
+
+def play_run(env, who, rates):
+    """One client against a fresh swarm, driven by the player model."""
+    res = {"who": who, "swarm": env.swarm_name, "stalls": 0, "stall_secs": 0.0, "seeks": []}
+    with Swarm(env, rates) as sw:
+        res["seeders"] = {str(port): rate for port, rate in zip(sw.ports, rates)}
+        dl = tempfile.mkdtemp(prefix="dl-", dir=env.work)
+        port, lp = free_port(), free_port()
+        logpath = os.path.join(env.work, f"client-{who}.log")
+        with open(logpath, "wb") as logf:
+            t0 = time.monotonic()
+            proc, path = launch(env, who, dl, port, lp, logf)
+        p = Player(port, path, env.length, proc)
+        p.open(0)
+        events = list(env.seeks)
+        playing, waiting, wait_t0 = False, "start", t0
+        next_at, done_at = None, None
+        last = time.monotonic()
+        try:
+            while True:
+                time.sleep(TICK)
+                now = time.monotonic()
+                dt, last = now - last, now
+                if proc.poll() is not None:
+                    res["error"] = f"the client exited with status {proc.returncode}"
+                    break
+                with p.lock:
+                    recv = p.recv
+                    if playing:
+                        p.play = min(p.play + BITRATE * dt, float(p.length))
+                        if p.play >= recv and recv < p.length:
+                            p.play = float(recv)
+                            playing, waiting, wait_t0 = False, "stall", now
+                            res["stalls"] += 1
+                    elif recv - p.play >= RESUME or recv >= p.length:
+                        playing = True
+                        if waiting == "start":
+                            res["startup"] = now - t0
+                        elif waiting == "seek":
+                            res["seeks"][-1]["resume"] = now - wait_t0
+                        else:
+                            res["stall_secs"] += now - wait_t0
+                        if waiting != "stall":
+                            if events:
+                                next_at = now + events[0][0]
+                            else:
+                                done_at = now + env.args.tail
+                        waiting = None
+                    first = p.first_byte
+                if "ahead_mbps" not in res and first is not None and recv >= AHEAD:
+                    res["ahead_mbps"] = AHEAD / max(now - first, 1e-3) / 1e6
+                    res["ahead_secs"] = now - t0
+                if waiting in ("start", "seek") and now - wait_t0 > START_LIMIT:
+                    res["error"] = f"{waiting} waited more than {START_LIMIT:.0f} s"
+                    break
+                if waiting == "stall" and now - wait_t0 > START_LIMIT:
+                    res["stall_secs"] += now - wait_t0
+                    res["error"] = f"a stall lasted more than {START_LIMIT:.0f} s"
+                    break
+                if next_at is not None and now >= next_at and events:
+                    delay, pct = events.pop(0)
+                    if waiting == "stall":
+                        res["stall_secs"] += now - wait_t0
+                    target = int(env.length * pct / 100)
+                    res.setdefault("ahead_mbps", 0.0)
+                    res["seeks"].append({"to_pct": pct, "at": now - t0})
+                    p.open(target)
+                    playing, waiting, wait_t0, next_at = False, "seek", now, None
+                if done_at is not None and now >= done_at:
+                    break
+        finally:
+            if p.error and res.get("error"):
+                res["error"] += f" (last HTTP error: {p.error})"
+            p.open(env.length)  # stops the reader
+            stop(proc)
+            res["total_secs"] = time.monotonic() - t0
+            if res.get("error"):
+                with open(logpath, "rb") as f:
+                    res["log_tail"] = f.read()[-800:].decode(errors="replace")
+            if env.args.keep_logs:
+                os.makedirs(env.args.keep_logs, exist_ok=True)
+                shutil.copy(logpath, os.path.join(env.args.keep_logs,
+                                                  f"{env.swarm_name}-{who}-{env.rep}.log"))
+            shutil.rmtree(dl, ignore_errors=True)
+    res["seek_resume"] = [s["resume"] for s in res["seeks"] if "resume" in s]
+    return res
+
+
+# ---------------------------------------------------------------- report
+
+
+def pct(values, q):
+    """Nearest-rank percentile."""
+    v = sorted(values)
+    if not v:
+        return None
+    return v[min(len(v) - 1, max(0, int(-(-q * len(v) // 100)) - 1))]
+
+
+def summary(runs):
+    ok = [r for r in runs if "startup" in r]
+    m = lambda k: statistics.median([r[k] for r in ok if r.get(k) is not None]) if ok else None
+    seeks = [s for r in runs for s in r["seek_resume"]]
+    missed = sum(len(r["seeks"]) - len(r["seek_resume"]) for r in runs)
+    return {
+        "runs": len(runs), "failed": sum(1 for r in runs if r.get("error")),
+        "startup": m("startup"), "ahead_mbps": m("ahead_mbps"), "stalls": m("stalls"),
+        "stall_secs": m("stall_secs"), "seek_p50": pct(seeks, 50), "seek_p95": pct(seeks, 95),
+        "seek_n": len(seeks), "seek_missed": missed,
+    }
+
+
+def table(results, swarms, clients):
+    hdr = (f"{'swarm':<7}{'client':<22}{'startup s':>10}{'ahead MB/s':>11}{'stalls':>7}"
+           f"{'stall s':>8}{'seek p50':>9}{'seek p95':>9}{'seeks':>6}{'failed':>7}")
+    lines = [hdr, "-" * len(hdr)]
+    f = lambda v, d=3: "-" if v is None else f"{v:.{d}f}"
+    for s in swarms:
+        for c in clients:
+            runs = [r for r in results if r["swarm"] == s and r["who"] == c]
+            if not runs:
+                continue
+            x = summary(runs)
+            seeks = f"{x['seek_n']}" + (f"+{x['seek_missed']}" if x["seek_missed"] else "")
+            lines.append(f"{s:<7}{c:<22}{f(x['startup']):>10}{f(x['ahead_mbps'], 1):>11}"
+                         f"{f(x['stalls'], 1):>7}{f(x['stall_secs']):>8}{f(x['seek_p50']):>9}"
+                         f"{f(x['seek_p95']):>9}{seeks:>6}{x['failed']:>4}/{x['runs']}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tools = os.path.join(root, ".tools")
+    ap.add_argument("--bin", default=os.path.join(root, "target", "release", "bt2p-tui"))
+    ap.add_argument("--rqbit", default=os.path.join(tools, "bin", "rqbit"))
+    ap.add_argument("--peerflix", default=os.path.join(tools, "peerflix", "node_modules", "peerflix", "app.js"))
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--swarms", default="one,eight,slow8")
+    ap.add_argument("--clients", default="bt2p,rqbit,peerflix")
+    ap.add_argument("--variant", action="append", default=[],
+                    help="NAME=ARGS: bt2p-tui with these options, as one more client")
+    ap.add_argument("--variant-bin", action="append", default=[],
+                    help="NAME=PATH: the bt2p-tui binary of variant NAME (another build)")
+    ap.add_argument("--seeks", default="10:85,20:40,8:15,8:65",
+                    help="DELAY:PERCENT,...: seconds of playback, then a seek to PERCENT of the file")
+    ap.add_argument("--tail", type=float, default=8.0, help="seconds played after the last seek")
+    ap.add_argument("--size-mib", type=int, default=512)
+    ap.add_argument("--keep-logs", default=None, help="copy each client's log here")
+    ap.add_argument("--out", default="playback-results.json")
+    ap.add_argument("--workdir", default=None, help="where the temporary files go (default: /tmp)")
+    args = ap.parse_args()
+
+    for tool in ("opentracker", "aria2c", "mktorrent"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is missing: apt-get install opentracker aria2 mktorrent")
+    env = Env()
+    env.args = args
+    env.variants = {}
+    for v in args.variant:
+        name, _, extra = v.partition("=")
+        env.variants[f"bt2p[{name}]"] = extra
+    env.variant_bins = {}
+    for v in args.variant_bin:
+        name, _, path = v.partition("=")
+        env.variant_bins[f"bt2p[{name}]"] = path
+    clients = [c for c in args.clients.split(",") if c] + list(env.variants)
+    need = {"bt2p": args.bin, "rqbit": args.rqbit, "peerflix": args.peerflix}
+    for c in clients:
+        path = need.get(c, env.variant_bins.get(c, args.bin))
+        if not os.path.exists(path):
+            raise SystemExit(f"{path} is missing (cargo build --release; see the usage above)")
+    if "peerflix" in clients and not shutil.which("node"):
+        raise SystemExit("node is missing (apt-get install nodejs)")
+    swarms = [s for s in args.swarms.split(",") if s]
+    for s in swarms:
+        if s not in SWARMS:
+            raise SystemExit(f"unknown swarm {s}: one of {', '.join(SWARMS)}")
+    env.seeks = [(float(d), float(p)) for d, p in (x.split(":") for x in args.seeks.split(",") if x)]
+
+    env.work = tempfile.mkdtemp(prefix="bt2p-playback-", dir=args.workdir)
+    atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
+    atexit.register(stop_all)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    # opentracker drops to `nobody` and chroots here: the folder and whitelist must be readable.
+    env.pub, env.seed = os.path.join(env.work, "pub"), os.path.join(env.work, "seed")
+    os.makedirs(env.pub)
+    os.makedirs(env.seed)
+    os.chmod(env.work, 0o755)
+    os.chmod(env.pub, 0o755)
+    env.tracker_port = free_port()
+
+    t_begin = time.monotonic()
+    log("generating data…")
+    env.length = args.size_mib * MIB
+    random_file(os.path.join(env.seed, NAME), env.length)
+    env.torrent = os.path.join(env.pub, "film.torrent")
+    env.info_hash = make_torrent(os.path.join(env.seed, NAME), env.torrent, 20, env.tracker_port)
+    with open(os.path.join(env.pub, "whitelist"), "w") as f:
+        f.write(env.info_hash + "\n")
+    os.chmod(os.path.join(env.pub, "whitelist"), 0o644)
+
+    results = []
+    for rep in range(args.reps):
+        env.rep = rep
+        for s in swarms:
+            env.swarm_name = s
+            order = clients if rep % 2 == 0 else list(reversed(clients))
+            for who in order:
+                r = play_run(env, who, SWARMS[s])
+                r["rep"] = rep
+                results.append(r)
+                log(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
+                                for k, v in r.items() if k not in ("seeks", "log_tail", "seeders")}))
+    text = table(results, swarms, clients)
+    print(f"player: {BITRATE * 8 // 1_000_000} Mbit/s, cache {CACHE // MIB} MiB, resume at 1 s buffered; "
+          f"seeks {args.seeks}; medians of {args.reps}, seek percentiles over all seeks\n")
+    print(text)
+    print(f"total time {time.monotonic() - t_begin:.0f} s; JSON in {args.out}")
+    with open(args.out, "w") as f:
+        json.dump({"swarms": {s: SWARMS[s] for s in swarms}, "seeks": env.seeks,
+                   "summary": {f"{s}/{c}": summary([r for r in results if r["swarm"] == s and r["who"] == c])
+                               for s in swarms for c in clients},
+                   "results": results, "table": text}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
