@@ -2,6 +2,7 @@
 //! keeps the piece_par windows, and publishes a `Snapshot` every half second.
 
 mod add;
+pub(crate) use add::id_of;
 mod bitrate;
 mod disk;
 mod journal;
@@ -24,7 +25,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use librqbit::api::TorrentIdOrHash;
 use librqbit::{Api, ManagedTorrent, Session};
 use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
@@ -183,6 +183,7 @@ impl Engine {
             receiving,
             piece_par: self.piece_par.subscribe(),
             bitrates: self.bitrates.clone(),
+            interface: opts.interface.clone(),
         };
         tokio::spawn(stats::run(sources, base, snap_tx, self.cancel.clone()));
     }
@@ -293,8 +294,4 @@ impl Engine {
         // down; they are cancelled either way, so the sleep is not waited out.
         let _ = tokio::time::timeout(Duration::from_millis(300), self.session.stop()).await;
     }
-}
-
-pub(crate) fn id_of(torrent: &ManagedTorrent) -> TorrentIdOrHash {
-    TorrentIdOrHash::Id(torrent.id())
 }

@@ -168,6 +168,10 @@ async fn the_interface_option_refuses_peers_reachable_only_through_another_inter
         stall.starts_with("1 peer seen") && stall.contains(" 0 connected"),
         "{stall}"
     );
+    assert!(
+        stall.contains(&format!("only through --interface {OTHER}")),
+        "the stall does not name the binding: {stall}"
+    );
     assert_eq!(st["peers_connected"], 0, "{st}");
     assert_eq!(st["progress_bytes"], 0, "{st}");
     wait_text(

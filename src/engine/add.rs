@@ -161,3 +161,8 @@ async fn wait_for_metadata<T>(
         }
     }
 }
+
+/// How the engine's API names the torrent.
+pub(crate) fn id_of(torrent: &ManagedTorrent) -> librqbit::api::TorrentIdOrHash {
+    librqbit::api::TorrentIdOrHash::Id(torrent.id())
+}

@@ -11,6 +11,8 @@ const AFTER: Duration = Duration::from_secs(8);
 pub(super) struct Stall {
     alone_since: Option<Instant>,
     reported: Option<String>,
+    /// The interface all peer traffic is bound to (`--interface`), a cause of its own.
+    interface: Option<String>,
 }
 
 /// The counts a diagnosis is made from.
@@ -23,6 +25,14 @@ pub(super) struct Peers {
 }
 
 impl Stall {
+    /// A detector for a session whose peer traffic is bound to `interface`, if any.
+    pub(super) fn new(interface: Option<String>) -> Self {
+        Stall {
+            interface,
+            ..Default::default()
+        }
+    }
+
     /// The cause, while stalled; logs when a stall starts, changes cause, or ends.
     pub(super) fn update(&mut self, p: Peers, now: Instant) -> Option<String> {
         let alone = p.connected == 0 && p.needs_data;
@@ -40,7 +50,12 @@ impl Stall {
         if waited < AFTER {
             return None;
         }
-        let cause = cause(p, waited);
+        let mut cause = cause(p, waited);
+        if let Some(name) = self.interface.as_deref().filter(|_| p.seen > 0) {
+            cause.push_str(&format!(
+                "; peers are dialled only through --interface {name}: check that they can be reached through it"
+            ));
+        }
         if self.reported.as_deref() != Some(cause.as_str()) {
             tracing::warn!("stalled: {cause}");
             self.reported = Some(cause.clone());
@@ -82,6 +97,25 @@ mod tests {
             seen,
             needs_data,
         }
+    }
+
+    #[test]
+    fn a_bound_interface_is_named_when_peers_are_seen() {
+        let t0 = Instant::now();
+        let late = t0 + Duration::from_secs(9);
+        let mut s = Stall::new(Some("wg0".into()));
+        s.update(peers(0, 1, 1, true), t0);
+        let cause = s.update(peers(0, 1, 1, true), late).unwrap();
+        assert!(
+            cause.starts_with("1 peer seen, 1 connecting, 0 connected"),
+            "{cause}"
+        );
+        assert!(cause.contains("only through --interface wg0"), "{cause}");
+        // With no peer at all, the interface is not what is missing.
+        let mut s = Stall::new(Some("wg0".into()));
+        s.update(peers(0, 0, 0, true), t0);
+        let cause = s.update(peers(0, 0, 0, true), late).unwrap();
+        assert!(!cause.contains("wg0"), "{cause}");
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct Sources {
     pub receiving: Arc<Receiving>,
     pub piece_par: watch::Receiver<PiecePar>,
     pub bitrates: Arc<Bitrates>,
+    /// `--interface`, named in a stall's cause.
+    pub interface: Option<String>,
 }
 
 /// How far back speeds look: long enough to smooth a rate limiter's bursts, short enough to
@@ -65,7 +67,7 @@ struct Rates {
 
 pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, cancel: CancellationToken) {
     let mut rates = Rates::default();
-    let mut stall = Stall::default();
+    let mut stall = Stall::new(src.interface.clone());
     let mut tick = tokio::time::interval(INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
