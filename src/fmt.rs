@@ -92,9 +92,15 @@ pub fn piece_par(s: &crate::engine::Snapshot, long: bool) -> String {
 /// One viewer's figures in a line: time to first byte, seeks (median and 95th percentile
 /// wait), stalls (total time) and the verified data ahead, `~` marking estimated seconds.
 pub fn viewing(m: &StreamMetrics) -> String {
+    viewing_in(m, usize::MAX)
+}
+
+/// `viewing` in at most `width` characters: the seek and stall details go first, then the time
+/// to first byte, then the player's own buffer; what stays is whole.
+pub fn viewing_in(m: &StreamMetrics, width: usize) -> String {
     let v = &m.viewing;
     let ms = |ms: u64| secs(ms as f64 / 1000.0);
-    let ttfb = v.ttfb_ms.map(ms).unwrap_or_else(|| "-".into());
+    let ttfb = format!("ttfb {}", v.ttfb_ms.map(ms).unwrap_or_else(|| "-".into()));
     let seeks = match (v.seek_p50_ms, v.seek_p95_ms) {
         (Some(p50), Some(p95)) => format!("seeks {} (p50 {} p95 {})", v.seeks, ms(p50), ms(p95)),
         _ => format!("seeks {}", v.seeks),
@@ -112,13 +118,54 @@ pub fn viewing(m: &StreamMetrics) -> String {
         ),
         None => format!("ahead {}", compact(m.buffer_ahead_bytes)),
     };
-    format!("ttfb {ttfb}  {seeks}  {stalls}  {ahead}")
+    let player = m.player_buffer_secs.map(|held| format!("player ~{}", secs(held)));
+    let mut fields = vec![Some(ttfb), Some(seeks), Some(stalls), Some(ahead), player];
+    let line = |f: &[Option<String>]| f.iter().flatten().cloned().collect::<Vec<_>>().join("  ");
+    for step in 0..4 {
+        if line(&fields).chars().count() <= width {
+            break;
+        }
+        match step {
+            0 => fields[1] = Some(format!("seeks {}", v.seeks)),
+            1 => fields[2] = Some(format!("stalls {}", v.stalls)),
+            2 => fields[0] = None,
+            _ => fields[4] = None,
+        }
+    }
+    line(&fields)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::Viewing;
+
+    #[test]
+    fn viewing_lines_fit_their_width() {
+        let mut m = StreamMetrics {
+            buffer_ahead_bytes: 24 * 1024 * 1024,
+            buffer_ahead_secs: Some(12.3),
+            buffer_ahead_source: Some("container"),
+            player_buffer_secs: Some(21.0),
+            ..Default::default()
+        };
+        m.viewing = Viewing {
+            ttfb_ms: Some(420),
+            seeks: 2,
+            seek_p50_ms: Some(310),
+            seek_p95_ms: Some(800),
+            stalls: 1,
+            stall_total_ms: 2100,
+            ..Default::default()
+        };
+        let full = "ttfb 0.42s  seeks 2 (p50 0.31s p95 0.80s)  stalls 1 (2.1s)  ahead 12s (24M)  player ~21s";
+        assert_eq!(viewing(&m), full);
+        assert_eq!(
+            viewing_in(&m, 76),
+            "ttfb 0.42s  seeks 2  stalls 1 (2.1s)  ahead 12s (24M)  player ~21s"
+        );
+        assert_eq!(viewing_in(&m, 40), "seeks 2  stalls 1  ahead 12s (24M)");
+    }
 
     #[test]
     fn viewing_lines() {

@@ -186,6 +186,7 @@ fn the_window_panel_shows_a_line_per_player() {
                 buffer_ahead_bytes: 24 * piece,
                 buffer_ahead_secs: Some(12.4),
                 buffer_ahead_source: Some("estimated"),
+                player_buffer_secs: None,
             }),
         }],
         ..Default::default()

@@ -165,6 +165,9 @@ async fn piece_par_in_seconds_follows_the_containers_duration() {
         Some(pieces(4.0, mkv_len, mkv_duration, piece_len))
     );
     assert_eq!(player["buffer_ahead_source"], "container");
+    // What the player holds itself, at the same bitrate: served less played, never below 0.
+    let held = player["player_buffer_secs"].as_f64();
+    assert!(held.is_some_and(|s| s >= 0.0), "{player}");
     let ahead = player["buffer_ahead_secs"].as_f64().unwrap();
     let bytes = player["buffer_ahead_bytes"].as_f64().unwrap();
     assert!(

@@ -33,6 +33,10 @@ pub struct PlayerInfo {
     waiting_since_ms: AtomicU64,
     /// Extra engine streams that widen this player's window (see `window`).
     pub window_helpers: AtomicU32,
+    /// Milliseconds since `started` of the first byte sent, plus one (0 before it), and the
+    /// bytes sent since: what the player was given to play.
+    first_byte_ms: AtomicU64,
+    bytes: AtomicU64,
     /// What this connection's viewer (client address and file) went through.
     pub viewer: Arc<Record>,
 }
@@ -40,6 +44,15 @@ pub struct PlayerInfo {
 impl PlayerInfo {
     pub fn position(&self) -> u64 {
         self.position.load(Ordering::Relaxed)
+    }
+
+    /// Seconds of media the player is estimated to hold at `bytes_per_sec`: what this
+    /// connection served, less the time since its first byte (playing in real time from it).
+    pub fn held_secs(&self, bytes_per_sec: f64) -> Option<f64> {
+        let first = self.first_byte_ms.load(Ordering::Relaxed).checked_sub(1)?;
+        let playing = (self.started.elapsed().as_millis() as u64).saturating_sub(first);
+        let served = self.bytes.load(Ordering::Relaxed) as f64 / bytes_per_sec.max(1.0);
+        Some((served - playing as f64 / 1000.0).max(0.0))
     }
 
     /// How long the current read has been waiting for data.
@@ -104,6 +117,8 @@ impl Players {
             end,
             waiting_since_ms: AtomicU64::new(0),
             window_helpers: AtomicU32::new(0),
+            first_byte_ms: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
             viewer: self.viewers.connect(client.ip(), file),
         });
         if let Ok(mut m) = self.map.lock() {
@@ -129,9 +144,6 @@ pub struct PlayerStream {
     players: Arc<Players>,
     /// Whether a byte went out yet: the first one ends the connection's opening wait.
     served_any: bool,
-    /// When the first byte went out (ms since the connection opened), and bytes since.
-    first_byte_ms: u64,
-    bytes: u64,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -148,8 +160,6 @@ impl PlayerStream {
             info,
             players,
             served_any: false,
-            first_byte_ms: 0,
-            bytes: 0,
             _slot: slot,
         })
     }
@@ -181,7 +191,7 @@ impl PlayerStream {
         let (viewer, totals) = (&self.info.viewer, &self.players.viewers.totals);
         if !self.served_any {
             self.served_any = true;
-            self.first_byte_ms = now;
+            self.info.first_byte_ms.store(now + 1, Ordering::Relaxed);
             if viewer.first_byte(now) {
                 totals.set_ttfb(now);
             } else {
@@ -190,7 +200,7 @@ impl PlayerStream {
         } else {
             self.stalled(now.saturating_sub(waited), waited);
         }
-        self.bytes += n;
+        self.info.bytes.fetch_add(n, Ordering::Relaxed);
         viewer.served(n);
         totals.served(n);
     }
@@ -204,7 +214,9 @@ impl PlayerStream {
             .players
             .bitrates
             .bytes_per_sec(self.info.file, self.info.file_len);
-        let frozen = frozen_ms(self.bytes, bps, since.saturating_sub(self.first_byte_ms), waited);
+        let first = self.info.first_byte_ms.load(Ordering::Relaxed).saturating_sub(1);
+        let bytes = self.info.bytes.load(Ordering::Relaxed);
+        let frozen = frozen_ms(bytes, bps, since.saturating_sub(first), waited);
         if frozen >= STALL_AFTER_MS {
             self.info.viewer.stall(frozen);
             self.players.viewers.totals.stall(frozen);

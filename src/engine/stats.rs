@@ -233,6 +233,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                         .clone(),
                     ahead,
                     bps,
+                    bps.and_then(|b| p.held_secs(b)),
                 )),
             })
         })

@@ -52,7 +52,10 @@ pub fn help(f: &mut Frame, area: Rect, t: &Theme) {
             " ttfb",
             format!("time to first byte; seeks: p50 / p95 wait; stalls: reads {ge}1 s"),
         ),
-        (" ahead", "verified data past the player's position".into()),
+        (
+            " ahead",
+            "verified data past its position; player: held by the player".into(),
+        ),
     ];
     for (name, what) in figures {
         lines.push(Line::from(vec![

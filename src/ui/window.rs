@@ -156,7 +156,11 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
         file_end: file.end_piece,
         par: st.piece_par,
         blocked: st.waiting_ms.is_some(),
-        figures: st.metrics.as_ref().map(fmt::viewing),
+        // Under the label, indented by two.
+        figures: st
+            .metrics
+            .as_ref()
+            .map(|m| fmt::viewing_in(m, width.saturating_sub(2))),
     })
 }
 
