@@ -90,21 +90,9 @@ async fn the_demo_video_is_long_whole_and_kept() {
 
     if cfg!(feature = "interop") {
         require("ffprobe", "ffmpeg");
-        let (ok, duration, err) = run(
-            "ffprobe",
-            &[
-                "-v",
-                "error",
-                "-show_entries",
-                "format=duration",
-                "-of",
-                "csv=p=0",
-                &url,
-            ],
-        )
-        .await;
-        assert!(ok && err.is_empty(), "ffprobe: {err}");
-        assert_eq!(duration.parse::<f64>().ok(), Some(DURATION_MS as f64 / 1000.0));
+        let (duration, err) = ffprobe_duration(&url).await;
+        assert!(err.is_empty(), "ffprobe: {err}");
+        assert_eq!(duration, Some(DURATION_MS as f64 / 1000.0));
         // A seek near the end decodes at once, from the cues in the header.
         let at = (DURATION_MS / 1000 - 5).to_string();
         let (ok, _, err) = run(

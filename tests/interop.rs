@@ -62,36 +62,9 @@ async fn aria2c_seeds_a_mktorrent_video_that_ffprobe_reads_through_bt2p() {
     let c = client(&torrent, peer, &save, &[]).await;
     let url = format!("{}/clip.mkv", c.base);
 
-    let probe = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || {
-            Command::new("ffprobe")
-                .args([
-                    "-v",
-                    "error",
-                    "-show_entries",
-                    "format=duration",
-                    "-of",
-                    "csv=p=0",
-                    "-rw_timeout",
-                    "60000000",
-                ])
-                .arg(&url)
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
-    let duration: f64 = String::from_utf8_lossy(&probe.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0.0);
-    assert!(
-        (duration - 12.0).abs() < 0.2,
-        "ffprobe said {duration} ({})",
-        String::from_utf8_lossy(&probe.stderr)
-    );
+    let (duration, err) = ffprobe_duration(&url).await;
+    let duration = duration.unwrap_or(0.0);
+    assert!((duration - 12.0).abs() < 0.2, "ffprobe said {duration} ({err})");
 
     let original = std::fs::read(&video).unwrap();
     let (st, _, body) = get(&url, None, Duration::from_secs(120)).await;

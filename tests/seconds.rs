@@ -5,28 +5,10 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
 use serde_json::Value;
-
-/// What ffprobe says the file lasts.
-fn ffprobe_duration(file: &Path) -> f64 {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(file)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-}
 
 fn file<'a>(st: &'a Value, path: &str) -> &'a Value {
     st["files"]
@@ -90,7 +72,8 @@ async fn piece_par_in_seconds_follows_the_containers_duration() {
     })
     .await;
     for name in ["tail.mp4", "front.mp4", "film.mkv"] {
-        let want = ffprobe_duration(&films.join(name));
+        let (want, err) = ffprobe_duration(films.join(name).to_str().unwrap()).await;
+        let want = want.unwrap_or_else(|| panic!("ffprobe on {name}: {err}"));
         let got = file(&st, name)["duration_secs"].as_f64().unwrap();
         assert!(
             (got - want).abs() < 0.1,

@@ -452,6 +452,33 @@ pub fn require(tool: &str, package: &str) {
     assert!(found, "{tool} is not installed: apt-get install {package}");
 }
 
+/// What ffprobe says `input` (a file or a URL) lasts, and what it wrote to stderr; run off the
+/// async threads, within `DEADLINE`.
+#[allow(dead_code)] // Not every test file plays.
+pub async fn ffprobe_duration(input: &str) -> (Option<f64>, String) {
+    let mut cmd = Command::new("ffprobe");
+    cmd.args([
+        "-v",
+        "error",
+        "-show_entries",
+        "format=duration",
+        "-of",
+        "csv=p=0",
+    ]);
+    if input.starts_with("http") {
+        // A stream that stalls fails the probe rather than hanging it.
+        cmd.args(["-rw_timeout", "60000000"]);
+    }
+    cmd.arg(input).stdin(Stdio::null());
+    let out = tokio::time::timeout(DEADLINE, tokio::task::spawn_blocking(move || cmd.output()))
+        .await
+        .expect("ffprobe did not finish")
+        .unwrap()
+        .expect("ffprobe (ffmpeg) runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    (text(&out.stdout).parse().ok(), text(&out.stderr))
+}
+
 /// A test card with a tone, H.264/AAC, made by ffmpeg: `size` like "640x360", `bitrate` like
 /// "1500k" (None: the encoder's default).
 pub fn test_video(out: &Path, size: &str, secs: u32, bitrate: Option<&str>) {
