@@ -53,18 +53,12 @@ impl Netns {
         std::fs::create_dir_all(save).unwrap();
         let port = free_port().unwrap();
         let stderr = save.with_extension("stderr");
-        let child = self
-            .nsenter()
-            .arg(BIN)
-            .arg(torrent)
-            .args(OFFLINE)
-            .args(["--no-tui", "--port", &port.to_string(), "--save-path"])
-            .arg(save)
-            .args(args)
+        let mut nsenter = self.nsenter();
+        nsenter.arg(BIN);
+        let args = [&OFFLINE[..], args].concat();
+        let child = headless(nsenter, torrent, &args, port, save, &stderr)
             .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).map(Stdio::from).unwrap())
             .spawn()
             .expect("nsenter (util-linux) runs");
         InNs {

@@ -49,24 +49,15 @@ impl InNetns {
     fn spawn(mut netns: Command, host: &str, torrent: &Path, save: &Path, extra: &[&str]) -> InNetns {
         let port = free_port().unwrap();
         let stderr = save.with_extension(format!("{port}.stderr"));
-        let child = netns
-            .arg(BIN)
-            .arg(torrent)
-            .args([
-                "--no-tui",
-                "--no-dht",
-                "--no-trackers",
-                "--no-resume",
-                "--bind",
-                host,
-            ])
-            .args(["--port", &port.to_string(), "--save-path"])
-            .arg(save)
-            .args(extra)
+        netns.arg(BIN);
+        let args = [
+            &["--no-dht", "--no-trackers", "--no-resume", "--bind", host][..],
+            extra,
+        ]
+        .concat();
+        let child = headless(netns, torrent, &args, port, save, &stderr)
             .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).map(Stdio::from).unwrap())
             .spawn()
             .expect("unshare and nsenter (util-linux) run");
         InNetns {

@@ -177,29 +177,51 @@ pub async fn lone_client(source: &Path, save: &Path, extra: &[&str]) -> Client {
     wait_up(spawn_client(source, &[], save, extra, &[("RUST_LOG", "warn")])).await
 }
 
+/// `cmd` (the binary, or a command that enters a network namespace and then execs the binary)
+/// completed to run it headless for `source` with `args`, its HTTP server on `port`, saving in
+/// `save`, its stderr written to `stderr`; stdin empty. Env and stdout are the caller's.
+pub fn headless(
+    mut cmd: Command,
+    source: &Path,
+    args: &[&str],
+    port: u16,
+    save: &Path,
+    stderr: &Path,
+) -> Command {
+    cmd.arg(source)
+        .arg("--no-tui")
+        .args(args)
+        .args(["--port", &port.to_string(), "--save-path"])
+        .arg(save)
+        .stdin(Stdio::null())
+        .stderr(
+            std::fs::File::create(stderr)
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::inherit()),
+        );
+    cmd
+}
+
 /// The binary headless on free ports for `source` (a path, or a magnet link) with exactly
 /// `args` besides its ports and save path; nothing is waited for.
 pub fn spawn_bin(source: &Path, args: &[&str], save: &Path, env: &[(&str, &str)]) -> Client {
     let port = free_port().unwrap();
     let listen = free_port().unwrap();
-    let child = Command::new(BIN)
-        .arg(source)
-        .arg("--no-tui")
-        .args(args)
-        .args(["--port", &port.to_string(), "--listen-port", &listen.to_string()])
-        .arg("--save-path")
-        .arg(save)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        // Kept beside the save path: `<save>.stderr`.
-        .stderr(
-            std::fs::File::create(save.with_extension("stderr"))
-                .map(Stdio::from)
-                .unwrap_or_else(|_| Stdio::inherit()),
-        )
-        .spawn()
-        .unwrap();
+    let listen_arg = listen.to_string();
+    let args = [args, &["--listen-port", &listen_arg]].concat();
+    // Kept beside the save path: `<save>.stderr`.
+    let child = headless(
+        Command::new(BIN),
+        source,
+        &args,
+        port,
+        save,
+        &save.with_extension("stderr"),
+    )
+    .envs(env.iter().copied())
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
     Client {
         child,
         base: format!("http://127.0.0.1:{port}"),
