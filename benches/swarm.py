@@ -536,30 +536,14 @@ def one_run(env, kind, who, cfg):
         path = url_path(who, name)
         try:
             if kind in ("seq", "long"):
-                r = get_retry(port, path, None, t0, limit=600, proc=proc)
-                if r:
-                    first, end, n, digest = r
-                    res["start"] = first
-                    res["seq_secs"] = end - first
-                    res["seq_mbps"] = n / (end - first) / 1e6
-                    res["ok"] = n == env.lengths[name] and digest == env.digests[name]
+                res.update(measure_seq(env, port, path, name, t0, proc, limit=600))
                 if master is not None and kind == "seq":
                     time.sleep(1)
                     c0 = sampler.cpu()
                     time.sleep(5)
                     res["idle_cpu_pct"] = (sampler.cpu() - c0) / 5 * 100
             elif kind == "seek":
-                r = get_retry(port, path, (0, 0), t0, proc=proc)
-                if r is None:
-                    raise OSError("the client did not serve the file")
-                res["start_probe"] = r[0]
-                time.sleep(max(0.0, 3.0 - (time.monotonic() - t0)))
-                a = env.seek_at
-                t1 = time.monotonic()
-                st, first, end, n, digest = get(port, path, (a, a + MIB - 1), timeout=60)
-                res["seek_first"] = first - t1 if first else None
-                res["seek_last"] = end - t1
-                res["ok"] = digest == env.seek_digest
+                res.update(measure_seek(env, port, path, t0, proc))
             elif kind == "player":
                 r = ffprobe_retry(f"http://127.0.0.1:{port}{path}", t0, proc=proc)
                 if r:
@@ -572,6 +556,31 @@ def one_run(env, kind, who, cfg):
                 res["log_tail"] = f.read()[-600:].decode(errors="replace")
         finish(res, sampler, proc, master, dl)
     return res
+
+
+def measure_seq(env, port, path, name, t0, proc, limit):
+    """The whole file over HTTP: its first byte since launch, time and MB/s, and whether it is
+    the file (length and sha256)."""
+    r = get_retry(port, path, None, t0, limit=limit, proc=proc)
+    if not r:
+        return {}
+    first, end, n, digest = r
+    return {"start": first, "seq_secs": end - first, "seq_mbps": n / (end - first) / 1e6,
+            "ok": n == env.lengths[name] and digest == env.digests[name]}
+
+
+def measure_seek(env, port, path, t0, proc):
+    """3 s after launch, 1 MiB at 70 %: the time to its first and last byte, and whether it is
+    right."""
+    r = get_retry(port, path, (0, 0), t0, proc=proc)
+    if r is None:
+        raise OSError("the client did not serve the file")
+    time.sleep(max(0.0, 3.0 - (time.monotonic() - t0)))
+    a = env.seek_at
+    t1 = time.monotonic()
+    st, first, end, n, digest = get(port, path, (a, a + MIB - 1), timeout=60)
+    return {"start_probe": r[0], "seek_first": first - t1 if first else None,
+            "seek_last": end - t1, "ok": digest == env.seek_digest}
 
 
 def finish(res, sampler, proc, master, dl):
@@ -842,23 +851,9 @@ def mixed_run(env, kind, who):
         path = url_path(who, name)
         try:
             if kind == "seq":
-                r = get_retry(port, path, None, t0, limit=900, proc=proc)
-                if r:
-                    first, end, n, digest = r
-                    res.update(start=first, seq_secs=end - first, seq_mbps=n / (end - first) / 1e6,
-                               ok=n == env.lengths[name] and digest == env.digests[name])
+                res.update(measure_seq(env, port, path, name, t0, proc, limit=900))
             elif kind == "seek":
-                r = get_retry(port, path, (0, 0), t0, proc=proc)
-                if r is None:
-                    raise OSError("the client did not serve the file")
-                res["start_probe"] = r[0]
-                time.sleep(max(0.0, 3.0 - (time.monotonic() - t0)))
-                a = env.seek_at
-                t1 = time.monotonic()
-                st, first, end, n, digest = get(port, path, (a, a + MIB - 1), timeout=60)
-                res["seek_first"] = first - t1 if first else None
-                res["seek_last"] = end - t1
-                res["ok"] = digest == env.seek_digest
+                res.update(measure_seek(env, port, path, t0, proc))
         except (OSError, http.client.HTTPException) as e:
             res["error"] = str(e)
         # The seeders' last state line is at most 200 ms old.
