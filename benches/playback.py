@@ -49,25 +49,21 @@ with the defaults (a run lasts about a minute; 18 runs).
 """
 
 import argparse
-import atexit
 import http.client
 import json
 import os
 import shlex
 import shutil
-import signal
 import socket
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from swarm import (MIB, free_port, log, make_torrent, random_file, spawn, stop,  # noqa: E402
-                   stop_all, wait_port)
+from swarm import (MIB, free_port, log, make_torrent, make_workdir, random_file,  # noqa: E402
+                   scrape_complete, spawn, stop, wait_port)
 
 BITRATE = 1_000_000  # bytes per second of media: 8 Mbit/s
 CACHE = 64 * MIB  # read-ahead held by the player
@@ -89,18 +85,6 @@ class Env:
 
 
 # ---------------------------------------------------------------- the swarm
-
-
-def scrape_complete(tracker_port, info_hash):
-    """Seeders the tracker knows of, or -1."""
-    q = urllib.parse.quote_from_bytes(bytes.fromhex(info_hash))
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{tracker_port}/scrape?info_hash={q}", timeout=2) as r:
-            body = r.read()
-        i = body.index(b"8:completei") + len(b"8:completei")
-        return int(body[i:body.index(b"e", i)])
-    except (OSError, ValueError):
-        return -1
 
 
 class Swarm:
@@ -425,17 +409,7 @@ def main():
             raise SystemExit(f"unknown swarm {s}: one of {', '.join(SWARMS)}")
     env.seeks = [(float(d), float(p)) for d, p in (x.split(":") for x in args.seeks.split(",") if x)]
 
-    env.work = tempfile.mkdtemp(prefix="bt2p-playback-", dir=args.workdir)
-    atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
-    atexit.register(stop_all)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    # opentracker drops to `nobody` and chroots here: the folder and whitelist must be readable.
-    env.pub, env.seed = os.path.join(env.work, "pub"), os.path.join(env.work, "seed")
-    os.makedirs(env.pub)
-    os.makedirs(env.seed)
-    os.chmod(env.work, 0o755)
-    os.chmod(env.pub, 0o755)
-    env.tracker_port = free_port()
+    make_workdir(env, "bt2p-playback-")
 
     t_begin = time.monotonic()
     log("generating data…")

@@ -520,6 +520,24 @@ class Env:
     pass
 
 
+def make_workdir(env, prefix):
+    """A fresh folder for one benchmark in `env.args.workdir`: `env.work`, with `env.pub` (the
+    tracker's) and `env.seed`, and a free `env.tracker_port`. The folder goes, and every
+    process started is stopped, at exit or on SIGTERM."""
+    env.work = tempfile.mkdtemp(prefix=prefix, dir=env.args.workdir)
+    atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
+    atexit.register(stop_all)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    # opentracker drops to `nobody` and chroots here: the folder and whitelist must be readable.
+    env.pub = os.path.join(env.work, "pub")
+    env.seed = os.path.join(env.work, "seed")
+    os.makedirs(env.pub)
+    os.makedirs(env.seed)
+    os.chmod(env.work, 0o755)
+    os.chmod(env.pub, 0o755)
+    env.tracker_port = free_port()
+
+
 def one_run(env, kind, who, cfg):
     """Launches `who` against a fresh swarm and measures one `kind` of run."""
     name = "movie.mp4" if kind == "player" else "film.bin"
@@ -951,17 +969,7 @@ def mixed_main(args):
 
     env = Env()
     env.args = args
-    env.work = tempfile.mkdtemp(prefix="bt2p-bench-", dir=args.workdir)
-    atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
-    atexit.register(stop_all)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    env.pub = os.path.join(env.work, "pub")
-    env.seed = os.path.join(env.work, "seed")
-    os.makedirs(env.pub)
-    os.makedirs(env.seed)
-    os.chmod(env.work, 0o755)
-    os.chmod(env.pub, 0o755)
-    env.tracker_port = free_port()
+    make_workdir(env, "bt2p-bench-")
 
     t_begin = time.monotonic()
     log("generating data…")
@@ -1042,20 +1050,9 @@ def main():
 
     env = Env()
     env.args = args
-    env.work = tempfile.mkdtemp(prefix="bt2p-bench-", dir=args.workdir)
-    atexit.register(lambda: shutil.rmtree(env.work, ignore_errors=True))
-    atexit.register(stop_all)
+    make_workdir(env, "bt2p-bench-")
     if args.shaper == "tc":
         atexit.register(unshape)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    # opentracker drops to `nobody` and chroots here: the folder and whitelist must be readable.
-    env.pub = os.path.join(env.work, "pub")
-    env.seed = os.path.join(env.work, "seed")
-    os.makedirs(env.pub)
-    os.makedirs(env.seed)
-    os.chmod(env.work, 0o755)
-    os.chmod(env.pub, 0o755)
-    env.tracker_port = free_port()
 
     t_begin = time.monotonic()
     log("generating data…")
