@@ -45,12 +45,14 @@ impl Bitrates {
         if f.padding || !crate::media::is_media(&f.path) || self.duration(f.index).is_some() {
             return;
         }
+        let Ok(mut tried) = self.tried.lock() else { return };
+        if matches!(tried.get(&f.index), Some(&n) if n == count || n == u32::MAX) {
+            return;
+        }
+        // Only now, on a try, is the file's every piece looked at.
         let whole = (f.first_piece..f.end_piece).all(|p| have.get(p));
-        match self.tried.lock() {
-            Ok(tried) if matches!(tried.get(&f.index), Some(&n) if n == count || n == u32::MAX) => return,
-            Ok(mut tried) => tried.insert(f.index, if whole { u32::MAX } else { count }),
-            Err(_) => return,
-        };
+        tried.insert(f.index, if whole { u32::MAX } else { count });
+        drop(tried);
         let Ok(mut disk) = std::fs::File::open(self.root.join(&f.path)) else {
             return;
         };
