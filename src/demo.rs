@@ -14,7 +14,6 @@ use seeder::{Seeder, free_port};
 use video::Video;
 
 mod clip;
-mod ebml;
 mod seeder;
 pub mod video;
 

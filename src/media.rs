@@ -2,6 +2,7 @@
 //! they are (video, audio, subtitles), and whether players read an index at their end first.
 
 pub mod duration;
+pub mod ebml;
 
 /// What a file is to a player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 //!  -c:a aac -b:a 96k -ac 1 -write_crc32 0 -fflags +bitexact -t 3.2 demo-clip.mkv`
 //! (the noise makes the bitrate real picture data, not padding).
 
-use super::ebml::{self, id};
+use crate::media::ebml::{self, id};
 
 /// The clip looped to make the demo video.
 pub const CLIP: &[u8] = include_bytes!("../../assets/demo-clip.mkv");

@@ -9,7 +9,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::clip::{BadClip, CLIP, CLIP_MS, Clip, ClusterTpl, TIMESTAMP_SCALE};
-use super::ebml::{self, id};
+use crate::media::ebml::{self, id};
 
 /// Copies of the clip in the demo video: 5 min 20 s, about 190 MiB.
 pub const LOOPS: u64 = 100;

@@ -2,6 +2,11 @@
 //! MP4/MOV (`moov/mvhd`, at the head or the tail) and Matroska/WebM (`Segment/Info/Duration`,
 //! at the head). With the file's length it gives the bitrate that turns pieces into seconds.
 
+use super::ebml::{
+    self,
+    id::{CLUSTER, DURATION, INFO, SEGMENT, TIMESTAMP_SCALE},
+};
+
 /// Reads `len` bytes at `offset` of the file, or `None` while they are not all there.
 pub type ReadAt<'a> = dyn FnMut(u64, usize) -> Option<Vec<u8>> + 'a;
 
@@ -84,34 +89,18 @@ fn mvhd(mut at: u64, end: u64, read: &mut ReadAt) -> Option<f64> {
     None
 }
 
-/// An EBML element's ID and data size at `at` of `b`, and where its data starts.
-fn element(b: &[u8], at: usize) -> Option<(u64, Option<u64>, usize)> {
-    let (id, id_len) = vint(b, at, false)?;
-    let (size, size_len) = vint(b, at + id_len, true)?;
+/// An EBML element's ID and data size (None: unknown) at `at` of `b`, and where its data
+/// starts; read even when its data runs past `b`, as a Segment's does in a file's head.
+fn element(b: &[u8], at: usize) -> Option<(u32, Option<u64>, usize)> {
+    let (id, id_len) = ebml::vint(b.get(at..)?, true)?;
+    let (size, size_len) = ebml::vint(b.get(at + id_len..)?, false)?;
     let unknown = size == (1u64 << (7 * size_len)) - 1;
-    Some((id, (!unknown).then_some(size), at + id_len + size_len))
+    Some((
+        u32::try_from(id).ok()?,
+        (!unknown).then_some(size),
+        at + id_len + size_len,
+    ))
 }
-
-/// An EBML variable-length integer: with its length marker for IDs, without it for sizes.
-fn vint(b: &[u8], at: usize, strip: bool) -> Option<(u64, usize)> {
-    let first = *b.get(at)?;
-    let len = first.leading_zeros() as usize + 1;
-    if len > 8 {
-        return None;
-    }
-    let bytes = b.get(at..at + len)?;
-    let mut v = be(bytes);
-    if strip {
-        v &= (1u64 << (7 * len)) - 1;
-    }
-    Some((v, len))
-}
-
-const SEGMENT: u64 = 0x1853_8067;
-const INFO: u64 = 0x1549_A966;
-const CLUSTER: u64 = 0x1F43_B675;
-const TIMESTAMP_SCALE: u64 = 0x2A_D7B1;
-const DURATION: u64 = 0x4489;
 
 /// Finds `Segment/Info` in the head and reads its `Duration` × `TimestampScale` (ns).
 fn matroska(file_len: u64, read: &mut ReadAt) -> Option<f64> {
@@ -136,19 +125,9 @@ fn matroska(file_len: u64, read: &mut ReadAt) -> Option<f64> {
 }
 
 fn info(b: &[u8]) -> Option<f64> {
-    let (mut scale, mut duration, mut at) = (1_000_000u64, None, 0);
-    while let Some((id, size, data)) = element(b, at) {
-        let size = usize::try_from(size?).ok()?;
-        let v = b.get(data..data + size)?;
-        match (id, size) {
-            (TIMESTAMP_SCALE, 1..=8) => scale = be(v),
-            (DURATION, 4) => duration = Some(f64::from(f32::from_be_bytes(v.try_into().ok()?))),
-            (DURATION, 8) => duration = Some(f64::from_be_bytes(v.try_into().ok()?)),
-            _ => {}
-        }
-        at = data + size;
-    }
-    Some(duration? * scale as f64 / 1e9)
+    let scale = ebml::child(b, TIMESTAMP_SCALE).map_or(1_000_000, |e| ebml::uint(e.data));
+    let duration = ebml::float(ebml::child(b, DURATION)?.data)?;
+    Some(duration * scale as f64 / 1e9)
 }
 
 #[cfg(test)]
@@ -214,35 +193,25 @@ mod tests {
         assert_eq!(container_duration(len, &mut reader(&file, 0..len)), None);
     }
 
-    fn ebml(id: u64, body: &[u8]) -> Vec<u8> {
-        let id_bytes = id.to_be_bytes();
-        let skip = id_bytes.iter().position(|b| *b != 0).unwrap();
-        let mut b = id_bytes[skip..].to_vec();
-        b.push(0x01); // a size of 8 bytes: the marker, then 7 bytes
-        b.extend_from_slice(&(body.len() as u64).to_be_bytes()[1..]);
-        b.extend_from_slice(body);
-        b
-    }
-
     #[test]
     fn matroska_duration_with_its_scale() {
-        let mut info = ebml(TIMESTAMP_SCALE, &1_000_000u32.to_be_bytes());
-        info.extend(ebml(DURATION, &125_250.0f64.to_be_bytes()));
-        let mut segment = ebml(0x114D_9B74, &[0xEC, 0x80]); // a SeekHead
-        segment.extend(ebml(INFO, &info));
-        segment.extend(ebml(CLUSTER, &[0; 10]));
-        let mut file = ebml(
-            0x1A45_DFA3,
+        let mut info = ebml::element(TIMESTAMP_SCALE, &1_000_000u32.to_be_bytes());
+        info.extend(ebml::element(DURATION, &125_250.0f64.to_be_bytes()));
+        let mut segment = ebml::element(ebml::id::SEEK_HEAD, &[0xEC, 0x80]); // a SeekHead
+        segment.extend(ebml::element(INFO, &info));
+        segment.extend(ebml::element(CLUSTER, &[0; 10]));
+        let mut file = ebml::element(
+            ebml::id::EBML,
             &[0x42, 0x82, 0x88, b'm', b'a', b't', b'r', b'o', b's', b'k', b'a'],
         );
-        file.extend(ebml(SEGMENT, &segment));
+        file.extend(ebml::element(SEGMENT, &segment));
         let len = file.len() as u64;
         assert_eq!(container_duration(len, &mut reader(&file, 0..len)), Some(125.25));
         // A float of 4 bytes and a scale of 1 ms per 1000 ticks.
-        let mut info = ebml(TIMESTAMP_SCALE, &1000u16.to_be_bytes());
-        info.extend(ebml(DURATION, &2_000_000.0f32.to_be_bytes()));
-        let mut file = ebml(0x1A45_DFA3, &[]);
-        file.extend(ebml(SEGMENT, &ebml(INFO, &info)));
+        let mut info = ebml::element(TIMESTAMP_SCALE, &1000u16.to_be_bytes());
+        info.extend(ebml::element(DURATION, &2_000_000.0f32.to_be_bytes()));
+        let mut file = ebml::element(ebml::id::EBML, &[]);
+        file.extend(ebml::element(SEGMENT, &ebml::element(INFO, &info)));
         let len = file.len() as u64;
         assert_eq!(container_duration(len, &mut reader(&file, 0..len)), Some(2.0));
         // Cut short, or not a container at all.

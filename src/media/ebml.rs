@@ -1,5 +1,6 @@
-//! The little of EBML (the binary format under Matroska) the demo video needs: walking the
-//! elements of the embedded clip, and writing elements whose sizes are known in advance.
+//! The little of EBML (the binary format under Matroska) the program needs: reading a
+//! container's head for its duration, walking the elements of the demo's embedded clip, and
+//! writing elements whose sizes are known in advance.
 
 /// Element IDs, with their length marker bits kept, as the Matroska specification lists them.
 pub mod id {
@@ -98,7 +99,6 @@ pub fn uint(data: &[u8]) -> u64 {
 }
 
 /// A float element's value (4 or 8 bytes).
-#[cfg(test)]
 pub fn float(data: &[u8]) -> Option<f64> {
     match data.len() {
         4 => Some(f64::from(f32::from_be_bytes(data.try_into().ok()?))),
