@@ -4,37 +4,11 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::lt::LtPeer;
+use common::lt::{LtPeer, content, seeding_lt};
 use common::*;
-
-/// A file of `len` bytes and its .torrent (mktorrent, 256 KiB pieces), in a fresh folder.
-fn content(len: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
-    require("mktorrent", "mktorrent");
-    let dir = tempfile::tempdir().unwrap();
-    let seed = dir.path().join("seed");
-    std::fs::create_dir_all(&seed).unwrap();
-    let bytes = data(len, 11);
-    std::fs::write(seed.join("film.mkv"), &bytes).unwrap();
-    let torrent = dir.path().join("film.torrent");
-    mktorrent(&seed.join("film.mkv"), &torrent, 18);
-    (dir, torrent, bytes)
-}
-
-async fn seeding_lt(torrent: &Path, seed: &Path, listen_ip: &str, extra: &[&str]) -> LtPeer {
-    let mut args = vec![
-        "--torrent",
-        torrent.to_str().unwrap(),
-        "--save",
-        seed.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let lt = LtPeer::start(&args, listen_ip);
-    lt.wait("libtorrent to seed", |s| s["seeding"] == true).await;
-    lt
-}
 
 async fn assert_streams(c: &Client, want: &[u8]) {
     let (status, _, body) = get(&format!("{}/film.mkv", c.base), None, DEADLINE).await;

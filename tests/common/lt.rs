@@ -1,11 +1,11 @@
 //! A libtorrent peer (python3-libtorrent, tests/peers/lt_peer.py) as the other end of a test.
 
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use super::{DEADLINE, Killed, free_port, require, wait_for};
+use super::{DEADLINE, Killed, data, free_port, mktorrent, require, wait_for};
 
 const LT_PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/lt_peer.py");
 
@@ -91,4 +91,32 @@ pub fn info_hash(torrent: &Path) -> String {
         torrent.display()
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A file of `len` bytes and its .torrent (mktorrent, 256 KiB pieces), in a fresh folder.
+pub fn content(len: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+    require("mktorrent", "mktorrent");
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed");
+    std::fs::create_dir_all(&seed).unwrap();
+    let bytes = data(len, 11);
+    std::fs::write(seed.join("film.mkv"), &bytes).unwrap();
+    let torrent = dir.path().join("film.torrent");
+    mktorrent(&seed.join("film.mkv"), &torrent, 18);
+    (dir, torrent, bytes)
+}
+
+/// A libtorrent seeder of `torrent` (data in `seed`) on `listen_ip`, with `extra` arguments of
+/// tests/peers/lt_peer.py, once it seeds.
+pub async fn seeding_lt(torrent: &Path, seed: &Path, listen_ip: &str, extra: &[&str]) -> LtPeer {
+    let mut args = vec![
+        "--torrent",
+        torrent.to_str().unwrap(),
+        "--save",
+        seed.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let lt = LtPeer::start(&args, listen_ip);
+    lt.wait("libtorrent to seed", |s| s["seeding"] == true).await;
+    lt
 }

@@ -70,11 +70,17 @@ def main():
     p.add_argument("--upload-rate", type=int, default=0)
     p.add_argument("--download-rate", type=int, default=0)
     p.add_argument("--seconds", type=float, default=300)
+    # A seeder that rotates its unchoke slots the way busy swarms do: unchoked for ON seconds,
+    # then every peer choked for OFF seconds, and again (e.g. 1.5,1.5).
+    p.add_argument("--choke-cycle")
     # The data on disk is known to be complete: seed at once instead of hashing it first.
     p.add_argument("--seed-mode", action="store_true")
     a = p.parse_args()
 
     ses = lt.session(settings(a))
+    if a.choke_cycle:
+        # The choker runs every second instead of every 15, so a cycle's unchoke is quick.
+        ses.apply_settings({"unchoke_interval": 1})
     h = None
     if a.torrent or a.magnet:
         atp = lt.add_torrent_params()
@@ -93,10 +99,22 @@ def main():
             h.connect_peer((host.strip("[]"), int(port)))
     dht = {"dht.dht_nodes": 0, "dht.dht_peers": 0}
 
+    cycle = None
+    if a.choke_cycle:
+        on, off = (float(x) for x in a.choke_cycle.split(","))
+        cycle = {"on": on, "off": off, "choked": False, "next": time.monotonic() + on, "chokes": 0}
+
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     end = time.monotonic() + a.seconds
     while not stop and time.monotonic() < end:
+        if cycle and time.monotonic() >= cycle["next"]:
+            cycle["choked"] = not cycle["choked"]
+            cycle["chokes"] += cycle["choked"]
+            # No unchoke slots: libtorrent chokes every peer at once (and, without the Fast
+            # extension, drops the requests they had sent).
+            ses.apply_settings({"unchoke_slots_limit": 0 if cycle["choked"] else 8})
+            cycle["next"] = time.monotonic() + (cycle["off"] if cycle["choked"] else cycle["on"])
         ses.post_session_stats()
         for alert in ses.pop_alerts():
             if isinstance(alert, lt.session_stats_alert):
@@ -111,6 +129,8 @@ def main():
             "state": "none",
             "peers": [],
         }
+        if cycle:
+            line["chokes"] = cycle["chokes"]
         if h is not None:
             st = h.status()
             peers = []
