@@ -56,6 +56,7 @@ import shlex
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -74,7 +75,22 @@ SWARMS = {
     "one": [20_000_000],
     "eight": [round(s * 20_000_000) for s in SHARES],
     "slow8": [round(s * 4_000_000) for s in SHARES],
+    "choke": [round(s * 4_000_000) for s in SHARES],
 }
+# Swarms of libtorrent peers (benches/lt_swarm_peer.py) instead of aria2c seeders.
+LT_SWARMS = {"choke"}
+LT_PYTHON = "/usr/bin/python3"  # the Debian python with python3-libtorrent
+LT_PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lt_swarm_peer.py")
+# The `choke` swarm: which seeders (indices into its rates) take uTP only, how many leechers
+# compete with the client, and the choker every peer runs.
+CHOKE_UTP_ONLY = (1, 6)  # 200 kB/s and 600 kB/s
+CHOKE_LEECHERS = 3
+CHOKE_LEECH_UP = 250_000  # bytes/s each leecher uploads at most (a 2 Mbit/s home uplink)
+CHOKE_SLOTS = 2  # unchoke_slots_limit; libtorrent keeps one of them for the optimistic unchoke
+CHOKE_QUOTA = 2  # seeding_piece_quota, pieces
+CHOKE_INTERVAL = 5  # unchoke_interval, s (libtorrent: 15)
+CHOKE_OPTIMISTIC = 10  # optimistic_unchoke_interval, s (libtorrent: 30)
+LT_SAMPLE = 0.5  # seconds between the state lines of a libtorrent peer
 NAME = "film.mkv"
 START_LIMIT = 60.0  # most seconds a startup or a seek may wait before the run is given up
 TICK = 0.01
@@ -122,6 +138,186 @@ class Swarm:
     def __exit__(self, *exc):
         for p in reversed(self.procs):
             stop(p)
+
+
+def scrape(tracker_port, info_hash):
+    """(complete, incomplete) of the torrent on the tracker; (0, 0) when it does not answer."""
+    q = "".join(f"%{b:02x}" for b in bytes.fromhex(info_hash))
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", tracker_port, timeout=2)
+        conn.request("GET", f"/scrape?info_hash={q}")
+        body = conn.getresponse().read()
+        conn.close()
+    except (OSError, http.client.HTTPException):
+        return 0, 0
+    out = []
+    for key in (b"8:completei", b"10:incompletei"):
+        i = body.find(key)
+        out.append(int(body[i + len(key):body.index(b"e", i + len(key))]) if i >= 0 else 0)
+    return tuple(out)
+
+
+class LtPeer(threading.Thread):
+    """One lt_swarm_peer.py process; reads its state lines as they come (the pipe never fills)
+    and keeps what it did with the client under test: every peer whose id does not start with
+    libtorrent's -LT is that client."""
+
+    def __init__(self, env, kind, save, rate, utp_only=False):
+        super().__init__(daemon=True)
+        self.kind, self.rate, self.utp_only = kind, rate, utp_only
+        self.port = free_port()
+        self.seeding, self.active = threading.Event(), threading.Event()
+        self.alerts, self.uploaded, self.downloaded = [], 0, 0
+        self.client_t0 = None  # set when the client is launched
+        self.conns = {}  # ip:port of a connection to the client -> its figures
+        self.samples = {"connected": 0, "interested": 0, "unchoked": 0, "optimistic": 0}
+        self.unchokes, self.first_unchoke, self.was_unchoked = 0, None, False
+        args = [LT_PYTHON, LT_PEER, "--torrent", env.torrent, "--save", save,
+                "--port", str(self.port), "--upload-rate", str(rate),
+                "--unchoke-slots", str(CHOKE_SLOTS), "--piece-quota", str(CHOKE_QUOTA),
+                "--unchoke-interval", str(CHOKE_INTERVAL),
+                "--optimistic-interval", str(CHOKE_OPTIMISTIC), "--every", str(LT_SAMPLE)]
+        if kind == "seeder":
+            args.append("--seed-mode")
+        if utp_only:
+            args.append("--no-tcp")
+        self.proc = spawn(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+    def run(self):
+        for line in self.proc.stdout:
+            try:
+                st = json.loads(line)
+            except ValueError:
+                continue
+            if "alert" in st:
+                if len(self.alerts) < 10:
+                    self.alerts.append(st["alert"])
+                continue
+            if st.get("seeding"):
+                self.seeding.set()
+            self.uploaded = max(self.uploaded, st.get("uploaded", 0))
+            self.downloaded = max(self.downloaded, st.get("downloaded", 0))
+            if self.downloaded > 0 or (self.kind == "seeder" and self.uploaded > 0):
+                self.active.set()
+            mine = [p for p in st.get("peers", []) if not p["pid"].startswith("-LT")]
+            for p in mine:
+                c = self.conns.setdefault(p["ip"], {"utp": p["utp"], "outgoing": p["outgoing"],
+                                                    "source": p["source"], "up": 0, "down": 0})
+                c["up"], c["down"] = max(c["up"], p["up"]), max(c["down"], p["down"])
+            if not mine or self.client_t0 is None:
+                continue
+            self.samples["connected"] += 1
+            interested = any(p["interested"] for p in mine)
+            unchoked = any(p["interested"] and not p["choked"] for p in mine)
+            self.samples["interested"] += interested
+            self.samples["unchoked"] += unchoked
+            self.samples["optimistic"] += unchoked and any(p["optimistic"] for p in mine)
+            if unchoked and not self.was_unchoked:
+                self.unchokes += 1
+                if self.first_unchoke is None:
+                    self.first_unchoke = time.monotonic() - self.client_t0
+            self.was_unchoked = unchoked
+
+    def report(self):
+        r = {"kind": self.kind, "rate": self.rate, "utp_only": self.utp_only,
+             "uploaded": self.uploaded, "downloaded": self.downloaded,
+             "sent": sum(c["up"] for c in self.conns.values()),
+             "got": sum(c["down"] for c in self.conns.values()),
+             # How the client was reached: utp/tcp, and who dialed (`out`: this peer did).
+             "conns": sorted({("utp" if c["utp"] else "tcp") + ("-out" if c["outgoing"] else "")
+                              for c in self.conns.values()}),
+             "unchokes": self.unchokes, "first_unchoke": self.first_unchoke}
+        r.update({f"{k}_secs": v * LT_SAMPLE for k, v in self.samples.items()})
+        if self.alerts:
+            r["alerts"] = self.alerts
+        return r
+
+
+class LtSwarm:
+    """opentracker, one libtorrent seeder per rate (seed mode on the generated file; those in
+    CHOKE_UTP_ONLY take uTP only) and CHOKE_LEECHERS libtorrent leechers on empty folders, fresh
+    for one run. The seeders come first and are on the tracker before the leechers start, so
+    that each leecher hears of all of them; the client is launched once every leecher is
+    receiving data, that is when the seeders' slots are taken."""
+
+    def __init__(self, env, rates):
+        self.env, self.rates, self.procs, self.ports = env, rates, [], []
+        self.seeders, self.leechers, self.dirs = [], [], []
+
+    def _wait(self, what, ok, limit):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if ok():
+                return
+            dead = [p for p in self.seeders + self.leechers if p.proc.poll() is not None]
+            if dead:
+                raise RuntimeError(f"a libtorrent {dead[0].kind} exited: {dead[0].alerts[:2]}")
+            time.sleep(0.1)
+        log(f"warning: {what}")
+
+    def __enter__(self):
+        e = self.env
+        self.procs.append(spawn(
+            ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
+             str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
+        if not wait_port(e.tracker_port):
+            raise RuntimeError("opentracker did not start")
+        for i, rate in enumerate(self.rates):
+            s = LtPeer(e, "seeder", e.seed, rate, utp_only=i in CHOKE_UTP_ONLY)
+            self.procs.append(s.proc)
+            self.seeders.append(s)
+            self.ports.append(s.port)
+            s.start()
+        n = len(self.seeders)
+        self._wait(f"the tracker lists {scrape(e.tracker_port, e.info_hash)[0]} of {n} seeders",
+                   lambda: all(s.seeding.is_set() for s in self.seeders)
+                   and scrape(e.tracker_port, e.info_hash)[0] >= n, 30)
+        for _ in range(CHOKE_LEECHERS):
+            d = tempfile.mkdtemp(prefix="leech-", dir=e.work)
+            self.dirs.append(d)
+            lc = LtPeer(e, "leecher", d, CHOKE_LEECH_UP)
+            self.procs.append(lc.proc)
+            self.leechers.append(lc)
+            lc.start()
+        self._wait("not every leecher is on the tracker and receiving data",
+                   lambda: all(lc.active.is_set() for lc in self.leechers)
+                   and scrape(e.tracker_port, e.info_hash)[1] >= CHOKE_LEECHERS, 30)
+        return self
+
+    def client_launched(self, t0):
+        for p in self.seeders + self.leechers:
+            p.client_t0 = t0
+
+    def report(self):
+        return {"seeders": {str(s.port): s.report() for s in self.seeders},
+                "leechers": {str(lc.port): lc.report() for lc in self.leechers}}
+
+    def __exit__(self, *exc):
+        for p in reversed(self.procs):
+            stop(p)
+        for p in self.seeders + self.leechers:
+            p.join(timeout=5)
+        for d in self.dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def choke_summary(res):
+    """The figures of an LtSwarm run that go on its log line and into the table."""
+    seeders = list(res["seeders"].values())
+    utp = [s for s in seeders if s["utp_only"]]
+    interested = sum(s["interested_secs"] for s in seeders)
+    firsts = [s["first_unchoke"] for s in seeders if s["first_unchoke"] is not None]
+    r = {
+        "seeders_reached": sum(1 for s in seeders if s["conns"]),
+        "seeders_sent": sum(1 for s in seeders if s["sent"] > 0),
+        "utp_only_reached": sum(1 for s in utp if s["conns"]),
+        "from_seeders_mb": sum(s["sent"] for s in seeders) / 1e6,
+        "from_leechers_mb": sum(lc["sent"] for lc in res["leechers"].values()) / 1e6,
+        # Of the time the client was interested in a seeder, the share that seeder unchoked it.
+        "unchoked_share": sum(s["unchoked_secs"] for s in seeders) / interested if interested else None,
+        "first_unchoke": min(firsts) if firsts else None,
+    }
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
 
 
 # ---------------------------------------------------------------- clients
@@ -232,14 +428,18 @@ class Player:
 def play_run(env, who, rates):
     """One client against a fresh swarm, driven by the player model."""
     res = {"who": who, "swarm": env.swarm_name, "stalls": 0, "stall_secs": 0.0, "seeks": []}
-    with Swarm(env, rates) as sw:
-        res["seeders"] = {str(port): rate for port, rate in zip(sw.ports, rates)}
+    lt = env.swarm_name in LT_SWARMS
+    with (LtSwarm if lt else Swarm)(env, rates) as sw:
+        if not lt:
+            res["seeders"] = {str(port): rate for port, rate in zip(sw.ports, rates)}
         dl = tempfile.mkdtemp(prefix="dl-", dir=env.work)
         port, lp = free_port(), free_port()
         logpath = os.path.join(env.work, f"client-{who}.log")
         with open(logpath, "wb") as logf:
             t0 = time.monotonic()
             proc, path = launch(env, who, dl, port, lp, logf)
+        if lt:
+            sw.client_launched(t0)
         p = Player(port, path, env.length, proc)
         p.open(0)
         events = list(env.seeks)
@@ -312,6 +512,9 @@ def play_run(env, who, rates):
                 shutil.copy(logpath, os.path.join(env.args.keep_logs,
                                                   f"{env.swarm_name}-{who}-{env.rep}.log"))
             shutil.rmtree(dl, ignore_errors=True)
+    if lt:
+        res.update(sw.report())
+        res["choke"] = choke_summary(res)
     res["seek_resume"] = [s["resume"] for s in res["seeks"] if "resume" in s]
     return res
 
@@ -355,6 +558,27 @@ def table(results, swarms, clients):
             lines.append(f"{s:<7}{c:<22}{f(x['startup']):>10}{f(x['ahead_mbps'], 1):>11}"
                          f"{f(x['stalls'], 1):>7}{f(x['stall_secs']):>8}{f(x['seek_p50']):>9}"
                          f"{f(x['seek_p95']):>9}{seeks:>6}{x['failed']:>4}/{x['runs']}")
+        lines.append("")
+    for s in swarms:
+        if s not in LT_SWARMS:
+            continue
+        lines.append(f"{s}: what the seeders did with each client (medians): seeders that connected "
+                     f"(of {len(SWARMS[s])}; uTP-only of {len(CHOKE_UTP_ONLY)}) and sent data, MB "
+                     f"from seeders and from the {CHOKE_LEECHERS} leechers, the share of the time "
+                     f"interested the client was unchoked, first unchoke after launch")
+        for c in clients:
+            runs = [r["choke"] for r in results if r["swarm"] == s and r["who"] == c and "choke" in r]
+            if not runs:
+                continue
+            def m(k):
+                v = [r[k] for r in runs if r[k] is not None]
+                return statistics.median(v) if v else None
+            lines.append(f"  {c:<20} connected {f(m('seeders_reached'), 1)} (uTP-only "
+                         f"{f(m('utp_only_reached'), 1)}), sent {f(m('seeders_sent'), 1)}; "
+                         f"{f(m('from_seeders_mb'), 1)} MB from seeders, "
+                         f"{f(m('from_leechers_mb'), 1)} MB from leechers; unchoked "
+                         f"{f(None if m('unchoked_share') is None else 100 * m('unchoked_share'), 0)} %"
+                         f" of the time; first unchoke {f(m('first_unchoke'), 2)} s")
         lines.append("")
     return "\n".join(lines)
 
@@ -407,6 +631,9 @@ def main():
     for s in swarms:
         if s not in SWARMS:
             raise SystemExit(f"unknown swarm {s}: one of {', '.join(SWARMS)}")
+    if any(s in LT_SWARMS for s in swarms):
+        if subprocess.run([LT_PYTHON, "-c", "import libtorrent"], capture_output=True).returncode:
+            raise SystemExit(f"{LT_PYTHON} cannot import libtorrent: apt-get install python3-libtorrent")
     env.seeks = [(float(d), float(p)) for d, p in (x.split(":") for x in args.seeks.split(",") if x)]
 
     make_workdir(env, "bt2p-playback-")
@@ -432,7 +659,7 @@ def main():
                 r["rep"] = rep
                 results.append(r)
                 log(json.dumps({k: (round(v, 3) if isinstance(v, float) else v)
-                                for k, v in r.items() if k not in ("seeks", "log_tail", "seeders")}))
+                                for k, v in r.items() if k not in ("seeks", "log_tail", "seeders", "leechers")}))
     text = table(results, swarms, clients)
     print(f"player: {BITRATE * 8 // 1_000_000} Mbit/s, cache {CACHE // MIB} MiB, resume at 1 s buffered; "
           f"seeks {args.seeks}; medians of {args.reps}, seek percentiles over all seeks\n")
