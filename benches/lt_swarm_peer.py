@@ -5,10 +5,12 @@ on loopback only (no DHT, LSD, UPnP or NAT-PMP). Run it with the Debian python
 (/usr/bin/python3, python3-libtorrent), not a pyenv one.
 
 Every --every seconds it prints one JSON line on stdout: its own totals and, per connected peer,
-the peer id's first 8 bytes, how the connection was made, and the choke flags of both sides:
+the peer id's first 8 bytes, how the connection was made, and the choke flags of both sides,
+and the addresses it is dialing (still connecting or in the handshake):
 
   {"t": 1.5, "listen_port": 6881, "seeding": true, "progress": 1.0, "uploaded": 123,
-   "downloaded": 0, "peers": [{"ip": "127.0.0.1:40000", "pid": "-TS0008-", "client": "...",
+   "downloaded": 0, "list_peers": 4, "list_seeds": 0, "dialing": ["127.0.0.1:6882"],
+   "peers": [{"ip": "127.0.0.1:40000", "pid": "-TS0008-", "client": "...",
    "utp": false, "outgoing": false, "source": 32, "up": 456, "down": 0, "choked": true,
    "interested": true, "optimistic": false, "remote_choked": true, "seed": false}]}
 
@@ -58,7 +60,8 @@ def settings(a):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--torrent", required=True)
     p.add_argument("--save", required=True)
     p.add_argument("--port", type=int, required=True, help="listen port on 127.0.0.1 (TCP and UDP)")
@@ -96,14 +99,19 @@ def main():
                 print(json.dumps({"alert": alert.message()}), flush=True)
         st = h.status()
         peers = []
+        dialing = []
         for pi in h.get_peer_info():
             if pi.flags & (lt.peer_info.connecting | lt.peer_info.handshake):
+                if pi.flags & lt.peer_info.outgoing_connection:
+                    dialing.append("%s:%d" % (pi.ip[0], pi.ip[1]))
                 continue
             try:
                 pid = pi.pid.to_bytes()[:8].decode("latin-1")
             except AttributeError:
                 pid = ""
-            client = pi.client.decode("utf-8", "replace") if isinstance(pi.client, bytes) else pi.client
+            client = pi.client
+            if isinstance(client, bytes):
+                client = client.decode("utf-8", "replace")
             peers.append({
                 "ip": "%s:%d" % (pi.ip[0], pi.ip[1]),
                 "pid": pid,
@@ -127,6 +135,10 @@ def main():
             "progress": st.progress,
             "uploaded": st.total_payload_upload,
             "downloaded": st.total_payload_download,
+            # Peers and seeds this one knows of (tracker, PEX, incoming), connected or not.
+            "list_peers": st.list_peers,
+            "list_seeds": st.list_seeds,
+            "dialing": dialing,
             "peers": peers,
         }), flush=True)
         time.sleep(a.every)

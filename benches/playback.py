@@ -23,14 +23,42 @@ Seeks follow a script, each after a delay of playback from the moment playback (
 by default 10 s after start to 85 %, 20 s later to 40 %, 8 s later to 15 %, 8 s later to 65 %,
 then 8 s of playback. At 20 MB/s every client holds the whole file after about 27 s, so only
 the first seek of that script lands on missing data; `--seeks 5:85,5:50,5:70` keeps every seek
-on missing data there. Swarms, each fresh for every run (opentracker on 127.0.0.1 and aria2c
-seeders of a generated 512 MiB file, 1 MiB pieces, each seeder with its own
---max-overall-upload-limit):
+on missing data there. Swarms, each fresh for every run (opentracker on 127.0.0.1 and seeders
+of a generated 512 MiB file, 1 MiB pieces; aria2c seeders, each with its own
+--max-overall-upload-limit, except in `choke`):
 
   one     one seeder at 20 MB/s
   eight   eight seeders of uneven speed, 20 MB/s together (shares 2.5, 5, 7.5, 10, 12.5, 15,
           15 and 32.5 %)
   slow8   the same eight at 4 MB/s together (100 kB/s to 1.3 MB/s each)
+  choke   the rates of slow8 from eight libtorrent 2.0.8 seeders that choke, and three
+          libtorrent leechers competing for their unchoke slots: what a busy swarm does to a
+          client that arrives late
+
+The `choke` peers are benches/lt_swarm_peer.py under /usr/bin/python3 (python3-libtorrent),
+listening on 127.0.0.1 only, without DHT, LSD, UPnP or NAT-PMP, with rate limits applied on
+loopback (ignore_limits_on_local_network off). The seeders start in seed mode on the generated
+file, with upload_rate_limit at their rate and the fixed-slots choker: unchoke_slots_limit 2,
+seed_choking_algorithm round_robin, seeding_piece_quota 2. With 2 slots libtorrent keeps one for
+the optimistic unchoke, so each seeder sends to two peers: one regular, which keeps its slot for
+at least a minute (libtorrent's floor for round robin, whatever the interval) and until it has 2
+pieces, and one optimistic, which rotates every optimistic_unchoke_interval to the peer that has
+waited longest (a newcomer first). A run lasts about a minute, so both intervals are a third of
+libtorrent's defaults: unchoke_interval 5 s (15), the rounds that choke a preemptively unchoked
+peer, promote the optimistic peer when it got more than the regular one and refill freed slots,
+and optimistic_unchoke_interval 10 s (30), so that the slot rotates several times in a run
+instead of once. Two seeders (200 and 600 kB/s) take uTP only, as many peers of real swarms do.
+The leechers start on empty folders once the tracker lists every seeder, download unthrottled
+and upload at most 250 kB/s each (a home uplink), with the same choker. The client is launched
+once every leecher receives data and every seeder's slots are contested (both taken by leechers,
+one optimistically, and a third leecher choked). Measured: a uTP-only seeder takes no TCP
+connection, and it learns of a client only from an incoming connection, a later announce
+(opentracker asks for one every 30 min) or PEX, which in practice did not happen within a run:
+bt2p-tui (TCP first) and peerflix (TCP only) reached 6 of the 8 seeders, 3.2 of the 4 MB/s, as
+rqbit (TCP only) should; the uTP-only seeders are kept because real swarms have them. Per run
+the JSON has, per seeder and leecher, the bytes it sent to the client, how the two were
+connected, how long the client was interested and unchoked, and its first unchoke; the table
+adds their medians. A `choke` run takes about 100 s (11 s to set the swarm up).
 
 Every client starts on an empty folder. The order of the clients alternates between
 repetitions, so drift on a shared machine hits all of them. It prints medians over the
@@ -40,12 +68,14 @@ options run as further clients of the same swarms:
   --variant 'rw16=--request-window 16' --variant 'od=--on-demand'
   --variant 'new=' --variant-bin new=../other/target/release/bt2p-tui
 
-Usage: benches/playback.py [--reps 2] [--swarms one,eight,slow8] [--clients bt2p,rqbit,peerflix]
-                           [--variant NAME=ARGS]... [--seeks 10:85,20:40,8:15,8:65] [--tail 8]
+Usage: benches/playback.py [--reps 2] [--swarms one,eight,slow8,choke]
+                           [--clients bt2p,rqbit,peerflix] [--variant NAME=ARGS]...
+                           [--seeks 10:85,20:40,8:15,8:65] [--tail 8]
                            [--bin target/release/bt2p-tui] [--rqbit PATH] [--peerflix PATH]
-Needs: opentracker, aria2c, mktorrent; rqbit (cargo install rqbit --locked --root .tools),
-peerflix 0.39 (npm install --prefix .tools/peerflix peerflix@0.39) and node. About 22 minutes
-with the defaults (a run lasts about a minute; 18 runs).
+Needs: opentracker, aria2c, mktorrent, python3-libtorrent (for `choke`); rqbit (cargo install
+rqbit --locked --root .tools), peerflix 0.39 (npm install --prefix .tools/peerflix
+peerflix@0.39) and node. About 32 minutes with the defaults (24 runs: a run lasts about a
+minute, one of `choke` about 100 s).
 """
 
 import argparse
@@ -167,8 +197,14 @@ class LtPeer(threading.Thread):
         self.kind, self.rate, self.utp_only = kind, rate, utp_only
         self.port = free_port()
         self.seeding, self.active = threading.Event(), threading.Event()
+        # Every unchoke slot taken by the other peers, one of them optimistically, and someone
+        # interested left choked: the steady state a client joins in a busy swarm.
+        self.contested = threading.Event()
         self.alerts, self.uploaded, self.downloaded = [], 0, 0
-        self.client_t0 = None  # set when the client is launched
+        self.client_t0 = self.client_lp = None  # set when the client is launched
+        self.dialed_client = False  # this peer tried to connect to the client's listen port
+        # Most peers this one knew of (connected or not) before the client was launched, and after.
+        self.known_before = self.known_after = 0
         self.conns = {}  # ip:port of a connection to the client -> its figures
         self.samples = {"connected": 0, "interested": 0, "unchoked": 0, "optimistic": 0}
         self.unchokes, self.first_unchoke, self.was_unchoked = 0, None, False
@@ -199,6 +235,18 @@ class LtPeer(threading.Thread):
             self.downloaded = max(self.downloaded, st.get("downloaded", 0))
             if self.downloaded > 0 or (self.kind == "seeder" and self.uploaded > 0):
                 self.active.set()
+            if self.client_t0 is None:
+                self.known_before = max(self.known_before, st.get("list_peers", 0))
+            else:
+                self.known_after = max(self.known_after, st.get("list_peers", 0))
+            lp = f":{self.client_lp}"
+            if self.client_lp and any(a.endswith(lp) for a in st.get("dialing", [])):
+                self.dialed_client = True
+            others = [p for p in st.get("peers", [])
+                      if p["pid"].startswith("-LT") and p["interested"]]
+            if sum(not p["choked"] for p in others) >= CHOKE_SLOTS \
+                    and any(p["choked"] for p in others) and any(p["optimistic"] for p in others):
+                self.contested.set()
             mine = [p for p in st.get("peers", []) if not p["pid"].startswith("-LT")]
             for p in mine:
                 c = self.conns.setdefault(p["ip"], {"utp": p["utp"], "outgoing": p["outgoing"],
@@ -226,7 +274,10 @@ class LtPeer(threading.Thread):
              # How the client was reached: utp/tcp, and who dialed (`out`: this peer did).
              "conns": sorted({("utp" if c["utp"] else "tcp") + ("-out" if c["outgoing"] else "")
                               for c in self.conns.values()}),
-             "unchokes": self.unchokes, "first_unchoke": self.first_unchoke}
+             "unchokes": self.unchokes, "first_unchoke": self.first_unchoke,
+             "dialed_client": self.dialed_client,
+             # It heard of a new peer after the launch: the client (incoming, or by PEX).
+             "heard_of_client": self.known_after > self.known_before}
         r.update({f"{k}_secs": v * LT_SAMPLE for k, v in self.samples.items()})
         if self.alerts:
             r["alerts"] = self.alerts
@@ -238,7 +289,8 @@ class LtSwarm:
     CHOKE_UTP_ONLY take uTP only) and CHOKE_LEECHERS libtorrent leechers on empty folders, fresh
     for one run. The seeders come first and are on the tracker before the leechers start, so
     that each leecher hears of all of them; the client is launched once every leecher is
-    receiving data, that is when the seeders' slots are taken."""
+    receiving data and every seeder's slots are contested (both unchoke slots taken by leechers,
+    one of them optimistically, and a third leecher choked), as a client finds a busy swarm."""
 
     def __init__(self, env, rates):
         self.env, self.rates, self.procs, self.ports = env, rates, [], []
@@ -253,10 +305,11 @@ class LtSwarm:
             if dead:
                 raise RuntimeError(f"a libtorrent {dead[0].kind} exited: {dead[0].alerts[:2]}")
             time.sleep(0.1)
-        log(f"warning: {what}")
+        log(f"warning: {what() if callable(what) else what}")
 
     def __enter__(self):
         e = self.env
+        self.t_start = time.monotonic()
         self.procs.append(spawn(
             ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
              str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
@@ -269,7 +322,7 @@ class LtSwarm:
             self.ports.append(s.port)
             s.start()
         n = len(self.seeders)
-        self._wait(f"the tracker lists {scrape(e.tracker_port, e.info_hash)[0]} of {n} seeders",
+        self._wait(lambda: f"the tracker lists {scrape(e.tracker_port, e.info_hash)[0]} of {n}",
                    lambda: all(s.seeding.is_set() for s in self.seeders)
                    and scrape(e.tracker_port, e.info_hash)[0] >= n, 30)
         for _ in range(CHOKE_LEECHERS):
@@ -282,14 +335,19 @@ class LtSwarm:
         self._wait("not every leecher is on the tracker and receiving data",
                    lambda: all(lc.active.is_set() for lc in self.leechers)
                    and scrape(e.tracker_port, e.info_hash)[1] >= CHOKE_LEECHERS, 30)
+        self._wait(lambda: "the unchoke slots of some seeders are not contested: " + ", ".join(
+                   str(s.port) for s in self.seeders if not s.contested.is_set()),
+                   lambda: all(s.contested.is_set() for s in self.seeders), 3 * CHOKE_OPTIMISTIC)
         return self
 
-    def client_launched(self, t0):
+    def client_launched(self, t0, lp):
+        self.setup_secs = t0 - self.t_start
         for p in self.seeders + self.leechers:
-            p.client_t0 = t0
+            p.client_t0, p.client_lp = t0, lp
 
     def report(self):
-        return {"seeders": {str(s.port): s.report() for s in self.seeders},
+        return {"swarm_setup_secs": self.setup_secs,
+                "seeders": {str(s.port): s.report() for s in self.seeders},
                 "leechers": {str(lc.port): lc.report() for lc in self.leechers}}
 
     def __exit__(self, *exc):
@@ -311,10 +369,14 @@ def choke_summary(res):
         "seeders_reached": sum(1 for s in seeders if s["conns"]),
         "seeders_sent": sum(1 for s in seeders if s["sent"] > 0),
         "utp_only_reached": sum(1 for s in utp if s["conns"]),
+        # uTP-only seeders that heard of the client (by PEX from a leecher) and that dialed it.
+        "utp_only_heard": sum(1 for s in utp if s["heard_of_client"]),
+        "utp_only_dialed": sum(1 for s in utp if s["dialed_client"]),
         "from_seeders_mb": sum(s["sent"] for s in seeders) / 1e6,
         "from_leechers_mb": sum(lc["sent"] for lc in res["leechers"].values()) / 1e6,
         # Of the time the client was interested in a seeder, the share that seeder unchoked it.
-        "unchoked_share": sum(s["unchoked_secs"] for s in seeders) / interested if interested else None,
+        "unchoked_share": (sum(s["unchoked_secs"] for s in seeders) / interested
+                           if interested else None),
         "first_unchoke": min(firsts) if firsts else None,
     }
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
@@ -387,6 +449,9 @@ class Player:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
                 conn.request("GET", self.path, headers={"Range": f"bytes={start}-"})
                 resp = conn.getresponse()
+                with self.lock:
+                    if gen == self.gen:
+                        self.error = None  # an answer: earlier errors are not the story
                 if resp.status != 206 and not (resp.status == 200 and start == 0):
                     resp.read()
                     conn.close()
@@ -439,7 +504,7 @@ def play_run(env, who, rates):
             t0 = time.monotonic()
             proc, path = launch(env, who, dl, port, lp, logf)
         if lt:
-            sw.client_launched(t0)
+            sw.client_launched(t0, lp)
         p = Player(port, path, env.length, proc)
         p.open(0)
         events = list(env.seeks)
@@ -562,10 +627,11 @@ def table(results, swarms, clients):
     for s in swarms:
         if s not in LT_SWARMS:
             continue
-        lines.append(f"{s}: what the seeders did with each client (medians): seeders that connected "
-                     f"(of {len(SWARMS[s])}; uTP-only of {len(CHOKE_UTP_ONLY)}) and sent data, MB "
-                     f"from seeders and from the {CHOKE_LEECHERS} leechers, the share of the time "
-                     f"interested the client was unchoked, first unchoke after launch")
+        lines.append(f"{s}, what the libtorrent peers did with each client (medians): seeders "
+                     f"connected (of {len(SWARMS[s])}; of the {len(CHOKE_UTP_ONLY)} uTP-only ones: "
+                     f"connected, heard of the client by PEX) and that sent data; MB from the "
+                     f"seeders and from the {CHOKE_LEECHERS} leechers; share of the time the "
+                     f"client was interested in a seeder that it was unchoked; first unchoke")
         for c in clients:
             runs = [r["choke"] for r in results if r["swarm"] == s and r["who"] == c and "choke" in r]
             if not runs:
@@ -574,7 +640,8 @@ def table(results, swarms, clients):
                 v = [r[k] for r in runs if r[k] is not None]
                 return statistics.median(v) if v else None
             lines.append(f"  {c:<20} connected {f(m('seeders_reached'), 1)} (uTP-only "
-                         f"{f(m('utp_only_reached'), 1)}), sent {f(m('seeders_sent'), 1)}; "
+                         f"{f(m('utp_only_reached'), 1)}, heard {f(m('utp_only_heard'), 1)}), "
+                         f"sent {f(m('seeders_sent'), 1)}; "
                          f"{f(m('from_seeders_mb'), 1)} MB from seeders, "
                          f"{f(m('from_leechers_mb'), 1)} MB from leechers; unchoked "
                          f"{f(None if m('unchoked_share') is None else 100 * m('unchoked_share'), 0)} %"
@@ -591,7 +658,7 @@ def main():
     ap.add_argument("--rqbit", default=os.path.join(tools, "bin", "rqbit"))
     ap.add_argument("--peerflix", default=os.path.join(tools, "peerflix", "node_modules", "peerflix", "app.js"))
     ap.add_argument("--reps", type=int, default=2)
-    ap.add_argument("--swarms", default="one,eight,slow8")
+    ap.add_argument("--swarms", default="one,eight,slow8,choke")
     ap.add_argument("--clients", default="bt2p,rqbit,peerflix")
     ap.add_argument("--variant", action="append", default=[],
                     help="NAME=ARGS: bt2p-tui with these options, as one more client")
