@@ -84,8 +84,11 @@ pub fn status_line(s: &Snapshot) -> String {
         }
         if let Some(ms) = st.waiting_ms {
             line.push_str(&format!(
-                "  [{} waits {} ms on piece {}]",
-                st.client, ms, st.piece
+                "  [{} waits {} ms on piece {}, {}]",
+                st.client,
+                ms,
+                st.piece,
+                st.fetch_note()
             ));
         }
     }

@@ -68,3 +68,87 @@ async fn a_seek_wakes_the_peers_that_have_nothing_to_do() {
         &log[before..]
     );
 }
+
+/// Each peer's queue of requests holds about a second of its own data: a slow peer gets a short
+/// window, so a piece a player needs next is not queued behind many seconds of it, while a fast
+/// peer keeps the full window. The engine used to give every peer the same 128 requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_sizes_each_peers_request_window() {
+    let (dir, torrent, _) = content(32 * 1024 * 1024);
+    let seed = dir.path().join("seed");
+    let slow = seeding_lt(
+        &torrent,
+        &seed,
+        "127.0.0.1",
+        &["--seed-mode", "--upload-rate", "160000"],
+    )
+    .await;
+    let fast = seeding_lt(
+        &torrent,
+        &seed,
+        "127.0.0.1",
+        &["--seed-mode", "--upload-rate", "8000000"],
+    )
+    .await;
+    let (slow_addr, fast_addr) = (
+        format!("127.0.0.1:{}", slow.port),
+        format!("127.0.0.1:{}", fast.port),
+    );
+    let peers = [slow_addr.parse().unwrap(), fast_addr.parse().unwrap()];
+    let save = dir.path().join("dl");
+    let c = wait_up(spawn_client(
+        &torrent,
+        &peers,
+        &save,
+        &[],
+        &[("RUST_LOG", "warn")],
+    ))
+    .await;
+
+    // 160 kB/s is about 10 requests of 16 KiB a second; 8 MB/s is more than the cap of 128.
+    let windows = wait_status(&c, "each peer's window to follow its rate", |st| {
+        let window = |addr: &str| {
+            st["peers"].as_array()?.iter().find(|p| p["addr"] == addr)?["request_window"].as_u64()
+        };
+        let (s, f) = (window(&slow_addr)?, window(&fast_addr)?);
+        ((4..=24).contains(&s) && f == 128).then_some((s, f))
+    })
+    .await;
+    eprintln!(
+        "request windows: slow peer {}, fast peer {}",
+        windows.0, windows.1
+    );
+}
+
+/// The piece a player waits on is fetched from every peer that has it, chunk by chunk, not from
+/// whichever peer happened to take it first. The engine used to give a piece whole to one peer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_piece_a_player_waits_on_is_fetched_from_several_peers() {
+    let len = 3 * 1024 * 1024;
+    let (dir, torrent, bytes) = content(len);
+    let seed = dir.path().join("seed");
+    let slow = ["--seed-mode", "--upload-rate", "150000"];
+    let a = seeding_lt(&torrent, &seed, "127.0.0.1", &slow).await;
+    let b = seeding_lt(&torrent, &seed, "127.0.0.1", &slow).await;
+    let peers = [a.port, b.port].map(|p| format!("127.0.0.1:{p}").parse().unwrap());
+    let save = dir.path().join("dl");
+    let c = wait_up(spawn_client(
+        &torrent,
+        &peers,
+        &save,
+        &[],
+        &[("RUST_LOG", "warn")],
+    ))
+    .await;
+
+    let watching = player(&format!("{}/film.mkv", c.base), 0, len, DEADLINE);
+    let fetchers = wait_status(&c, "two peers fetching the piece a player waits on", |st| {
+        streams(st).iter().find_map(|s| {
+            let who = s["piece_fetchers"].as_array()?;
+            (s["waiting_ms"].is_u64() && who.len() >= 2).then(|| who.clone())
+        })
+    })
+    .await;
+    eprintln!("the piece under the player is fetched from {fetchers:?}");
+    watching.assert_got(&bytes).await;
+}

@@ -172,6 +172,8 @@ fn the_window_panel_shows_a_line_per_player() {
             waiting_ms: None,
             window_streams: 1,
             peers_with_piece: Some(1),
+            piece_fetchers: Vec::new(),
+            piece_asked_ms: None,
             age_secs: 30,
             metrics: Some(StreamMetrics {
                 viewing: Viewing {

@@ -82,6 +82,8 @@ fn snapshot() -> Snapshot {
                 fetched_bytes: 40 * piece,
                 uploaded_bytes: 0,
                 transport: Some("tcp".into()),
+                requests_in_flight: 96,
+                request_window: 128,
             },
             PeerSnap {
                 addr: "10.0.0.3:6881".into(),
@@ -92,6 +94,8 @@ fn snapshot() -> Snapshot {
                 fetched_bytes: 21 * piece,
                 uploaded_bytes: 3 * piece,
                 transport: Some("utp".into()),
+                requests_in_flight: 12,
+                request_window: 40,
             },
         ],
         streams: vec![StreamSnap {
@@ -109,6 +113,8 @@ fn snapshot() -> Snapshot {
             waiting_ms: Some(1500),
             window_streams: 1,
             peers_with_piece: Some(2),
+            piece_fetchers: vec!["10.0.0.3:6881".into()],
+            piece_asked_ms: Some(1400),
             age_secs: 30,
             metrics: None,
         }],

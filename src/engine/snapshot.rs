@@ -125,6 +125,10 @@ pub struct PeerSnap {
     pub uploaded_bytes: u64,
     /// tcp, utp or socks.
     pub transport: Option<String>,
+    /// Our requests to it not answered yet, and how many may be outstanding now (the engine
+    /// sizes the window to about a second of the peer's rate).
+    pub requests_in_flight: u32,
+    pub request_window: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,10 +156,28 @@ pub struct StreamSnap {
     /// Connected peers known to have the piece under the read position: a lower bound (the
     /// connected seeders), as the engine keeps other peers' bitfields to itself.
     pub peers_with_piece: Option<u32>,
+    /// The peers the piece under the read position is being fetched from, and how long ago it
+    /// was asked for; empty and None while nobody fetches it.
+    pub piece_fetchers: Vec<String>,
+    pub piece_asked_ms: Option<u64>,
     pub age_secs: u64,
     /// What this stream's viewer went through, and what is buffered ahead of it.
     #[serde(flatten)]
     pub metrics: Option<super::StreamMetrics>,
+}
+
+impl StreamSnap {
+    /// Who the piece under the read position is being fetched from, and since when:
+    /// `from 10.0.0.5:6881 for 1.2 s`, or `not asked for yet`.
+    pub fn fetch_note(&self) -> String {
+        let secs = |ms: u64| ms as f64 / 1000.0;
+        match (self.piece_fetchers.as_slice(), self.piece_asked_ms) {
+            ([], _) => "not asked for yet".to_string(),
+            ([one], Some(ms)) => format!("from {one} for {:.1} s", secs(ms)),
+            (many, Some(ms)) => format!("from {} peers for {:.1} s", many.len(), secs(ms)),
+            (many, None) => format!("from {} peers", many.len()),
+        }
+    }
 }
 
 /// The have-bitfield, most significant bit first (BitTorrent's order).
@@ -303,6 +325,8 @@ mod tests {
             waiting_ms: None,
             window_streams: 1,
             peers_with_piece: None,
+            piece_fetchers: Vec::new(),
+            piece_asked_ms: None,
             age_secs: 0,
             metrics: None,
         };

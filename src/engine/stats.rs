@@ -156,6 +156,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
         s.peers_seen = ps.seen;
     }
 
+    // The pieces being fetched now, and from whom: why a player waits.
+    let mut inflight: Vec<librqbit::InflightPieceInfo> = Vec::new();
     if let Some(live) = t.live() {
         let snapshot = live.per_peer_stats_snapshot(Default::default());
         let now = Instant::now();
@@ -174,6 +176,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                     fetched_bytes: p.counters.fetched_bytes,
                     uploaded_bytes: p.counters.uploaded_bytes,
                     transport: p.conn_kind.as_ref().map(transport),
+                    requests_in_flight: p.requests_in_flight,
+                    request_window: p.request_window,
                 }
             })
             .collect();
@@ -186,6 +190,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 .then_with(|| a.addr.cmp(&b.addr))
         });
         s.peers = peers;
+        inflight = live.inflight_pieces();
     }
     let remaining = stats.total_bytes.saturating_sub(stats.progress_bytes);
     let down = s.download_bps;
@@ -206,6 +211,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
             };
             let pos = p.position();
             let ahead = buffered_ahead(&have, s.piece_len, f.offset, f.length, pos);
+            let piece = g.piece_at(pos) as u32;
+            let fetching: Vec<_> = inflight.iter().filter(|i| i.piece == piece).collect();
             let bps = src.bitrates.bytes_per_sec(p.file, f.length);
             Some(StreamSnap {
                 id: p.id,
@@ -214,7 +221,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 position: pos,
                 end: p.end,
                 file_len: p.file_len,
-                piece: g.piece_at(pos) as u32,
+                piece,
                 // Set with piece_par's other figures, below.
                 window_end_piece: 0,
                 window_pieces: 0,
@@ -225,6 +232,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 // Peers' bitfields are private to the engine: connected seeders are the
                 // known lower bound.
                 peers_with_piece: Some(s.seeders),
+                piece_fetchers: fetching.iter().map(|f| f.peer.to_string()).collect(),
+                piece_asked_ms: fetching.iter().map(|f| f.elapsed.as_millis() as u64).max(),
                 age_secs: p.started.elapsed().as_secs(),
                 metrics: Some(StreamMetrics::new(
                     viewers

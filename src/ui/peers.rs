@@ -14,7 +14,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     // Narrow panels drop the client name and the upload column.
     let wide = area.width >= 58;
     let header: Vec<&str> = if wide {
-        vec!["address", "client", down, up, "got"]
+        vec!["address", "client", down, up, "got", "asked"]
     } else {
         vec!["address", down, "got"]
     };
@@ -29,6 +29,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
                 down,
                 Cell::from(format!("{}/s", fmt::compact(p.upload_bps as u64))),
                 got,
+                Cell::from(asked(p)),
             ])
         } else {
             Row::new(vec![Cell::from(addr_and_transport(p)), down, got])
@@ -41,6 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             Constraint::Length(8),
             Constraint::Length(8),
             Constraint::Length(6),
+            Constraint::Length(7),
         ]
     } else {
         vec![Constraint::Min(15), Constraint::Length(8), Constraint::Length(6)]
@@ -67,6 +69,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     let mut state =
         TableState::default().with_selected((app.focus == Focus::Peers).then_some(app.peers_offset));
     f.render_stateful_widget(table, area, &mut state);
+}
+
+/// Our requests outstanding with the peer, of the window it is allowed (`12/16`); blank
+/// before it is asked for anything.
+fn asked(p: &crate::engine::PeerSnap) -> String {
+    if p.request_window == 0 {
+        String::new()
+    } else {
+        format!("{}/{}", p.requests_in_flight, p.request_window)
+    }
 }
 
 /// The peer's address, and how it is connected when that is not plain TCP.

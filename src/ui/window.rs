@@ -141,11 +141,16 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
                 t.blocked(),
             ));
         }
+        label.push(Span::styled(format!(", {}", st.fetch_note()), t.blocked()));
     }
-    // Where the width runs short, the peers that have the piece go first, then the address.
+    // Where the width runs short, who fetches the piece goes first, then the peers that have
+    // it, then the address.
     let long = |l: &[Span]| l.iter().map(Span::width).sum::<usize>() > width;
-    if long(&label) && st.waiting_ms.is_some() && st.peers_with_piece.is_some() {
+    if long(&label) && st.waiting_ms.is_some() {
         label.pop();
+        if long(&label) && st.peers_with_piece.is_some() {
+            label.pop();
+        }
     }
     if long(&label) {
         label.remove(1);
