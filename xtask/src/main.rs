@@ -24,7 +24,8 @@ usage: cargo xtask <command> [args...]
 commands:
   prepare        fetch librqbit from the registry, check it, apply patches/librqbit/ into .engine/
   demo [ARGS]    prepare, then `cargo run --release -- demo ARGS`
-  test [ARGS]    prepare, then `cargo test --features interop --no-fail-fast ARGS`
+  test [ARGS]    prepare, run the patched engine's own tests of what we changed, then
+                 `cargo test --features interop --no-fail-fast ARGS`
   ci             prepare, then fmt --check, clippy -D warnings and the tests, as .ci/run does
   install        prepare, then `cargo install --path . --locked`";
 
@@ -60,7 +61,9 @@ fn run(args: &[String]) -> Result<ExitCode> {
         }
         "test" => {
             prepare(&root, false)?;
-            cargo(&["test", "--features", "interop", "--no-fail-fast"])
+            let engine = engine_tests(&root)?;
+            let ours = cargo(&["test", "--features", "interop", "--no-fail-fast"])?;
+            Ok(if engine == ExitCode::SUCCESS { ours } else { engine })
         }
         "install" => {
             prepare(&root, false)?;
@@ -68,6 +71,10 @@ fn run(args: &[String]) -> Result<ExitCode> {
         }
         "ci" => {
             prepare(&root, false)?;
+            let engine = engine_tests(&root)?;
+            if engine != ExitCode::SUCCESS {
+                return Ok(engine);
+            }
             for step in [
                 &["fmt", "--all", "--", "--check"][..],
                 &[
@@ -117,6 +124,32 @@ fn cargo_in(root: &Path, args: &[String]) -> Result<ExitCode> {
         Some(0) => ExitCode::SUCCESS,
         Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
         None => ExitCode::FAILURE,
+    })
+}
+
+/// The patched engine's own unit tests of the modules our patches change (`piece_tracker`,
+/// `chunk_tracker`), in the engine's own workspace: its dependencies resolved as ours are (our
+/// Cargo.lock copied beside it, to which cargo adds its dev-dependencies), built in
+/// `target/engine`.
+fn engine_tests(root: &Path) -> Result<ExitCode> {
+    let dest = root.join(".engine").join(format!("{CRATE}-{VERSION}"));
+    fs::copy(root.join("Cargo.lock"), dest.join("Cargo.lock"))
+        .map_err(|e| format!("copying Cargo.lock beside the engine: {e}"))?;
+    let manifest = dest.join("Cargo.toml");
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args(["test", "--manifest-path"])
+        .arg(&manifest)
+        .args(["--no-default-features", "--features", "rust-tls", "--lib"])
+        .args(["--", "piece_tracker::", "chunk_tracker::"])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", root.join("target").join("engine"))
+        .status()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }
 
