@@ -11,42 +11,49 @@ use crate::fmt;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     let (down, up) = t.arrows();
-    // Narrow panels drop the client name and the upload column.
-    let wide = area.width >= 58;
-    let header: Vec<&str> = if wide {
-        vec!["address", "client", down, up, "got", "asked"]
+    // Narrow panels drop the client name and the upload column, then our requests.
+    let wide = area.width >= 64;
+    let asked_col = area.width >= 42;
+    let mut header: Vec<&str> = if wide {
+        vec!["address", "client", down, up, "got"]
     } else {
         vec!["address", down, "got"]
     };
-    let header = Row::new(header).style(t.dim());
-    let rows = s.peers.iter().map(|p| {
-        let down = Cell::from(format!("{}/s", fmt::compact(p.download_bps as u64)));
-        let got = Cell::from(fmt::compact(p.fetched_bytes));
-        if wide {
-            Row::new(vec![
-                Cell::from(addr_and_transport(p)),
-                Cell::from(p.client.clone().unwrap_or_else(|| "?".into())),
-                down,
-                Cell::from(format!("{}/s", fmt::compact(p.upload_bps as u64))),
-                got,
-                Cell::from(asked(p)),
-            ])
-        } else {
-            Row::new(vec![Cell::from(addr_and_transport(p)), down, got])
-        }
-    });
-    let widths: Vec<Constraint> = if wide {
+    let mut widths: Vec<Constraint> = if wide {
         vec![
             Constraint::Min(15),
             Constraint::Min(6),
             Constraint::Length(8),
             Constraint::Length(8),
             Constraint::Length(6),
-            Constraint::Length(7),
         ]
     } else {
         vec![Constraint::Min(15), Constraint::Length(8), Constraint::Length(6)]
     };
+    if asked_col {
+        header.push("asked");
+        widths.push(Constraint::Length(7));
+    }
+    let header = Row::new(header).style(t.dim());
+    let rows = s.peers.iter().map(|p| {
+        let down = Cell::from(format!("{}/s", fmt::compact(p.download_bps as u64)));
+        let got = Cell::from(fmt::compact(p.fetched_bytes));
+        let mut cells = if wide {
+            vec![
+                Cell::from(addr_and_transport(p)),
+                Cell::from(p.client.clone().unwrap_or_else(|| "?".into())),
+                down,
+                Cell::from(format!("{}/s", fmt::compact(p.upload_bps as u64))),
+                got,
+            ]
+        } else {
+            vec![Cell::from(addr_and_transport(p)), down, got]
+        };
+        if asked_col {
+            cells.push(Cell::from(asked(p)));
+        }
+        Row::new(cells)
+    });
     let title = format!(
         " Peers {}, {} connecting, {} queued ",
         s.peers.len(),
