@@ -96,14 +96,7 @@ async fn the_rate_sizes_each_peers_request_window() {
     );
     let peers = [slow_addr.parse().unwrap(), fast_addr.parse().unwrap()];
     let save = dir.path().join("dl");
-    let c = wait_up(spawn_client(
-        &torrent,
-        &peers,
-        &save,
-        &[],
-        &[("RUST_LOG", "warn")],
-    ))
-    .await;
+    let c = client_of(&torrent, &peers, &save, &[]).await;
 
     // 160 kB/s is about 10 requests of 16 KiB a second; 8 MB/s is more than the cap of 128.
     let windows = wait_status(&c, "each peer's window to follow its rate", |st| {
@@ -132,14 +125,7 @@ async fn a_piece_a_player_waits_on_is_fetched_from_several_peers() {
     let b = seeding_lt(&torrent, &seed, "127.0.0.1", &slow).await;
     let peers = [a.port, b.port].map(|p| format!("127.0.0.1:{p}").parse().unwrap());
     let save = dir.path().join("dl");
-    let c = wait_up(spawn_client(
-        &torrent,
-        &peers,
-        &save,
-        &[],
-        &[("RUST_LOG", "warn")],
-    ))
-    .await;
+    let c = client_of(&torrent, &peers, &save, &[]).await;
 
     let watching = player(&format!("{}/film.mkv", c.base), 0, len, DEADLINE);
     let fetchers = wait_status(&c, "two peers fetching the piece a player waits on", |st| {

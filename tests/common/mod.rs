@@ -161,6 +161,11 @@ pub async fn client(source: &Path, peer: SocketAddr, save: &Path, extra: &[&str]
     client_with_env(source, peer, save, extra, &[("RUST_LOG", "warn")]).await
 }
 
+/// `client` with several peers to dial.
+pub async fn client_of(source: &Path, peers: &[SocketAddr], save: &Path, extra: &[&str]) -> Client {
+    wait_up(spawn_client(source, peers, save, extra, &[("RUST_LOG", "warn")])).await
+}
+
 /// `client` with environment variables of its own.
 pub async fn client_with_env(
     source: &Path,
