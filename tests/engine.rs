@@ -138,3 +138,31 @@ async fn a_piece_a_player_waits_on_is_fetched_from_several_peers() {
     eprintln!("the piece under the player is fetched from {fetchers:?}");
     watching.assert_got(&bytes).await;
 }
+
+/// An idle connection is kept alive: a peer that drops connections silent for its timeout
+/// (libtorrent's peer_timeout, 120 s by default) gets a keep-alive well within it. The engine
+/// accepted a keep-alive interval and never passed it to torrent peers: they sent one every
+/// 120 s, racing that timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_sends_keep_alives() {
+    let (dir, torrent, _) = content(64 * 1024 * 1024);
+    let seed = dir.path().join("seed");
+    let lt = seeding_lt(
+        &torrent,
+        &seed,
+        "127.0.0.1",
+        &["--seed-mode", "--peer-timeout", "120"],
+    )
+    .await;
+    let peer = format!("127.0.0.1:{}", lt.port).parse().unwrap();
+    // On demand, a player that holds its connection without reading on: once its window is
+    // here, neither side has anything to send.
+    let c = client(&torrent, peer, &dir.path().join("dl"), &["--on-demand"]).await;
+    let _paused = hold(&format!("{}/film.mkv", c.base)).await;
+    lt.wait("a keep-alive from bt2p-tui", |s| {
+        s["peers"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["keepalives"].as_u64().unwrap_or(0) > 0))
+    })
+    .await;
+}

@@ -19,6 +19,10 @@ use crate::source::Source;
 /// connection errors, and a slow one loses its pieces to faster peers.
 const PEER_IDLE_TIMEOUT: Duration = Duration::from_secs(130);
 
+/// How often an otherwise silent connection sends a keep-alive: well within the 120 s after
+/// which libtorrent (`peer_timeout`) and others drop a silent peer.
+const PEER_KEEP_ALIVE: Duration = Duration::from_secs(30);
+
 /// What the metadata says of the torrent's shape.
 pub(super) struct Layout {
     pub files: Vec<FileSnap>,
@@ -56,6 +60,7 @@ pub(super) async fn add(
         peer_opts: Some(PeerConnectionOptions {
             max_request_window: Some(opts.request_window),
             read_write_timeout: Some(PEER_IDLE_TIMEOUT),
+            keep_alive_interval: Some(PEER_KEEP_ALIVE),
             ..Default::default()
         }),
         ..Default::default()

@@ -73,11 +73,22 @@ def main():
     # A seeder that rotates its unchoke slots the way busy swarms do: unchoked for ON seconds,
     # then every peer choked for OFF seconds, and again (e.g. 1.5,1.5).
     p.add_argument("--choke-cycle")
+    # Counts the keep-alive messages each peer sends (libtorrent's peer log), and drops a peer
+    # silent for this many seconds (libtorrent's peer_timeout, 120 by default).
+    p.add_argument("--peer-timeout", type=int)
+    # Download nothing (libtorrent's upload mode): a leecher that is not interested.
+    p.add_argument("--upload-mode", action="store_true")
     # The data on disk is known to be complete: seed at once instead of hashing it first.
     p.add_argument("--seed-mode", action="store_true")
     a = p.parse_args()
 
     ses = lt.session(settings(a))
+    keepalives = {}
+    if a.peer_timeout:
+        ses.apply_settings({
+            "peer_timeout": a.peer_timeout,
+            "alert_mask": ses.get_settings()["alert_mask"] | lt.alert.category_t.peer_log_notification,
+        })
     if a.choke_cycle:
         # The choker runs every second instead of every 15, so a cycle's unchoke is quick.
         ses.apply_settings({"unchoke_interval": 1})
@@ -93,6 +104,8 @@ def main():
         atp.flags &= ~lt.torrent_flags.paused
         if a.seed_mode:
             atp.flags |= lt.torrent_flags.seed_mode
+        if a.upload_mode:
+            atp.flags |= lt.torrent_flags.upload_mode
         h = ses.add_torrent(atp)
         for peer in a.peer:
             host, port = peer.rsplit(":", 1)
@@ -119,6 +132,10 @@ def main():
         for alert in ses.pop_alerts():
             if isinstance(alert, lt.session_stats_alert):
                 dht = {k: alert.values.get(k, 0) for k in dht}
+            elif isinstance(alert, lt.peer_log_alert):
+                if "<== KEEPALIVE" in alert.message():
+                    who = "%s:%d" % (alert.endpoint[0], alert.endpoint[1])
+                    keepalives[who] = keepalives.get(who, 0) + 1
             elif alert.category() & lt.alert.category_t.error_notification:
                 print(json.dumps({"alert": alert.message()}), flush=True)
         line = {
@@ -141,6 +158,7 @@ def main():
                     "utp": bool(pi.flags & getattr(lt.peer_info, "utp_socket", 0x20000)),
                     "encrypted": bool(pi.flags & (lt.peer_info.rc4_encrypted | lt.peer_info.plaintext_encrypted)),
                     "down": pi.total_download,
+                    "keepalives": keepalives.get("%s:%d" % (pi.ip[0], pi.ip[1]), 0),
                     "up": pi.total_upload,
                 })
             line.update({
