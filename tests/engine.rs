@@ -87,7 +87,7 @@ async fn the_rate_sizes_each_peers_request_window() {
         &torrent,
         &seed,
         "127.0.0.1",
-        &["--seed-mode", "--upload-rate", "8000000"],
+        &["--seed-mode", "--upload-rate", "4000000"],
     )
     .await;
     let (slow_addr, fast_addr) = (
@@ -98,7 +98,7 @@ async fn the_rate_sizes_each_peers_request_window() {
     let save = dir.path().join("dl");
     let c = client_of(&torrent, &peers, &save, &[]).await;
 
-    // 160 kB/s is about 10 requests of 16 KiB a second; 8 MB/s is more than the cap of 128.
+    // 160 kB/s is about 10 requests of 16 KiB a second; 4 MB/s is more than the cap of 128.
     let windows = wait_status(&c, "each peer's window to follow its rate", |st| {
         let window = |addr: &str| {
             st["peers"].as_array()?.iter().find(|p| p["addr"] == addr)?["request_window"].as_u64()
