@@ -69,7 +69,7 @@ async fn a_seek_wakes_the_peers_that_have_nothing_to_do() {
     );
 }
 
-/// Each peer's queue of requests holds about a second of its own data: a slow peer gets a short
+/// Each peer's queue of requests holds about half a second of its own data: a slow peer gets a short
 /// window, so a piece a player needs next is not queued behind many seconds of it, while a fast
 /// peer keeps the full window. The engine used to give every peer the same 128 requests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,13 +98,13 @@ async fn the_rate_sizes_each_peers_request_window() {
     let save = dir.path().join("dl");
     let c = client_of(&torrent, &peers, &save, &[]).await;
 
-    // 160 kB/s is about 10 requests of 16 KiB a second; 4 MB/s is more than the cap of 128.
+    // Half a second of 160 kB/s is 5 requests of 16 KiB; of 4 MB/s, 122 (the cap is 128).
     let windows = wait_status(&c, "each peer's window to follow its rate", |st| {
         let window = |addr: &str| {
             st["peers"].as_array()?.iter().find(|p| p["addr"] == addr)?["request_window"].as_u64()
         };
         let (s, f) = (window(&slow_addr)?, window(&fast_addr)?);
-        ((4..=24).contains(&s) && f == 128).then_some((s, f))
+        ((4..=24).contains(&s) && f >= 64).then_some((s, f))
     })
     .await;
     eprintln!(

@@ -97,7 +97,7 @@ pub struct EngineArgs {
     #[arg(long, value_name = "RATE", env = "BT2P_UPLOAD_LIMIT", value_parser = parse_rate)]
     pub upload_limit: Option<u64>,
 
-    /// Most 16 KiB block requests outstanding with one peer. Each peer is asked for about a
+    /// Most 16 KiB block requests outstanding with one peer. Each peer is asked for about half a
     /// second of its own measured rate (at least 4 requests), up to this: it caps fast peers only.
     #[arg(long, value_name = "N", env = "BT2P_REQUEST_WINDOW", default_value_t = crate::engine::DEFAULT_REQUEST_WINDOW,
           value_parser = clap::value_parser!(u32).range(1..=1024))]

@@ -126,7 +126,7 @@ pub struct PeerSnap {
     /// tcp, utp or socks.
     pub transport: Option<String>,
     /// Our requests to it not answered yet, and how many may be outstanding now (the engine
-    /// sizes the window to about a second of the peer's rate).
+    /// sizes the window to about half a second of the peer's rate).
     pub requests_in_flight: u32,
     pub request_window: u32,
 }
