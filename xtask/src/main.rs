@@ -18,6 +18,9 @@ const CRATE: &str = "librqbit";
 const VERSION: &str = "9.1.0";
 const SHA256: &str = "4e35a06e481e854f69141928d067406397b3ad7a47bfdc095bc31325f44f5d13";
 
+/// The project's test command (the README's), run by `test` and `ci`.
+const TEST: [&str; 4] = ["test", "--features", "interop", "--no-fail-fast"];
+
 const USAGE: &str = "\
 usage: cargo xtask <command> [args...]
 
@@ -62,7 +65,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "test" => {
             prepare(&root, false)?;
             let engine = engine_tests(&root)?;
-            let ours = cargo(&["test", "--features", "interop", "--no-fail-fast"])?;
+            let ours = cargo(&TEST)?;
             Ok(if engine == ExitCode::SUCCESS { ours } else { engine })
         }
         "install" => {
@@ -85,7 +88,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
                     "-D",
                     "warnings",
                 ],
-                &["test", "--features", "interop", "--no-fail-fast"],
+                &TEST,
             ] {
                 let code = cargo_in(&root, &step.iter().map(|s| s.to_string()).collect::<Vec<_>>())?;
                 if code != ExitCode::SUCCESS {
