@@ -151,7 +151,7 @@ async fn an_idle_connection_sends_keep_alives() {
         &torrent,
         &seed,
         "127.0.0.1",
-        &["--seed-mode", "--peer-timeout", "120"],
+        &["--seed-mode", "--peer-timeout", "120", "--peer-log"],
     )
     .await;
     let peer = format!("127.0.0.1:{}", lt.port).parse().unwrap();
@@ -166,3 +166,4 @@ async fn an_idle_connection_sends_keep_alives() {
     })
     .await;
 }
+

@@ -73,9 +73,10 @@ def main():
     # A seeder that rotates its unchoke slots the way busy swarms do: unchoked for ON seconds,
     # then every peer choked for OFF seconds, and again (e.g. 1.5,1.5).
     p.add_argument("--choke-cycle")
-    # Counts the keep-alive messages each peer sends (libtorrent's peer log), and drops a peer
-    # silent for this many seconds (libtorrent's peer_timeout, 120 by default).
+    # Drops a peer silent for this many seconds (libtorrent's peer_timeout, 120 by default).
     p.add_argument("--peer-timeout", type=int)
+    # Counts the keep-alive and CANCEL messages each peer sends (libtorrent's peer log).
+    p.add_argument("--peer-log", action="store_true")
     # Download nothing (libtorrent's upload mode): a leecher that is not interested.
     p.add_argument("--upload-mode", action="store_true")
     # The data on disk is known to be complete: seed at once instead of hashing it first.
@@ -83,10 +84,12 @@ def main():
     a = p.parse_args()
 
     ses = lt.session(settings(a))
-    keepalives = {}
+    # Per peer ("ip:port"), how many of each message it sent us.
+    received = {"<== KEEPALIVE": {}, "<== CANCEL": {}}
     if a.peer_timeout:
+        ses.apply_settings({"peer_timeout": a.peer_timeout})
+    if a.peer_log:
         ses.apply_settings({
-            "peer_timeout": a.peer_timeout,
             "alert_mask": ses.get_settings()["alert_mask"] | lt.alert.category_t.peer_log_notification,
         })
     if a.choke_cycle:
@@ -133,9 +136,11 @@ def main():
             if isinstance(alert, lt.session_stats_alert):
                 dht = {k: alert.values.get(k, 0) for k in dht}
             elif isinstance(alert, lt.peer_log_alert):
-                if "<== KEEPALIVE" in alert.message():
-                    who = "%s:%d" % (alert.endpoint[0], alert.endpoint[1])
-                    keepalives[who] = keepalives.get(who, 0) + 1
+                msg = alert.message()
+                for kind, counts in received.items():
+                    if kind in msg:
+                        who = "%s:%d" % (alert.endpoint[0], alert.endpoint[1])
+                        counts[who] = counts.get(who, 0) + 1
             elif alert.category() & lt.alert.category_t.error_notification:
                 print(json.dumps({"alert": alert.message()}), flush=True)
         line = {
@@ -152,13 +157,15 @@ def main():
             st = h.status()
             peers = []
             for pi in h.get_peer_info():
+                who = "%s:%d" % (pi.ip[0], pi.ip[1])
                 peers.append({
                     "ip": "%s:%d" % (pi.ip[0], pi.ip[1]),
                     "client": pi.client.decode("utf-8", "replace") if isinstance(pi.client, bytes) else pi.client,
                     "utp": bool(pi.flags & getattr(lt.peer_info, "utp_socket", 0x20000)),
                     "encrypted": bool(pi.flags & (lt.peer_info.rc4_encrypted | lt.peer_info.plaintext_encrypted)),
                     "down": pi.total_download,
-                    "keepalives": keepalives.get("%s:%d" % (pi.ip[0], pi.ip[1]), 0),
+                    "keepalives": received["<== KEEPALIVE"].get(who, 0),
+                    "cancels": received["<== CANCEL"].get(who, 0),
                     "up": pi.total_upload,
                 })
             line.update({
