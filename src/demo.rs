@@ -5,6 +5,7 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use nix::fcntl::{Flock, FlockArg};
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::DemoArgs;
@@ -67,12 +68,53 @@ fn slowest_piece(rate: u64) -> Duration {
     Duration::from_secs(2 * bytes / rate.max(1))
 }
 
+/// The demo's HTTP port; when it is taken, most likely by a demo started before, the message
+/// gives that demo's address.
+async fn bind(common: &crate::cli::CommonArgs) -> Result<tokio::net::TcpListener, Error> {
+    match crate::net::bind_http(common.bind, common.port).await {
+        Err(Error::HttpPort { addr, source, .. }) if source.kind() == std::io::ErrorKind::AddrInUse => {
+            let host = crate::net::url_host(&crate::net::advertised_ip(common.bind));
+            let port = common.port;
+            let fix = format!(
+                "Port {port} is taken, perhaps by a demo already running: open http://{host}:{port}/ \
+                 to watch it, or start another with --port N"
+            );
+            Err(Error::HttpPort { addr, fix, source })
+        }
+        r => r,
+    }
+}
+
+/// A download folder of the demo's own, so that two demos (on two ports) never share one:
+/// removed when the demo ends, and locked while it runs, so that the folder of a demo that was
+/// killed is removed by the next one.
+fn own_download(root: &Path) -> std::io::Result<(tempfile::TempDir, Flock<std::fs::File>)> {
+    const LOCK: &str = ".demo-running";
+    let _ = std::fs::remove_dir_all(root.join("download"));
+    for entry in std::fs::read_dir(root)?.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with("download-")
+            && std::fs::File::open(entry.path().join(LOCK))
+                .is_ok_and(|f| Flock::lock(f, FlockArg::LockExclusiveNonblock).is_ok());
+        if stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = tempfile::Builder::new().prefix("download-").tempdir_in(root)?;
+    let file = std::fs::File::create(dir.path().join(LOCK))?;
+    let lock =
+        Flock::lock(file, FlockArg::LockExclusiveNonblock).map_err(|(_, e)| std::io::Error::from(e))?;
+    Ok((dir, lock))
+}
+
 fn demo_dir() -> PathBuf {
     crate::paths::cache_dir().join("demo")
 }
 
 pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error> {
     let _log = crate::logging::init(&args.common, args.common.wants_tui())?;
+    // The port before anything else: a second demo started beside a running one must leave
+    // the first one's files alone, and say where it is.
+    let listener = bind(&args.common).await?;
     let root = demo_dir();
     let seed_dir = root.join("seed");
     fn fail(what: &'static str, source: impl Into<crate::error::BoxError>) -> Error {
@@ -100,11 +142,11 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
     );
 
     // A fresh download every time, so the window fills in from nothing.
-    let download = root.join("download");
-    let _ = std::fs::remove_dir_all(&download);
+    let (download, _lock) =
+        own_download(&root).map_err(|e| fail("cannot create the demo's download folder", e))?;
     let source = crate::source::from_torrent_bytes(torrent, NAME)?;
     let opts = EngineOptions {
-        save_path: download,
+        save_path: download.path().to_path_buf(),
         resume_dir: None,
         recheck: false,
         listen_ip: Ipv4Addr::LOCALHOST.into(),
@@ -129,7 +171,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
     };
     let mut common = args.common.clone();
     common.read_timeout = common.read_timeout.max(slowest_piece(args.rate));
-    let r = crate::serve::serve(&common, opts, source, cancel).await;
+    let r = crate::serve::serve_on(listener, &common, opts, source, cancel).await;
     let _ = tokio::time::timeout(Duration::from_millis(100), seeder.stop()).await;
     r
 }

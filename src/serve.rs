@@ -55,6 +55,17 @@ pub async fn serve(
 ) -> Result<(), Error> {
     // Bind first: a busy port is the most common start-up failure and must leave nothing behind.
     let listener = net::bind_http(common.bind, common.port).await?;
+    serve_on(listener, common, opts, source, cancel).await
+}
+
+/// [`serve`] on a listener already bound to `common`'s address.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    common: &CommonArgs,
+    opts: EngineOptions,
+    source: Source,
+    cancel: CancellationToken,
+) -> Result<(), Error> {
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(common.port);
     let engine = Engine::start(opts, source, cancel.clone()).await?;
 

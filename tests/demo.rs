@@ -115,6 +115,49 @@ async fn the_demo_video_is_long_whole_and_kept() {
     use std::os::unix::fs::MetadataExt;
     assert_eq!(std::fs::metadata(&path).unwrap().ino(), made.ino());
     assert!(!c.stderr().contains("making the demo video"), "{}", c.stderr());
+
+    // A second demo on the port of a running one touches nothing and says where the first is.
+    let demo_dir = cache.path().join("bt2p-tui/demo");
+    let downloads = || -> Vec<_> {
+        let entries = std::fs::read_dir(&demo_dir).unwrap();
+        let names = entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+        names.filter(|n| n.starts_with("download")).collect()
+    };
+    let before = downloads();
+    assert_eq!(before.len(), 1, "the running demo's download folder: {before:?}");
+    let mut second = Command::new(BIN);
+    second
+        .args([
+            "demo",
+            "--no-tui",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &c.port.to_string(),
+        ])
+        .env("XDG_CACHE_HOME", cache.path())
+        .stdin(Stdio::null());
+    let out = tokio::time::timeout(DEADLINE, tokio::task::spawn_blocking(move || second.output()))
+        .await
+        .expect("the second demo did not exit")
+        .unwrap()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the second demo ran: {err}");
+    let url = format!("http://127.0.0.1:{}/", c.port);
+    assert!(
+        err.contains("perhaps by a demo already running") && err.contains(&url),
+        "{err}"
+    );
+    assert_eq!(
+        downloads(),
+        before,
+        "the second demo touched the first one's folder"
+    );
+    wait_status(&c, "the first demo still serving", |st| {
+        st["piece_count"].as_u64()
+    })
+    .await;
 }
 
 /// A librqbit leecher asks for every piece of a small torrent at once and then sends nothing
