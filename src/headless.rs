@@ -82,7 +82,7 @@ pub fn status_line(s: &Snapshot) -> String {
         if let Some(m) = &st.metrics {
             line.push_str(&format!("  [{}: {}]", st.client, fmt::viewing(m)));
         }
-        if let Some(ms) = st.waiting_ms {
+        if let Some(ms) = st.waiting_ms.filter(|_| st.stalled_now) {
             line.push_str(&format!(
                 "  [{} waits {} ms on piece {}, {}]",
                 st.client,

@@ -166,4 +166,3 @@ async fn an_idle_connection_sends_keep_alives() {
     })
     .await;
 }
-

@@ -170,6 +170,7 @@ fn the_window_panel_shows_a_line_per_player() {
             piece_par: 16,
             piece_par_secs: None,
             waiting_ms: None,
+            stalled_now: false,
             window_streams: 1,
             peers_with_piece: Some(1),
             piece_fetchers: Vec::new(),

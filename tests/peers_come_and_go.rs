@@ -89,17 +89,20 @@ async fn streaming_survives_a_stopped_and_a_restarted_seeder() {
     );
 
     // Stop the only seeder. The player catches up with what arrived and then waits: the stall
-    // is visible in status.json (what the dashboard draws), until it has lasted `stall` s (5 at
-    // the least).
+    // is visible in status.json (what the dashboard draws), and counted, while it lasts, until
+    // it has lasted `stall` s (5 at the least).
     signal(&aria.0, libc::SIGSTOP);
     let stall = stall.max(5);
     let longest_wait = wait_for(
-        &format!("the player to wait {stall} s"),
+        &format!("the player to be stalled, and counted so, for {stall} s"),
         Duration::from_secs(stall) + DEADLINE,
         async || {
             let st = status(&c).await;
-            let wait = streams(&st).iter().filter_map(|s| s["waiting_ms"].as_u64()).max();
-            wait.filter(|ms| *ms >= stall * 1000).ok_or(wait)
+            let stalled = streams(&st).iter().filter(|s| s["stalled_now"] == true);
+            let wait = stalled.filter_map(|s| s["waiting_ms"].as_u64()).max();
+            let counted = st["viewing"]["stalls"].as_u64() >= Some(1)
+                && st["viewing"]["stall_total_ms"].as_u64() >= Some(1000);
+            wait.filter(|ms| *ms >= stall * 1000 && counted).ok_or(st)
         },
     )
     .await;

@@ -111,6 +111,7 @@ fn snapshot() -> Snapshot {
             piece_par: 16,
             piece_par_secs: None,
             waiting_ms: Some(1500),
+            stalled_now: true,
             window_streams: 1,
             peers_with_piece: Some(2),
             piece_fetchers: vec!["10.0.0.3:6881".into()],
@@ -189,6 +190,22 @@ fn window_row_cells_in_every_state() {
         .expect("no player label");
     assert!(label.contains("waits 1.5 s on #50 (≥2 peers have it)"), "{label}");
     assert!(label.contains("192.168.1.20:50312"), "{label}");
+}
+
+/// A player reading at the download's edge with its own buffer full waits for each piece, but
+/// it plays on: no `!`, no wait in its label.
+#[test]
+fn a_player_waiting_with_a_full_buffer_is_no_alarm() {
+    let mut s = snapshot();
+    s.streams[0].stalled_now = false;
+    let t = render(80, 24, &app(&s), &s, UTF8);
+    let rows = lines(&t);
+    assert!(!rows.iter().any(|r| r.starts_with("│!")), "{rows:#?}");
+    let label = rows
+        .iter()
+        .find(|r| r.contains("bbb.mkv 50M 25.0%"))
+        .expect("no player label");
+    assert!(!label.contains("waits"), "{label}");
 }
 
 #[test]

@@ -37,9 +37,15 @@ pub struct PlayerInfo {
     /// bytes sent since: what the player was given to play.
     first_byte_ms: AtomicU64,
     bytes: AtomicU64,
+    /// Of the current wait, the frozen milliseconds already counted as a stall: the wait's
+    /// start (`waiting_since_ms`) in the high bits, the milliseconds in the low `COUNTED_BITS`.
+    stall_counted: AtomicU64,
     /// What this connection's viewer (client address and file) went through.
     pub viewer: Arc<Record>,
 }
+
+/// Bits of `stall_counted` that hold milliseconds (over 4 hours); the rest hold the wait's start.
+const COUNTED_BITS: u32 = 24;
 
 impl PlayerInfo {
     pub fn position(&self) -> u64 {
@@ -60,6 +66,64 @@ impl PlayerInfo {
         match self.waiting_since_ms.load(Ordering::Relaxed) {
             0 => None,
             since => Some((self.started.elapsed().as_millis() as u64).saturating_sub(since)),
+        }
+    }
+
+    /// How long the player has had nothing to play during the read that began at `since` (ms
+    /// after the connection opened) and has waited `waited` ms, by the estimate of what it holds
+    /// at `bps` (see `frozen_ms`); 0 before the first byte, which is no stall but a start or a
+    /// seek.
+    fn frozen_during(&self, bps: Option<f64>, since: u64, waited: u64) -> u64 {
+        let Some(first) = self.first_byte_ms.load(Ordering::Relaxed).checked_sub(1) else {
+            return 0;
+        };
+        let bytes = self.bytes.load(Ordering::Relaxed);
+        frozen_ms(bytes, bps, since.saturating_sub(first), waited)
+    }
+
+    /// Counts the current wait as a stall while it lasts, once the player has been frozen for
+    /// `STALL_AFTER_MS`, in the viewer's record and in `totals`: a stall shows in the counters
+    /// as it grows, not only when it ends. Returns the frozen milliseconds of the current wait.
+    pub(super) fn count_stall_now(&self, bps: Option<f64>, totals: &Record) -> u64 {
+        let since = self.waiting_since_ms.load(Ordering::Relaxed);
+        if since == 0 {
+            return 0;
+        }
+        let now = self.started.elapsed().as_millis() as u64;
+        let frozen = self.frozen_during(bps, since, now.saturating_sub(since));
+        self.count_stall(since, frozen, totals);
+        frozen
+    }
+
+    /// Counts `frozen` ms of the wait that began at `since` as a stall, less what was counted of
+    /// it before (by the reader when the wait ends, or by the snapshot while it lasts).
+    fn count_stall(&self, since: u64, frozen: u64, totals: &Record) {
+        if frozen < STALL_AFTER_MS {
+            return;
+        }
+        let frozen = frozen.min((1 << COUNTED_BITS) - 1);
+        let packed = (since << COUNTED_BITS) | frozen;
+        let mut cur = self.stall_counted.load(Ordering::Relaxed);
+        loop {
+            let (cur_since, cur_ms) = (cur >> COUNTED_BITS, cur & ((1 << COUNTED_BITS) - 1));
+            let before = match cur_since.cmp(&since) {
+                // A later wait is already counted: this one is over and was counted in full.
+                std::cmp::Ordering::Greater => return,
+                std::cmp::Ordering::Equal if cur_ms >= frozen => return,
+                std::cmp::Ordering::Equal => cur_ms,
+                std::cmp::Ordering::Less => 0,
+            };
+            match self
+                .stall_counted
+                .compare_exchange_weak(cur, packed, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    self.viewer.stall_grew(before, frozen);
+                    totals.stall_grew(before, frozen);
+                    return;
+                }
+                Err(actual) => cur = actual,
+            }
         }
     }
 }
@@ -119,6 +183,7 @@ impl Players {
             window_helpers: AtomicU32::new(0),
             first_byte_ms: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
+            stall_counted: AtomicU64::new(0),
             viewer: self.viewers.connect(client.ip(), file),
         });
         if let Ok(mut m) = self.map.lock() {
@@ -214,13 +279,8 @@ impl PlayerStream {
             .players
             .bitrates
             .bytes_per_sec(self.info.file, self.info.file_len);
-        let first = self.info.first_byte_ms.load(Ordering::Relaxed).saturating_sub(1);
-        let bytes = self.info.bytes.load(Ordering::Relaxed);
-        let frozen = frozen_ms(bytes, bps, since.saturating_sub(first), waited);
-        if frozen >= STALL_AFTER_MS {
-            self.info.viewer.stall(frozen);
-            self.players.viewers.totals.stall(frozen);
-        }
+        let frozen = self.info.frozen_during(bps, since, waited);
+        self.info.count_stall(since, frozen, &self.players.viewers.totals);
     }
 }
 

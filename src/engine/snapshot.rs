@@ -151,6 +151,10 @@ pub struct StreamSnap {
     pub piece_par_secs: Option<f64>,
     /// How long the current read has waited for its piece, when it waits.
     pub waiting_ms: Option<u64>,
+    /// Whether the player has had nothing to play for `STALL_AFTER_MS` or more in this wait, by
+    /// the estimate of what it holds: a stall, not a greedy player reading at the download's
+    /// edge with its own buffer full.
+    pub stalled_now: bool,
     /// Engine streams prioritising this player's window: 1, plus the extra ones that widen it.
     pub window_streams: u32,
     /// Connected peers known to have the piece under the read position: a lower bound (the
@@ -323,6 +327,7 @@ mod tests {
             piece_par: 16,
             piece_par_secs: None,
             waiting_ms: None,
+            stalled_now: false,
             window_streams: 1,
             peers_with_piece: None,
             piece_fetchers: Vec::new(),

@@ -14,6 +14,7 @@ use super::players::Players;
 use super::receiving::Receiving;
 use super::snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
 use super::stall::{Peers, Stall};
+use super::viewing::STALL_AFTER_MS;
 use super::viewing::{StreamMetrics, buffered_ahead};
 use super::window::Geometry;
 
@@ -196,6 +197,15 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     let down = s.download_bps;
     s.eta_secs = (down > 1.0 && remaining > 0).then(|| (remaining as f64 / down) as u64);
 
+    // A stall is counted while it lasts: every player's current wait first, then the figures.
+    let totals = &src.players.viewers.totals;
+    let frozen: HashMap<u64, u64> = players
+        .iter()
+        .filter_map(|p| {
+            let bps = src.bitrates.bytes_per_sec(p.file, files.get(p.file)?.length);
+            Some((p.id, p.count_stall_now(bps, totals)))
+        })
+        .collect();
     // A viewer's connections (a player seeking) share one record: its figures are taken once.
     let mut viewers: HashMap<*const super::viewing::Record, super::Viewing> = HashMap::new();
     s.streams = players
@@ -228,6 +238,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 piece_par: 0,
                 piece_par_secs: None,
                 waiting_ms: p.waiting_ms().filter(|ms| *ms >= 100),
+                stalled_now: frozen.get(&p.id).is_some_and(|ms| *ms >= STALL_AFTER_MS),
                 window_streams: 1 + p.window_helpers.load(std::sync::atomic::Ordering::Relaxed),
                 // Peers' bitfields are private to the engine: connected seeders are the
                 // known lower bound.

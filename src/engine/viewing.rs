@@ -109,10 +109,14 @@ impl Record {
         }
     }
 
-    pub(super) fn stall(&self, ms: u64) {
-        self.stalls.fetch_add(1, Ordering::Relaxed);
-        self.stall_ms.fetch_add(ms, Ordering::Relaxed);
-        self.longest_stall_ms.fetch_max(ms, Ordering::Relaxed);
+    /// A stall that had lasted `before` ms (0: a new one) has now lasted `now` ms.
+    pub(super) fn stall_grew(&self, before: u64, now: u64) {
+        if before == 0 {
+            self.stalls.fetch_add(1, Ordering::Relaxed);
+        }
+        self.stall_ms
+            .fetch_add(now.saturating_sub(before), Ordering::Relaxed);
+        self.longest_stall_ms.fetch_max(now, Ordering::Relaxed);
     }
 
     pub(super) fn served(&self, n: u64) {
@@ -184,7 +188,8 @@ pub struct Viewing {
     pub seek_p50_ms: Option<u64>,
     pub seek_p95_ms: Option<u64>,
     pub seek_max_ms: Option<u64>,
-    /// Reads that waited at least `STALL_AFTER_MS` after playback started.
+    /// Times the player had nothing to play for at least `STALL_AFTER_MS` after playback
+    /// started; one that lasts is counted, and its time grows, while it lasts.
     pub stalls: u64,
     pub stall_total_ms: u64,
     pub stall_longest_ms: u64,
@@ -287,8 +292,10 @@ mod tests {
         for ms in [300, 100, 40_000, 200] {
             assert!(!r.first_byte(ms));
         }
-        r.stall(1500);
-        r.stall(4000);
+        r.stall_grew(0, 1500);
+        // A stall counted while it lasts: one stall of 4 s.
+        r.stall_grew(0, 1000);
+        r.stall_grew(1000, 4000);
         r.served(10);
         let v = r.snapshot();
         assert_eq!(v.ttfb_ms, Some(120));

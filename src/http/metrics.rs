@@ -102,6 +102,12 @@ impl Collector for Scrape {
             "Open player connections",
             s.streams.len() as u64,
         )?;
+        gauge(
+            &mut enc,
+            "players_stalled",
+            "Players that have had nothing to play for 1 s or more, now",
+            s.streams.iter().filter(|st| st.stalled_now).count() as u64,
+        )?;
         totals(&mut enc, &s.viewing)?;
         players(&mut enc, s)
     }
@@ -119,13 +125,13 @@ fn totals(enc: &mut DescriptorEncoder, v: &Viewing) -> Result<(), std::fmt::Erro
     counter(
         enc,
         "stalls",
-        "Reads that waited 1 s or more after playback started",
+        "Times a player had nothing to play for 1 s or more after playback started, counted as they begin",
         v.stalls,
     )?;
     counter(
         enc,
         "stall_seconds",
-        "Time spent in stalls",
+        "Time spent in stalls, growing while one lasts",
         secs(v.stall_total_ms),
     )?;
     let m = enc.encode_descriptor(

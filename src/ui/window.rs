@@ -129,7 +129,9 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
         Span::styled(name, t.title()),
         Span::raw(format!(" {} {pct:.1}%", fmt::compact(st.position))),
     ];
-    if let Some(ms) = st.waiting_ms {
+    // A player waiting at the download's edge with its own buffer full is no alarm: only one
+    // that has run dry shows its wait.
+    if let Some(ms) = st.waiting_ms.filter(|_| st.stalled_now) {
         label.push(Span::styled(
             format!("  waits {:.1} s on #{}", ms as f64 / 1000.0, st.piece),
             t.blocked(),
@@ -146,7 +148,7 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
     // Where the width runs short, who fetches the piece goes first, then the peers that have
     // it, then the address.
     let long = |l: &[Span]| l.iter().map(Span::width).sum::<usize>() > width;
-    if long(&label) && st.waiting_ms.is_some() {
+    if long(&label) && st.stalled_now {
         label.pop();
         if long(&label) && st.peers_with_piece.is_some() {
             label.pop();
@@ -160,7 +162,7 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
         first: st.piece,
         file_end: file.end_piece,
         par: st.piece_par,
-        blocked: st.waiting_ms.is_some(),
+        blocked: st.stalled_now,
         // Under the label, indented by two.
         figures: st
             .metrics
