@@ -10,8 +10,10 @@ use tracing_subscriber::util::SubscriberInitExt;
 use crate::cli::CommonArgs;
 use crate::error::Error;
 
-/// librqbit is chatty, and warp reports every player that hangs up as an error.
-pub const DEFAULT_FILTER: &str = "info,librqbit=warn,librqbit_core=warn,librqbit_dht=warn,librqbit_tracker_comms=warn,librqbit_upnp=off,warp::server=off,hyper=warn";
+/// librqbit is chatty, and warp reports every player that hangs up as an error. The uTP
+/// socket warns at every start that the kernel capped its receive buffer (net.core.rmem_max),
+/// which nothing in bt2p-tui can change: kept for --log-conf.
+pub const DEFAULT_FILTER: &str = "info,librqbit=warn,librqbit_utp=error,librqbit_core=warn,librqbit_dht=warn,librqbit_tracker_comms=warn,librqbit_upnp=off,warp::server=off,hyper=warn";
 
 /// The filter: --log-conf's directives, else RUST_LOG, else the default.
 pub fn filter(args: &CommonArgs) -> Result<EnvFilter, Error> {

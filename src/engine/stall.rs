@@ -10,7 +10,11 @@ const AFTER: Duration = Duration::from_secs(8);
 #[derive(Debug, Default)]
 pub(super) struct Stall {
     alone_since: Option<Instant>,
-    reported: Option<String>,
+    /// The kind of cause last logged: logged again only when it changes, not as its seconds
+    /// count up.
+    reported: Option<Kind>,
+    /// Whether a peer was ever connected: when all are gone, that is the cause to name first.
+    ever_connected: bool,
     /// The interface all peer traffic is bound to (`--interface`), a cause of its own.
     interface: Option<String>,
 }
@@ -35,6 +39,7 @@ impl Stall {
 
     /// The cause, while stalled; logs when a stall starts, changes cause, or ends.
     pub(super) fn update(&mut self, p: Peers, now: Instant) -> Option<String> {
+        self.ever_connected |= p.connected > 0;
         let alone = p.connected == 0 && p.needs_data;
         let since = match alone {
             true => *self.alone_since.get_or_insert(now),
@@ -50,32 +55,56 @@ impl Stall {
         if waited < AFTER {
             return None;
         }
-        let mut cause = cause(p, waited);
+        let kind = kind(p, self.ever_connected);
+        let mut cause = cause(kind, p, waited);
         if let Some(name) = self.interface.as_deref().filter(|_| p.seen > 0) {
             cause.push_str(&format!(
                 "; peers are dialled only through --interface {name}: check that they can be reached through it"
             ));
         }
-        if self.reported.as_deref() != Some(cause.as_str()) {
+        if self.reported != Some(kind) {
             tracing::warn!("stalled: {cause}");
-            self.reported = Some(cause.clone());
+            self.reported = Some(kind);
         }
         Some(cause)
     }
 }
 
-fn cause(p: Peers, waited: Duration) -> String {
-    let secs = waited.as_secs();
+/// What a stall is put down to, the likeliest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    NoPeerFound,
+    /// Peers were connected, and all have gone.
+    PeersGone,
+    Connecting,
+    /// Peers are known, and none has ever answered.
+    NoneAnswers,
+}
+
+fn kind(p: Peers, ever_connected: bool) -> Kind {
     match (p.seen, p.connecting) {
-        (0, _) => {
+        (0, _) => Kind::NoPeerFound,
+        _ if ever_connected => Kind::PeersGone,
+        (_, 0) => Kind::NoneAnswers,
+        _ => Kind::Connecting,
+    }
+}
+
+fn cause(kind: Kind, p: Peers, waited: Duration) -> String {
+    let secs = waited.as_secs();
+    match (kind, p.seen, p.connecting) {
+        (Kind::PeersGone, seen, connecting) => format!(
+            "all peers gone for {secs} s ({seen} known, {connecting} connecting): waiting for them or others"
+        ),
+        (_, 0, _) => {
             format!("no peer found in {secs} s: check the trackers and the DHT, or give one with --peer ADDR")
         }
-        (seen, 0) => format!(
+        (_, seen, 0) => format!(
             "{seen} peer{} seen, 0 connected for {secs} s: {} may accept only encrypted connections (not supported) or only uTP (tried only when TCP fails: --prefer-utp dials over uTP), or be gone",
             plural(seen),
             if seen == 1 { "it" } else { "they" }
         ),
-        (seen, connecting) => format!(
+        (_, seen, connecting) => format!(
             "{seen} peer{} seen, {connecting} connecting, 0 connected for {secs} s",
             plural(seen)
         ),
@@ -141,11 +170,37 @@ mod tests {
     #[test]
     fn causes() {
         let t = Duration::from_secs(20);
-        assert!(cause(peers(0, 0, 0, true), t).starts_with("no peer found in 20 s"));
-        assert!(cause(peers(0, 0, 3, true), t).starts_with("3 peers seen, 0 connected for 20 s: they may"));
+        let named = |p: Peers, ever: bool| cause(kind(p, ever), p, t);
+        assert!(named(peers(0, 0, 0, true), false).starts_with("no peer found in 20 s"));
+        assert!(
+            named(peers(0, 0, 3, true), false).starts_with("3 peers seen, 0 connected for 20 s: they may")
+        );
         assert_eq!(
-            cause(peers(0, 2, 3, true), t),
+            named(peers(0, 2, 3, true), false),
             "3 peers seen, 2 connecting, 0 connected for 20 s"
+        );
+        // Peers that were there and left: not a question of encryption or transport.
+        let gone = named(peers(0, 0, 1, true), true);
+        assert!(gone.starts_with("all peers gone for 20 s"), "{gone}");
+        assert!(!gone.contains("encrypted"), "{gone}");
+    }
+
+    #[test]
+    fn a_stall_is_logged_once_per_cause_not_per_second() {
+        let t0 = Instant::now();
+        let mut s = Stall::default();
+        s.update(peers(1, 0, 1, true), t0);
+        s.update(peers(0, 0, 1, true), t0);
+        for secs in 9..12 {
+            let cause = s.update(peers(0, 0, 1, true), t0 + Duration::from_secs(secs));
+            assert!(cause.unwrap().contains(&format!("gone for {secs} s")));
+            assert_eq!(s.reported, Some(Kind::PeersGone));
+        }
+        s.update(peers(0, 1, 1, true), t0 + Duration::from_secs(12));
+        assert_eq!(
+            s.reported,
+            Some(Kind::PeersGone),
+            "still gone while one reconnects"
         );
     }
 
