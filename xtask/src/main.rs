@@ -144,7 +144,13 @@ fn engine_tests(root: &Path) -> Result<ExitCode> {
         .args(["test", "--manifest-path"])
         .arg(&manifest)
         .args(["--no-default-features", "--features", "rust-tls", "--lib"])
-        .args(["--", "piece_tracker::", "chunk_tracker::", "flow_control_tests::", "streaming::tests::"])
+        .args([
+            "--",
+            "piece_tracker::",
+            "chunk_tracker::",
+            "flow_control_tests::",
+            "streaming::tests::",
+        ])
         .current_dir(root)
         .env("CARGO_TARGET_DIR", root.join("target").join("engine"))
         .status()
