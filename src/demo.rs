@@ -73,7 +73,7 @@ fn slowest_piece(rate: u64) -> Duration {
 async fn bind(common: &crate::cli::CommonArgs) -> Result<tokio::net::TcpListener, Error> {
     match crate::net::bind_http(common.bind, common.port).await {
         Err(Error::HttpPort { addr, source, .. }) if source.kind() == std::io::ErrorKind::AddrInUse => {
-            let host = crate::net::url_host(&crate::net::advertised_ip(common.bind));
+            let host = crate::serve::url_host(common);
             let port = common.port;
             let fix = format!(
                 "Port {port} is taken, perhaps by a demo already running: open http://{host}:{port}/ \

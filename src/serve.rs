@@ -58,6 +58,15 @@ pub async fn serve(
     serve_on(listener, common, opts, source, cancel).await
 }
 
+/// The host written into the URLs players are given: `--domain-name`, else the address a
+/// player on another machine should use.
+pub fn url_host(common: &CommonArgs) -> String {
+    common
+        .domain_name
+        .clone()
+        .unwrap_or_else(|| net::url_host(&net::advertised_ip(common.bind)))
+}
+
 /// [`serve`] on a listener already bound to `common`'s address.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
@@ -69,11 +78,7 @@ pub async fn serve_on(
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(common.port);
     let engine = Engine::start(opts, source, cancel.clone()).await?;
 
-    let host = common
-        .domain_name
-        .clone()
-        .unwrap_or_else(|| net::url_host(&net::advertised_ip(common.bind)));
-    let base_url = format!("http://{host}:{port}");
+    let base_url = format!("http://{}:{port}", url_host(common));
     let dlna = match common.dlna {
         true => {
             let name = common

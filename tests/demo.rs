@@ -39,10 +39,18 @@ async fn demo(cache: &Path, rate: &str) -> Client {
 /// succeeded, bounded by the test's deadline.
 async fn run(tool: &str, args: &[&str]) -> (bool, String, String) {
     let mut cmd = Command::new(tool);
-    cmd.args(args).stdin(Stdio::null());
+    cmd.args(args);
+    run_cmd(cmd).await
+}
+
+/// What `cmd` prints on stdout and stderr, and whether it succeeded, bounded by the test's
+/// deadline.
+async fn run_cmd(mut cmd: Command) -> (bool, String, String) {
+    let what = format!("{cmd:?}");
+    cmd.stdin(Stdio::null());
     let out = tokio::time::timeout(DEADLINE, tokio::task::spawn_blocking(move || cmd.output()))
         .await
-        .unwrap_or_else(|_| panic!("{tool} {args:?} did not finish"))
+        .unwrap_or_else(|_| panic!("{what} did not finish"))
         .unwrap()
         .unwrap();
     let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
@@ -135,15 +143,9 @@ async fn the_demo_video_is_long_whole_and_kept() {
             "--port",
             &c.port.to_string(),
         ])
-        .env("XDG_CACHE_HOME", cache.path())
-        .stdin(Stdio::null());
-    let out = tokio::time::timeout(DEADLINE, tokio::task::spawn_blocking(move || second.output()))
-        .await
-        .expect("the second demo did not exit")
-        .unwrap()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "the second demo ran: {err}");
+        .env("XDG_CACHE_HOME", cache.path());
+    let (ok, _, err) = run_cmd(second).await;
+    assert!(!ok, "the second demo ran: {err}");
     let url = format!("http://127.0.0.1:{}/", c.port);
     assert!(
         err.contains("perhaps by a demo already running") && err.contains(&url),

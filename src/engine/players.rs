@@ -37,15 +37,12 @@ pub struct PlayerInfo {
     /// bytes sent since: what the player was given to play.
     first_byte_ms: AtomicU64,
     bytes: AtomicU64,
-    /// Of the current wait, the frozen milliseconds already counted as a stall: the wait's
-    /// start (`waiting_since_ms`) in the high bits, the milliseconds in the low `COUNTED_BITS`.
-    stall_counted: AtomicU64,
+    /// The wait last counted as a stall (its `waiting_since_ms`), and how many of its frozen
+    /// milliseconds are counted.
+    stall_counted: Mutex<(u64, u64)>,
     /// What this connection's viewer (client address and file) went through.
     pub viewer: Arc<Record>,
 }
-
-/// Bits of `stall_counted` that hold milliseconds (over 4 hours); the rest hold the wait's start.
-const COUNTED_BITS: u32 = 24;
 
 impl PlayerInfo {
     pub fn position(&self) -> u64 {
@@ -101,30 +98,20 @@ impl PlayerInfo {
         if frozen < STALL_AFTER_MS {
             return;
         }
-        let frozen = frozen.min((1 << COUNTED_BITS) - 1);
-        let packed = (since << COUNTED_BITS) | frozen;
-        let mut cur = self.stall_counted.load(Ordering::Relaxed);
-        loop {
-            let (cur_since, cur_ms) = (cur >> COUNTED_BITS, cur & ((1 << COUNTED_BITS) - 1));
-            let before = match cur_since.cmp(&since) {
-                // A later wait is already counted: this one is over and was counted in full.
-                std::cmp::Ordering::Greater => return,
-                std::cmp::Ordering::Equal if cur_ms >= frozen => return,
-                std::cmp::Ordering::Equal => cur_ms,
-                std::cmp::Ordering::Less => 0,
-            };
-            match self
-                .stall_counted
-                .compare_exchange_weak(cur, packed, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => {
-                    self.viewer.stall_grew(before, frozen);
-                    totals.stall_grew(before, frozen);
-                    return;
-                }
-                Err(actual) => cur = actual,
-            }
-        }
+        let Ok(mut counted) = self.stall_counted.lock() else {
+            return;
+        };
+        let (counted_since, counted_ms) = *counted;
+        let before = match counted_since.cmp(&since) {
+            // A later wait is already counted: this one is over and was counted in full.
+            std::cmp::Ordering::Greater => return,
+            std::cmp::Ordering::Equal if counted_ms >= frozen => return,
+            std::cmp::Ordering::Equal => counted_ms,
+            std::cmp::Ordering::Less => 0,
+        };
+        *counted = (since, frozen);
+        self.viewer.stall_grew(before, frozen);
+        totals.stall_grew(before, frozen);
     }
 }
 
@@ -183,7 +170,7 @@ impl Players {
             window_helpers: AtomicU32::new(0),
             first_byte_ms: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
-            stall_counted: AtomicU64::new(0),
+            stall_counted: Mutex::new((0, 0)),
             viewer: self.viewers.connect(client.ip(), file),
         });
         if let Ok(mut m) = self.map.lock() {

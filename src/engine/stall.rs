@@ -91,20 +91,20 @@ fn kind(p: Peers, ever_connected: bool) -> Kind {
 }
 
 fn cause(kind: Kind, p: Peers, waited: Duration) -> String {
-    let secs = waited.as_secs();
-    match (kind, p.seen, p.connecting) {
-        (Kind::PeersGone, seen, connecting) => format!(
+    let (secs, seen, connecting) = (waited.as_secs(), p.seen, p.connecting);
+    match kind {
+        Kind::PeersGone => format!(
             "all peers gone for {secs} s ({seen} known, {connecting} connecting): waiting for them or others"
         ),
-        (_, 0, _) => {
+        Kind::NoPeerFound => {
             format!("no peer found in {secs} s: check the trackers and the DHT, or give one with --peer ADDR")
         }
-        (_, seen, 0) => format!(
+        Kind::NoneAnswers => format!(
             "{seen} peer{} seen, 0 connected for {secs} s: {} may accept only encrypted connections (not supported) or only uTP (tried only when TCP fails: --prefer-utp dials over uTP), or be gone",
             plural(seen),
             if seen == 1 { "it" } else { "they" }
         ),
-        (_, seen, connecting) => format!(
+        Kind::Connecting => format!(
             "{seen} peer{} seen, {connecting} connecting, 0 connected for {secs} s",
             plural(seen)
         ),

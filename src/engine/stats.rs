@@ -199,11 +199,11 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
 
     // A stall is counted while it lasts: every player's current wait first, then the figures.
     let totals = &src.players.viewers.totals;
-    let frozen: HashMap<u64, u64> = players
+    let waits: HashMap<u64, (Option<f64>, u64)> = players
         .iter()
         .filter_map(|p| {
             let bps = src.bitrates.bytes_per_sec(p.file, files.get(p.file)?.length);
-            Some((p.id, p.count_stall_now(bps, totals)))
+            Some((p.id, (bps, p.count_stall_now(bps, totals))))
         })
         .collect();
     // A viewer's connections (a player seeking) share one record: its figures are taken once.
@@ -223,7 +223,8 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
             let ahead = buffered_ahead(&have, s.piece_len, f.offset, f.length, pos);
             let piece = g.piece_at(pos) as u32;
             let fetching: Vec<_> = inflight.iter().filter(|i| i.piece == piece).collect();
-            let bps = src.bitrates.bytes_per_sec(p.file, f.length);
+            // The file's bitrate, and how long the player has had nothing to play.
+            let (bps, frozen) = waits.get(&p.id).copied().unwrap_or_default();
             Some(StreamSnap {
                 id: p.id,
                 client: p.client.to_string(),
@@ -238,7 +239,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 piece_par: 0,
                 piece_par_secs: None,
                 waiting_ms: p.waiting_ms().filter(|ms| *ms >= 100),
-                stalled_now: frozen.get(&p.id).is_some_and(|ms| *ms >= STALL_AFTER_MS),
+                stalled_now: frozen >= STALL_AFTER_MS,
                 window_streams: 1 + p.window_helpers.load(std::sync::atomic::Ordering::Relaxed),
                 // Peers' bitfields are private to the engine: connected seeders are the
                 // known lower bound.
