@@ -156,6 +156,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         dial_tcp: true,
         interface: None,
         proxy: None,
+        encryption: librqbit::EncryptionPolicy::Prefer,
         dht: false,
         dht_bootstrap: Vec::new(),
         trackers: false,

@@ -184,6 +184,7 @@ impl Engine {
             piece_par: self.piece_par.subscribe(),
             bitrates: self.bitrates.clone(),
             interface: opts.interface.clone(),
+            encryption: opts.encryption,
         };
         tokio::spawn(stats::run(sources, base, snap_tx, self.cancel.clone()));
     }

@@ -31,6 +31,7 @@ pub fn engine_options(e: &EngineArgs, common: &CommonArgs) -> EngineOptions {
         dial_tcp: !e.prefer_utp,
         interface: e.interface.clone(),
         proxy: e.proxy.clone(),
+        encryption: e.encryption.into(),
         dht: !e.no_dht,
         dht_bootstrap: e.dht_bootstrap.clone(),
         trackers: !e.no_trackers,

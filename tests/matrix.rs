@@ -1,6 +1,7 @@
 //! The interop matrix: libtorrent (python3-libtorrent), Transmission (transmission-daemon),
 //! qBittorrent (qbittorrent-nox) and aria2c, each as the seeder bt2p-tui streams from and as the
-//! leecher bt2p-tui seeds to, over TCP, uTP and IPv6 (`::1`). Every transfer is checked byte
+//! leecher bt2p-tui seeds to, over TCP, uTP and IPv6 (`::1`), and, over TCP and uTP, with the
+//! other client requiring encryption (MSE/PE, RC4 throughout). Every transfer is checked byte
 //! for byte (sha256 of the HTTP body, or of the leecher's file), and the transport that carried
 //! it is read from bt2p-tui's `peers[].transport` while the data flows (bt2p-tui's own rate
 //! limit keeps the transfer going long enough to be seen), and from the other side where the
@@ -61,14 +62,29 @@ const RATE: &str = "1MiB";
 const LEN: usize = 4 << 20;
 
 /// One cell's data: a file, its .torrent (mktorrent, 256 KiB pieces, a tracker nobody answers
-/// on), and folders for both ends.
+/// on), and folders for both ends; and whether the other client requires encryption.
 struct Cell {
     dir: tempfile::TempDir,
     torrent: PathBuf,
     bytes: Vec<u8>,
+    encrypted: bool,
 }
 
 impl Cell {
+    /// A cell whose other client requires encryption: bt2p-tui's peer must be listed as
+    /// encrypted (RC4) while the data flows.
+    fn encrypted(seed: u64) -> Cell {
+        Cell {
+            encrypted: true,
+            ..Cell::new(seed)
+        }
+    }
+
+    /// Whether a peer of bt2p-tui's status.json carries this cell's transfer.
+    fn carries(&self, net: Net, p: &Value) -> bool {
+        net.carries(p) && (!self.encrypted || p["encrypted"] == true)
+    }
+
     fn new(seed: u64) -> Cell {
         require("mktorrent", "mktorrent");
         let dir = tempfile::tempdir().unwrap();
@@ -86,7 +102,12 @@ impl Cell {
             .status()
             .unwrap();
         assert!(st.success(), "mktorrent failed");
-        Cell { dir, torrent, bytes }
+        Cell {
+            dir,
+            torrent,
+            bytes,
+            encrypted: false,
+        }
     }
 
     fn seed(&self) -> PathBuf {
@@ -139,7 +160,7 @@ impl Cell {
         let url = format!("{}/film.mkv", c.base);
         let body = tokio::spawn(async move { get(&url, None, DEADLINE).await });
         let peer = wait_peer(c, &format!("{who} sending over {net:?}"), |p| {
-            net.carries(p) && p["fetched_bytes"].as_u64() > Some(0)
+            self.carries(net, p) && p["fetched_bytes"].as_u64() > Some(0)
         })
         .await;
         let (status, _, body) = body.await.unwrap();
@@ -153,7 +174,7 @@ impl Cell {
     /// bt2p-tui, the seeder, sends over `net` to `who`.
     async fn assert_uploading(&self, c: &Client, net: Net, who: &str) -> Value {
         wait_peer(c, &format!("{who} receiving over {net:?}"), |p| {
-            net.carries(p) && p["uploaded_bytes"].as_u64() > Some(0)
+            self.carries(net, p) && p["uploaded_bytes"].as_u64() > Some(0)
         })
         .await
     }
@@ -198,13 +219,23 @@ fn lt_listen(net: Net) -> &'static str {
     }
 }
 
-/// Whether libtorrent's own state has a peer connected over `net` that moved data.
-fn lt_sees(state: &Value, net: Net) -> bool {
+/// lt_peer.py options for the cell's encryption: forced, RC4 throughout.
+fn lt_encryption(cell: &Cell) -> &'static [&'static str] {
+    match cell.encrypted {
+        true => &["--encryption", "forced", "--rc4"],
+        false => &[],
+    }
+}
+
+/// Whether libtorrent's own state has a peer connected over `net` (encrypted, if the cell
+/// says so) that moved data.
+fn lt_sees(state: &Value, net: Net, cell: &Cell) -> bool {
     state["peers"].as_array().is_some_and(|peers| {
         peers.iter().any(|p| {
             let ip = p["ip"].as_str().unwrap_or_default();
             let moved = p["down"].as_u64() > Some(0) || p["up"].as_u64() > Some(0);
             moved
+                && (!cell.encrypted || p["encrypted"] == true)
                 && match net {
                     Net::Tcp => p["utp"] == false && ip.starts_with("127.0.0.1:"),
                     Net::Utp => p["utp"] == true && ip.starts_with("127.0.0.1:"),
@@ -214,64 +245,82 @@ fn lt_sees(state: &Value, net: Net) -> bool {
     })
 }
 
+/// libtorrent seeds, bt2p-tui streams: the cell's bytes over `net`, seen from both sides.
+async fn libtorrent_seeds(cell: &Cell, net: Net) {
+    let seed = cell.seed();
+    let mut args = vec![
+        "--torrent",
+        cell.torrent.to_str().unwrap(),
+        "--save",
+        seed.to_str().unwrap(),
+    ];
+    args.extend_from_slice(lt_transport(net));
+    args.extend_from_slice(lt_encryption(cell));
+    // uTP: libtorrent dials bt2p-tui (which tries TCP first and gives up on a peer whose TCP
+    // accepts and hangs up); TCP and IPv6: bt2p-tui dials libtorrent.
+    let (c, lt) = if net == Net::Utp {
+        let c = cell.leecher(&[]).await;
+        let to = c.listen.to_string();
+        args.extend(["--peer", &to]);
+        (c, LtPeer::start(&args, lt_listen(net)))
+    } else {
+        let lt = LtPeer::start(&args, lt_listen(net));
+        lt.wait("libtorrent to seed", |s| s["seeding"] == true).await;
+        (cell.leecher(&[net.addr(lt.port)]).await, lt)
+    };
+    let what = format!("libtorrent sending over {net:?}");
+    let seen = lt.wait(&what, |s| lt_sees(s, net, cell));
+    tokio::join!(cell.assert_streamed(&c, net, "libtorrent"), seen);
+}
+
+/// bt2p-tui seeds, libtorrent leeches: the cell's bytes over `net`, seen from both sides.
+async fn libtorrent_leeches(cell: &Cell, net: Net) {
+    let dl = cell.dl();
+    let mut args = vec![
+        "--torrent",
+        cell.torrent.to_str().unwrap(),
+        "--save",
+        dl.to_str().unwrap(),
+    ];
+    args.extend_from_slice(lt_transport(net));
+    args.extend_from_slice(lt_encryption(cell));
+    let (c, lt) = if net == Net::Utp {
+        let c = cell.seeder(&[]).await;
+        let to = c.listen.to_string();
+        args.extend(["--peer", &to]);
+        (c, LtPeer::start(&args, lt_listen(net)))
+    } else {
+        let lt = LtPeer::start(&args, lt_listen(net));
+        lt.wait("libtorrent to listen", |s| s["listen_port"].as_u64() > Some(0))
+            .await;
+        (cell.seeder(&[net.addr(lt.port)]).await, lt)
+    };
+    let what = format!("libtorrent receiving over {net:?}");
+    let seen = lt.wait(&what, |s| lt_sees(s, net, cell));
+    tokio::join!(cell.assert_uploading(&c, net, "libtorrent"), seen);
+    lt.wait("libtorrent to finish", |s| s["seeding"] == true).await;
+    cell.assert_received("libtorrent", net);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn libtorrent_seeds_to_bt2p_over_tcp_utp_and_ipv6() {
     for (i, net) in [Net::Tcp, Net::Utp, Net::Ipv6].into_iter().enumerate() {
-        let cell = Cell::new(100 + i as u64);
-        let seed = cell.seed();
-        let mut args = vec![
-            "--torrent",
-            cell.torrent.to_str().unwrap(),
-            "--save",
-            seed.to_str().unwrap(),
-        ];
-        args.extend_from_slice(lt_transport(net));
-        // uTP: libtorrent dials bt2p-tui (which tries TCP first and gives up on a peer whose TCP
-        // accepts and hangs up); TCP and IPv6: bt2p-tui dials libtorrent.
-        let (c, lt) = if net == Net::Utp {
-            let c = cell.leecher(&[]).await;
-            let to = c.listen.to_string();
-            args.extend(["--peer", &to]);
-            (c, LtPeer::start(&args, lt_listen(net)))
-        } else {
-            let lt = LtPeer::start(&args, lt_listen(net));
-            lt.wait("libtorrent to seed", |s| s["seeding"] == true).await;
-            (cell.leecher(&[net.addr(lt.port)]).await, lt)
-        };
-        let what = format!("libtorrent sending over {net:?}");
-        let seen = lt.wait(&what, |s| lt_sees(s, net));
-        tokio::join!(cell.assert_streamed(&c, net, "libtorrent"), seen);
+        libtorrent_seeds(&Cell::new(100 + i as u64), net).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn libtorrent_leeches_from_bt2p_over_tcp_utp_and_ipv6() {
     for (i, net) in [Net::Tcp, Net::Utp, Net::Ipv6].into_iter().enumerate() {
-        let cell = Cell::new(110 + i as u64);
-        let dl = cell.dl();
-        let mut args = vec![
-            "--torrent",
-            cell.torrent.to_str().unwrap(),
-            "--save",
-            dl.to_str().unwrap(),
-        ];
-        args.extend_from_slice(lt_transport(net));
-        let (c, lt) = if net == Net::Utp {
-            let c = cell.seeder(&[]).await;
-            let to = c.listen.to_string();
-            args.extend(["--peer", &to]);
-            (c, LtPeer::start(&args, lt_listen(net)))
-        } else {
-            let lt = LtPeer::start(&args, lt_listen(net));
-            lt.wait("libtorrent to listen", |s| s["listen_port"].as_u64() > Some(0))
-                .await;
-            (cell.seeder(&[net.addr(lt.port)]).await, lt)
-        };
-        let what = format!("libtorrent receiving over {net:?}");
-        let seen = lt.wait(&what, |s| lt_sees(s, net));
-        tokio::join!(cell.assert_uploading(&c, net, "libtorrent"), seen);
-        lt.wait("libtorrent to finish", |s| s["seeding"] == true).await;
-        cell.assert_received("libtorrent", net);
+        libtorrent_leeches(&Cell::new(110 + i as u64), net).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn libtorrent_requiring_encryption_seeds_and_leeches_over_tcp_and_utp() {
+    for (i, net) in [Net::Tcp, Net::Utp].into_iter().enumerate() {
+        libtorrent_seeds(&Cell::encrypted(200 + i as u64), net).await;
+        libtorrent_leeches(&Cell::encrypted(210 + i as u64), net).await;
     }
 }
 
@@ -286,9 +335,15 @@ struct Transmission {
 }
 
 impl Transmission {
-    /// Peers on 127.0.0.1 and ::1 at a free port; `utp` turns uTP on. TCP cannot be turned off
-    /// in 3.00 (`tcp-enabled` came with 4.0).
-    async fn start(config: &Path, download_dir: &Path, port: u16, utp: bool) -> Transmission {
+    /// Peers on 127.0.0.1 and ::1 at a free port; `utp` turns uTP on, `encrypted` requires
+    /// encryption. TCP cannot be turned off in 3.00 (`tcp-enabled` came with 4.0).
+    async fn start(
+        config: &Path,
+        download_dir: &Path,
+        port: u16,
+        utp: bool,
+        encrypted: bool,
+    ) -> Transmission {
         require("transmission-daemon", "transmission-daemon");
         std::fs::create_dir_all(config).unwrap();
         let rpc_port = free_port().unwrap();
@@ -298,6 +353,8 @@ impl Transmission {
             "pex-enabled": false,
             "port-forwarding-enabled": false,
             "utp-enabled": utp,
+            // 1: encryption preferred (the default), 2: required.
+            "encryption": if encrypted { 2 } else { 1 },
             "peer-port": port,
             "peer-port-random-on-start": false,
             "bind-address-ipv4": "127.0.0.1",
@@ -392,13 +449,17 @@ fn tr_seeding(t: &Value) -> bool {
     t["status"] == 6 && t["percentDone"] == 1
 }
 
-/// Whether Transmission lists a peer over `net` (its `isUTP` and address).
-fn tr_sees(t: &Value, net: Net) -> bool {
+/// Whether Transmission lists a peer over `net` (its `isUTP` and address), encrypted if the
+/// cell says so.
+fn tr_sees(t: &Value, net: Net, cell: &Cell) -> bool {
     t["peers"].as_array().is_some_and(|peers| {
-        peers.iter().any(|p| match net {
-            Net::Tcp => p["isUTP"] == false && p["address"] == "127.0.0.1",
-            Net::Utp => p["isUTP"] == true && p["address"] == "127.0.0.1",
-            Net::Ipv6 => p["address"] == "::1",
+        peers.iter().any(|p| {
+            (!cell.encrypted || p["isEncrypted"] == true)
+                && match net {
+                    Net::Tcp => p["isUTP"] == false && p["address"] == "127.0.0.1",
+                    Net::Utp => p["isUTP"] == true && p["address"] == "127.0.0.1",
+                    Net::Ipv6 => p["address"] == "::1",
+                }
         })
     })
 }
@@ -429,7 +490,14 @@ async fn transmission_cell(
         Net::Utp => Some(close_tcp_port(port).await),
         _ => None,
     };
-    let tr = Transmission::start(&cell.path("transmission"), &tr_dir, port, net != Net::Tcp).await;
+    let tr = Transmission::start(
+        &cell.path("transmission"),
+        &tr_dir,
+        port,
+        net != Net::Tcp,
+        cell.encrypted,
+    )
+    .await;
     tr.add(&cell.torrent, &tr_dir).await;
     if !bt2p_seeds {
         if !tr_seeding(&tr.torrent().await) {
@@ -448,30 +516,47 @@ async fn transmission_cell(
 /// Transmission's cells run side by side: each waits for its 10 s rechoke.
 const TR_NETS: [Net; 3] = [Net::Tcp, Net::Utp, Net::Ipv6];
 
+/// Transmission seeds, bt2p-tui streams.
+async fn transmission_seeds(cell: Cell, net: Net) {
+    let (tr, c, _closed) = transmission_cell(&cell, net, false).await;
+    let check = cell.assert_streamed(&c, net, "Transmission");
+    let what = format!("Transmission listing bt2p-tui over {net:?}");
+    let seen = tr.wait(&what, |t| tr_sees(t, net, &cell));
+    let ((), _) = tokio::join!(check, seen);
+}
+
+/// bt2p-tui seeds, Transmission leeches.
+async fn transmission_leeches(cell: Cell, net: Net) {
+    let (tr, c, _closed) = transmission_cell(&cell, net, true).await;
+    let up = cell.assert_uploading(&c, net, "Transmission");
+    let what = format!("Transmission listing bt2p-tui over {net:?}");
+    let seen = tr.wait(&what, |t| tr_sees(t, net, &cell));
+    tokio::join!(up, seen);
+    tr.wait("Transmission to finish", |t| t["percentDone"] == 1).await;
+    cell.assert_received("Transmission", net);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transmission_seeds_to_bt2p_over_tcp_utp_and_ipv6() {
-    futures::future::join_all(TR_NETS.into_iter().enumerate().map(|(i, net)| async move {
-        let cell = Cell::new(120 + i as u64);
-        let (tr, c, _closed) = transmission_cell(&cell, net, false).await;
-        let check = cell.assert_streamed(&c, net, "Transmission");
-        let what = format!("Transmission listing bt2p-tui over {net:?}");
-        let seen = tr.wait(&what, |t| tr_sees(t, net));
-        let ((), _) = tokio::join!(check, seen);
-    }))
-    .await;
+    let cells = TR_NETS.into_iter().enumerate();
+    futures::future::join_all(cells.map(|(i, net)| transmission_seeds(Cell::new(120 + i as u64), net))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transmission_leeches_from_bt2p_over_tcp_utp_and_ipv6() {
-    futures::future::join_all(TR_NETS.into_iter().enumerate().map(|(i, net)| async move {
-        let cell = Cell::new(130 + i as u64);
-        let (tr, c, _closed) = transmission_cell(&cell, net, true).await;
-        let up = cell.assert_uploading(&c, net, "Transmission");
-        let what = format!("Transmission listing bt2p-tui over {net:?}");
-        let seen = tr.wait(&what, |t| tr_sees(t, net));
-        tokio::join!(up, seen);
-        tr.wait("Transmission to finish", |t| t["percentDone"] == 1).await;
-        cell.assert_received("Transmission", net);
+    let cells = TR_NETS.into_iter().enumerate();
+    futures::future::join_all(cells.map(|(i, net)| transmission_leeches(Cell::new(130 + i as u64), net)))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transmission_requiring_encryption_seeds_and_leeches_over_tcp_and_utp() {
+    let nets = [Net::Tcp, Net::Utp].into_iter().enumerate();
+    futures::future::join_all(nets.map(|(i, net)| async move {
+        tokio::join!(
+            transmission_seeds(Cell::encrypted(220 + i as u64), net),
+            transmission_leeches(Cell::encrypted(230 + i as u64), net)
+        )
     }))
     .await;
 }
@@ -488,8 +573,8 @@ struct Qbittorrent {
 
 impl Qbittorrent {
     /// Peers on `net`'s address only; the BitTorrent protocol TCP only (Tcp), uTP only (Utp) or
-    /// both (Ipv6).
-    async fn start(profile: &Path, net: Net) -> Qbittorrent {
+    /// both (Ipv6); encryption required if `encrypted`.
+    async fn start(profile: &Path, net: Net, encrypted: bool) -> Qbittorrent {
         require("qbittorrent-nox", "qbittorrent-nox");
         let config = profile.join("qBittorrent").join("config");
         std::fs::create_dir_all(&config).unwrap();
@@ -505,11 +590,13 @@ impl Qbittorrent {
              Session\\DHTEnabled=false\nSession\\LSDEnabled=false\nSession\\PeXEnabled=false\n\
              Session\\Port={port}\nSession\\InterfaceAddress={ip}\nSession\\BTProtocol={protocol}\n\
              Session\\QueueingSystemEnabled=false\nSession\\AnonymousModeEnabled=false\n\
-             Session\\IgnoreLimitsOnLAN=false\n\n[Preferences]\n\
+             Session\\IgnoreLimitsOnLAN=false\nSession\\Encryption={encryption}\n\n[Preferences]\n\
              WebUI\\Port={web}\nWebUI\\Address=127.0.0.1\nWebUI\\LocalHostAuth=false\n\
              WebUI\\CSRFProtection=false\nWebUI\\HostHeaderValidation=false\nWebUI\\UseUPnP=false\n\
              Connection\\UPnP=false\nGeneral\\Locale=en\n",
             ip = net.ip(),
+            // 0: encryption preferred (the default), 1: required.
+            encryption = u8::from(encrypted),
         );
         std::fs::write(config.join("qBittorrent.conf"), conf).unwrap();
         let child = Command::new("qbittorrent-nox")
@@ -583,8 +670,9 @@ impl Qbittorrent {
         .await
     }
 
-    /// Waits until qBittorrent lists a peer over `net` (its `connection`: `BT` or `μTP`).
-    async fn wait_peer(&self, hash: &str, net: Net) -> Value {
+    /// Waits until qBittorrent lists a peer over `net` (its `connection`: `BT` or `μTP`),
+    /// encrypted (its flag `E`) if `encrypted`.
+    async fn wait_peer(&self, hash: &str, net: Net, encrypted: bool) -> Value {
         wait_for(
             &format!("qbittorrent listing bt2p-tui over {net:?}"),
             DEADLINE,
@@ -595,11 +683,13 @@ impl Qbittorrent {
                         .values()
                         .find(|p| {
                             let utp = p["connection"].as_str().is_some_and(|c| c.contains("TP"));
-                            match net {
-                                Net::Tcp => !utp && p["ip"] == "127.0.0.1",
-                                Net::Utp => utp && p["ip"] == "127.0.0.1",
-                                Net::Ipv6 => p["ip"] == "::1",
-                            }
+                            let rc4 = p["flags"].as_str().is_some_and(|f| f.contains('E'));
+                            (rc4 || !encrypted)
+                                && match net {
+                                    Net::Tcp => !utp && p["ip"] == "127.0.0.1",
+                                    Net::Utp => utp && p["ip"] == "127.0.0.1",
+                                    Net::Ipv6 => p["ip"] == "::1",
+                                }
                         })
                         .cloned()
                 });
@@ -620,7 +710,7 @@ fn qb_seeding(t: &Value) -> bool {
 /// qBittorrent and bt2p-tui for one cell. TCP and IPv6: bt2p-tui dials qBittorrent. uTP:
 /// qBittorrent (uTP only) is told bt2p-tui's address (`torrents/addPeers`) and dials it.
 async fn qbittorrent_cell(cell: &Cell, net: Net, bt2p_seeds: bool) -> (Qbittorrent, String, Client) {
-    let q = Qbittorrent::start(&cell.path("qbittorrent"), net).await;
+    let q = Qbittorrent::start(&cell.path("qbittorrent"), net, cell.encrypted).await;
     let q_dir = if bt2p_seeds { cell.dl() } else { cell.seed() };
     let hash = q.add(&cell.torrent, &q_dir).await;
     if !bt2p_seeds {
@@ -647,27 +737,43 @@ async fn qbittorrent_cell(cell: &Cell, net: Net, bt2p_seeds: bool) -> (Qbittorre
     (q, hash, c)
 }
 
+/// qBittorrent seeds, bt2p-tui streams.
+async fn qbittorrent_seeds(cell: &Cell, net: Net) {
+    let (q, hash, c) = qbittorrent_cell(cell, net, false).await;
+    let check = cell.assert_streamed(&c, net, "qBittorrent");
+    let seen = q.wait_peer(&hash, net, cell.encrypted);
+    let ((), _) = tokio::join!(check, seen);
+}
+
+/// bt2p-tui seeds, qBittorrent leeches.
+async fn qbittorrent_leeches(cell: &Cell, net: Net) {
+    let (q, hash, c) = qbittorrent_cell(cell, net, true).await;
+    let up = cell.assert_uploading(&c, net, "qBittorrent");
+    let seen = q.wait_peer(&hash, net, cell.encrypted);
+    tokio::join!(up, seen);
+    q.wait("qbittorrent to finish", |t| t["progress"] == 1).await;
+    cell.assert_received("qBittorrent", net);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qbittorrent_seeds_to_bt2p_over_tcp_utp_and_ipv6() {
     for (i, net) in [Net::Tcp, Net::Utp, Net::Ipv6].into_iter().enumerate() {
-        let cell = Cell::new(140 + i as u64);
-        let (q, hash, c) = qbittorrent_cell(&cell, net, false).await;
-        let check = cell.assert_streamed(&c, net, "qBittorrent");
-        let seen = q.wait_peer(&hash, net);
-        let ((), _) = tokio::join!(check, seen);
+        qbittorrent_seeds(&Cell::new(140 + i as u64), net).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qbittorrent_leeches_from_bt2p_over_tcp_utp_and_ipv6() {
     for (i, net) in [Net::Tcp, Net::Utp, Net::Ipv6].into_iter().enumerate() {
-        let cell = Cell::new(150 + i as u64);
-        let (q, hash, c) = qbittorrent_cell(&cell, net, true).await;
-        let up = cell.assert_uploading(&c, net, "qBittorrent");
-        let seen = q.wait_peer(&hash, net);
-        tokio::join!(up, seen);
-        q.wait("qbittorrent to finish", |t| t["progress"] == 1).await;
-        cell.assert_received("qBittorrent", net);
+        qbittorrent_leeches(&Cell::new(150 + i as u64), net).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qbittorrent_requiring_encryption_seeds_and_leeches_over_tcp_and_utp() {
+    for (i, net) in [Net::Tcp, Net::Utp].into_iter().enumerate() {
+        qbittorrent_seeds(&Cell::encrypted(240 + i as u64), net).await;
+        qbittorrent_leeches(&Cell::encrypted(250 + i as u64), net).await;
     }
 }
 
@@ -735,4 +841,32 @@ async fn aria2c_leeches_from_bt2p_over_tcp_and_ipv6() {
         assert!(status.success(), "aria2c over {net:?} exited with {status}");
         cell.assert_received("aria2c", net);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aria2c_requiring_encryption_seeds_and_leeches_over_tcp() {
+    // Encrypted handshakes only, and RC4 for the whole stream.
+    let crypto = ["--bt-require-crypto=true", "--bt-min-crypto-level=arc4"];
+    let net = Net::Tcp;
+    let cell = Cell::encrypted(260);
+    let seed_opts = [
+        "--seed-ratio=0",
+        "--check-integrity=true",
+        "--bt-seed-unverified=false",
+    ];
+    let (_aria, port) = aria2c(&cell, net, &cell.seed(), &[&seed_opts[..], &crypto].concat()).await;
+    let c = cell.leecher(&[net.addr(port)]).await;
+    cell.assert_streamed(&c, net, "aria2c").await;
+
+    let cell = Cell::encrypted(261);
+    let leech_opts = ["--seed-time=0", "--bt-stop-timeout=60"];
+    let (mut aria, port) = aria2c(&cell, net, &cell.dl(), &[&leech_opts[..], &crypto].concat()).await;
+    let c = cell.seeder(&[net.addr(port)]).await;
+    cell.assert_uploading(&c, net, "aria2c").await;
+    let status = wait_for("aria2c to finish", DEADLINE, async || {
+        aria.0.try_wait().unwrap().ok_or("running")
+    })
+    .await;
+    assert!(status.success(), "aria2c over {net:?} exited with {status}");
+    cell.assert_received("aria2c", net);
 }

@@ -67,6 +67,13 @@ pub struct EngineArgs {
     #[arg(long, env = "BT2P_PREFER_UTP", conflicts_with_all = ["no_utp", "proxy"])]
     pub prefer_utp: bool,
 
+    /// Message stream encryption with peers (MSE/PE, as libtorrent, Transmission and
+    /// qBittorrent speak it): `prefer` dials encrypted, falls back to plaintext for peers that
+    /// do not encrypt, and accepts both; `require` connects only with RC4-encrypted peers;
+    /// `off` never encrypts.
+    #[arg(long, value_enum, value_name = "MODE", env = "BT2P_ENCRYPTION", default_value_t = Encryption::Prefer)]
+    pub encryption: Encryption,
+
     /// Send outgoing peer connections and tracker requests through a SOCKS5 proxy:
     /// socks5://[user:pass@]host:port (socks5h:// lets the proxy resolve names).
     #[arg(long, value_name = "URL", env = "BT2P_PROXY", value_parser = parse_proxy)]
@@ -102,4 +109,25 @@ pub struct EngineArgs {
     #[arg(long, value_name = "N", env = "BT2P_REQUEST_WINDOW", default_value_t = crate::engine::DEFAULT_REQUEST_WINDOW,
           value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub request_window: u32,
+}
+
+/// `--encryption`: whether peer connections are encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encryption {
+    /// Encrypted first, plaintext with peers that do not encrypt; both accepted.
+    Prefer,
+    /// Only encrypted (RC4) connections, both ways.
+    Require,
+    /// Never encrypt.
+    Off,
+}
+
+impl From<Encryption> for librqbit::EncryptionPolicy {
+    fn from(e: Encryption) -> Self {
+        match e {
+            Encryption::Prefer => Self::Prefer,
+            Encryption::Require => Self::Require,
+            Encryption::Off => Self::Off,
+        }
+    }
 }

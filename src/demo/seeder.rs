@@ -10,7 +10,8 @@ use std::time::Duration;
 use anyhow::Context;
 use librqbit::limits::LimitsConfig;
 use librqbit::{
-    AddTorrent, AddTorrentOptions, ListenerOptions, PeerConnectionOptions, Session, SessionOptions,
+    AddTorrent, AddTorrentOptions, ConnectionOptions, EncryptionPolicy, ListenerOptions,
+    PeerConnectionOptions, Session, SessionOptions,
 };
 
 /// How long the seeder waits for a message from a leecher before dropping it. librqbit's
@@ -67,6 +68,10 @@ impl Seeder {
                 },
                 runtime_worker_threads: Some(64),
                 ipv4_only: true,
+                connect: Some(ConnectionOptions {
+                    encryption: EncryptionPolicy::Prefer,
+                    ..Default::default()
+                }),
                 ..Default::default()
             },
         )

@@ -30,6 +30,8 @@ pub struct EngineOptions {
     pub interface: Option<String>,
     /// SOCKS5 proxy URL for outgoing peer connections and trackers.
     pub proxy: Option<String>,
+    /// Message stream encryption with peers.
+    pub encryption: librqbit::EncryptionPolicy,
     pub dht: bool,
     /// DHT nodes to join through instead of the public routers.
     pub dht_bootstrap: Vec<String>,

@@ -145,6 +145,7 @@ fn session_options(
         connect: Some(ConnectionOptions {
             proxy_url: opts.proxy.clone(),
             enable_tcp: opts.dial_tcp,
+            encryption: opts.encryption,
             ..Default::default()
         }),
         default_storage_factory: Some(storage.boxed()),

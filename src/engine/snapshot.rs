@@ -125,6 +125,8 @@ pub struct PeerSnap {
     pub uploaded_bytes: u64,
     /// tcp, utp or socks.
     pub transport: Option<String>,
+    /// The connection runs RC4 (message stream encryption).
+    pub encrypted: bool,
     /// Our requests to it not answered yet, and how many may be outstanding now (the engine
     /// sizes the window to about half a second of the peer's rate).
     pub requests_in_flight: u32,

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use librqbit::EncryptionPolicy;
+
 /// How long the torrent may have no connected peer before it is called stalled.
 const AFTER: Duration = Duration::from_secs(8);
 
@@ -17,6 +19,8 @@ pub(super) struct Stall {
     ever_connected: bool,
     /// The interface all peer traffic is bound to (`--interface`), a cause of its own.
     interface: Option<String>,
+    /// `--encryption`: which peers it turns away.
+    encryption: EncryptionPolicy,
 }
 
 /// The counts a diagnosis is made from.
@@ -29,10 +33,12 @@ pub(super) struct Peers {
 }
 
 impl Stall {
-    /// A detector for a session whose peer traffic is bound to `interface`, if any.
-    pub(super) fn new(interface: Option<String>) -> Self {
+    /// A detector for a session whose peer traffic is bound to `interface`, if any, and
+    /// which encrypts as `encryption` says.
+    pub(super) fn new(interface: Option<String>, encryption: EncryptionPolicy) -> Self {
         Stall {
             interface,
+            encryption,
             ..Default::default()
         }
     }
@@ -56,7 +62,7 @@ impl Stall {
             return None;
         }
         let kind = kind(p, self.ever_connected);
-        let mut cause = cause(kind, p, waited);
+        let mut cause = cause(kind, p, waited, self.encryption);
         if let Some(name) = self.interface.as_deref().filter(|_| p.seen > 0) {
             cause.push_str(&format!(
                 "; peers are dialled only through --interface {name}: check that they can be reached through it"
@@ -90,7 +96,21 @@ fn kind(p: Peers, ever_connected: bool) -> Kind {
     }
 }
 
-fn cause(kind: Kind, p: Peers, waited: Duration) -> String {
+/// Why peers that are known may not answer, as far as our own settings decide it.
+fn unreachable_because(encryption: EncryptionPolicy) -> String {
+    let utp = "only uTP (tried only when TCP fails: --prefer-utp dials over uTP)";
+    match encryption {
+        EncryptionPolicy::Prefer => format!("accept {utp}"),
+        EncryptionPolicy::Require => {
+            format!("not encrypt (--encryption require turns them away) or accept {utp}")
+        }
+        EncryptionPolicy::Off => {
+            format!("accept only encrypted connections (--encryption off turns them away) or {utp}")
+        }
+    }
+}
+
+fn cause(kind: Kind, p: Peers, waited: Duration, encryption: EncryptionPolicy) -> String {
     let (secs, seen, connecting) = (waited.as_secs(), p.seen, p.connecting);
     match kind {
         Kind::PeersGone => format!(
@@ -100,9 +120,10 @@ fn cause(kind: Kind, p: Peers, waited: Duration) -> String {
             format!("no peer found in {secs} s: check the trackers and the DHT, or give one with --peer ADDR")
         }
         Kind::NoneAnswers => format!(
-            "{seen} peer{} seen, 0 connected for {secs} s: {} may accept only encrypted connections (not supported) or only uTP (tried only when TCP fails: --prefer-utp dials over uTP), or be gone",
+            "{seen} peer{} seen, 0 connected for {secs} s: {} may {}, or be gone",
             plural(seen),
-            if seen == 1 { "it" } else { "they" }
+            if seen == 1 { "it" } else { "they" },
+            unreachable_because(encryption)
         ),
         Kind::Connecting => format!(
             "{seen} peer{} seen, {connecting} connecting, 0 connected for {secs} s",
@@ -132,7 +153,7 @@ mod tests {
     fn a_bound_interface_is_named_when_peers_are_seen() {
         let t0 = Instant::now();
         let late = t0 + Duration::from_secs(9);
-        let mut s = Stall::new(Some("wg0".into()));
+        let mut s = Stall::new(Some("wg0".into()), EncryptionPolicy::Prefer);
         s.update(peers(0, 1, 1, true), t0);
         let cause = s.update(peers(0, 1, 1, true), late).unwrap();
         assert!(
@@ -141,7 +162,7 @@ mod tests {
         );
         assert!(cause.contains("only through --interface wg0"), "{cause}");
         // With no peer at all, the interface is not what is missing.
-        let mut s = Stall::new(Some("wg0".into()));
+        let mut s = Stall::new(Some("wg0".into()), EncryptionPolicy::Prefer);
         s.update(peers(0, 0, 0, true), t0);
         let cause = s.update(peers(0, 0, 0, true), late).unwrap();
         assert!(!cause.contains("wg0"), "{cause}");
@@ -170,7 +191,7 @@ mod tests {
     #[test]
     fn causes() {
         let t = Duration::from_secs(20);
-        let named = |p: Peers, ever: bool| cause(kind(p, ever), p, t);
+        let named = |p: Peers, ever: bool| cause(kind(p, ever), p, t, EncryptionPolicy::Prefer);
         assert!(named(peers(0, 0, 0, true), false).starts_with("no peer found in 20 s"));
         assert!(
             named(peers(0, 0, 3, true), false).starts_with("3 peers seen, 0 connected for 20 s: they may")
@@ -182,7 +203,12 @@ mod tests {
         // Peers that were there and left: not a question of encryption or transport.
         let gone = named(peers(0, 0, 1, true), true);
         assert!(gone.starts_with("all peers gone for 20 s"), "{gone}");
-        assert!(!gone.contains("encrypted"), "{gone}");
+        assert!(!gone.contains("uTP"), "{gone}");
+        // Encryption is named only where our own setting turns peers away.
+        let unanswered = |e| cause(Kind::NoneAnswers, peers(0, 0, 1, true), t, e);
+        assert!(!unanswered(EncryptionPolicy::Prefer).contains("encrypt"));
+        assert!(unanswered(EncryptionPolicy::Require).contains("--encryption require turns them away"));
+        assert!(unanswered(EncryptionPolicy::Off).contains("--encryption off turns them away"));
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct Sources {
     pub bitrates: Arc<Bitrates>,
     /// `--interface`, named in a stall's cause.
     pub interface: Option<String>,
+    /// `--encryption`, named in a stall's cause when it turns peers away.
+    pub encryption: librqbit::EncryptionPolicy,
 }
 
 /// How far back speeds look: long enough to smooth a rate limiter's bursts, short enough to
@@ -68,7 +70,7 @@ struct Rates {
 
 pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, cancel: CancellationToken) {
     let mut rates = Rates::default();
-    let mut stall = Stall::new(src.interface.clone());
+    let mut stall = Stall::new(src.interface.clone(), src.encryption);
     let mut tick = tokio::time::interval(INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -177,6 +179,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                     fetched_bytes: p.counters.fetched_bytes,
                     uploaded_bytes: p.counters.uploaded_bytes,
                     transport: p.conn_kind.as_ref().map(transport),
+                    encrypted: p.encrypted,
                     requests_in_flight: p.requests_in_flight,
                     request_window: p.request_window,
                 }

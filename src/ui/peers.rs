@@ -88,11 +88,14 @@ fn asked(p: &crate::engine::PeerSnap) -> String {
     }
 }
 
-/// The peer's address, and how it is connected when that is not plain TCP.
+/// The peer's address, and how it is connected when that is not plain TCP: over uTP or
+/// SOCKS, encrypted (RC4).
 fn addr_and_transport(p: &crate::engine::PeerSnap) -> String {
-    match p.transport.as_deref() {
-        Some("utp") => format!("{} uTP", p.addr),
-        Some("socks") => format!("{} SOCKS", p.addr),
-        _ => p.addr.clone(),
-    }
+    let transport = match p.transport.as_deref() {
+        Some("utp") => " uTP",
+        Some("socks") => " SOCKS",
+        _ => "",
+    };
+    let encrypted = if p.encrypted { " RC4" } else { "" };
+    format!("{}{transport}{encrypted}", p.addr)
 }

@@ -46,6 +46,10 @@ def settings(a):
     }[a.encryption]
     s["out_enc_policy"] = policy
     s["in_enc_policy"] = policy
+    if a.rc4:
+        # The whole stream RC4-encrypted, not only the handshake obfuscated.
+        s["allowed_enc_level"] = lt.enc_level.rc4
+        s["prefer_rc4"] = True
     if a.upload_rate:
         s["upload_rate_limit"] = a.upload_rate
     if a.download_rate:
@@ -65,6 +69,7 @@ def main():
     p.add_argument("--no-tcp", action="store_true")
     p.add_argument("--no-utp", action="store_true")
     p.add_argument("--encryption", default="disabled", choices=["forced", "enabled", "disabled"])
+    p.add_argument("--rc4", action="store_true")
     p.add_argument("--dht", action="store_true")
     p.add_argument("--dht-bootstrap")
     p.add_argument("--upload-rate", type=int, default=0)
@@ -137,6 +142,7 @@ def main():
                 dht = {k: alert.values.get(k, 0) for k in dht}
             elif isinstance(alert, lt.peer_log_alert):
                 msg = alert.message()
+                print(msg, file=sys.stderr, flush=True)
                 for kind, counts in received.items():
                     if kind in msg:
                         who = "%s:%d" % (alert.endpoint[0], alert.endpoint[1])
