@@ -185,6 +185,7 @@ impl Engine {
             bitrates: self.bitrates.clone(),
             interface: opts.interface.clone(),
             encryption: opts.encryption,
+            utp: opts.utp,
         };
         tokio::spawn(stats::run(sources, base, snap_tx, self.cancel.clone()));
     }

@@ -1,5 +1,6 @@
 //! Reaching the peers real swarms have, with libtorrent (python3-libtorrent) as the other end:
-//! uTP, IPv6, peers named in a magnet link, a SOCKS5 proxy, and a stall that names its cause.
+//! uTP (also for a peer whose TCP drops connections), IPv6, peers named in a magnet link, a
+//! SOCKS5 proxy, and a stall that names its cause.
 
 mod common;
 
@@ -109,21 +110,35 @@ async fn a_magnet_links_own_peers_are_dialled() {
     assert_streams(&c, &bytes).await;
 }
 
+/// libtorrent with TCP off still takes TCP connections and drops them at the handshake. With
+/// the default options the peer is dialled over uTP next, and the stream is the file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_peer_that_speaks_only_utp_is_named_as_the_likely_cause_of_a_stall() {
-    let (dir, torrent, _) = content(1024 * 1024);
-    // libtorrent with TCP off still takes TCP connections and drops them at the handshake:
-    // the engine tries TCP first and gives up on the peer without trying uTP.
-    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &["--no-tcp"]).await;
+async fn a_seeder_that_drops_tcp_is_reached_over_utp_without_asking() {
+    let (dir, torrent, bytes) = content(2 * 1024 * 1024);
+    // Throttled, so the connection is still up when status.json is read.
+    let slow = ["--no-tcp", "--upload-rate", "262144"];
+    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &slow).await;
     let peer: SocketAddr = format!("127.0.0.1:{}", lt.port).parse().unwrap();
     let c = client(&torrent, peer, &dir.path().join("dl"), &[]).await;
+    let seeder = wait_peer(&c, "the seeder connected", |p| p["transport"].is_string()).await;
+    assert_eq!(seeder["transport"], "utp", "{seeder}");
+    assert_streams(&c, &bytes).await;
+}
+
+/// With uTP turned off, the same seeder cannot be reached, and the stall says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_utp_names_itself_as_the_likely_cause_of_a_stall() {
+    let (dir, torrent, _) = content(1024 * 1024);
+    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &["--no-tcp"]).await;
+    let peer: SocketAddr = format!("127.0.0.1:{}", lt.port).parse().unwrap();
+    let c = client(&torrent, peer, &dir.path().join("dl"), &["--no-utp"]).await;
     let cause = wait_status(&c, "status.json to name the stall", |st| {
         st["stall"].as_str().map(str::to_string)
     })
     .await;
     assert!(cause.contains("1 peer seen, 0 connected"), "{cause}");
-    assert!(cause.contains("only uTP"), "{cause}");
-    assert!(!cause.contains("encrypt"), "encryption is spoken now: {cause}");
+    assert!(cause.contains("--no-utp turns them away"), "{cause}");
+    assert!(!cause.contains("encrypt"), "{cause}");
     wait_text(
         "the stall in the log",
         || c.stderr(),
@@ -141,7 +156,8 @@ async fn a_peer_that_speaks_only_utp_is_named_as_the_likely_cause_of_a_stall() {
     .await;
 }
 
-/// With `--prefer-utp` the same uTP-only seeder is dialled over uTP: the stream is the file.
+/// With `--prefer-utp` the same uTP-only seeder is dialled over uTP at once: the stream is the
+/// file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefer_utp_reaches_a_seeder_that_drops_tcp() {
     let (dir, torrent, bytes) = content(2 * 1024 * 1024);

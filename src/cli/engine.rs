@@ -57,13 +57,13 @@ pub struct EngineArgs {
     pub interface: Option<String>,
 
     /// Peers over TCP only. By default uTP (BitTorrent over UDP, which most clients prefer) is
-    /// accepted and tried when TCP does not connect.
+    /// accepted, and tried when TCP does not connect or the peer hangs up on TCP during the
+    /// handshake (as libtorrent with TCP turned off does).
     #[arg(long, env = "BT2P_NO_UTP")]
     pub no_utp: bool,
 
-    /// Dial peers over uTP only (peers may still connect over TCP). Reaches peers that take a
-    /// TCP connection and then drop it, such as libtorrent with TCP turned off, which the
-    /// default (TCP first, uTP when TCP does not connect) gives up on.
+    /// Dial peers over uTP only (peers may still connect over TCP), instead of TCP first and
+    /// uTP when TCP fails.
     #[arg(long, env = "BT2P_PREFER_UTP", conflicts_with_all = ["no_utp", "proxy"])]
     pub prefer_utp: bool,
 

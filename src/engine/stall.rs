@@ -21,6 +21,8 @@ pub(super) struct Stall {
     interface: Option<String>,
     /// `--encryption`: which peers it turns away.
     encryption: EncryptionPolicy,
+    /// Whether uTP is on (`--no-utp` turns uTP-only peers away).
+    utp: bool,
 }
 
 /// The counts a diagnosis is made from.
@@ -33,12 +35,30 @@ pub(super) struct Peers {
 }
 
 impl Stall {
-    /// A detector for a session whose peer traffic is bound to `interface`, if any, and
-    /// which encrypts as `encryption` says.
-    pub(super) fn new(interface: Option<String>, encryption: EncryptionPolicy) -> Self {
+    /// Why peers that are known may not answer, our own settings first.
+    fn unreachable_because(&self) -> String {
+        let mut why = Vec::new();
+        match self.encryption {
+            EncryptionPolicy::Require => why.push("not encrypt (--encryption require turns them away)"),
+            EncryptionPolicy::Off => {
+                why.push("accept only encrypted connections (--encryption off turns them away)")
+            }
+            EncryptionPolicy::Prefer => {}
+        }
+        if !self.utp {
+            why.push("accept only uTP (--no-utp turns them away)");
+        }
+        why.push("be unreachable from here (a firewall, or no port open)");
+        format!("{}, or be gone", why.join(", "))
+    }
+
+    /// A detector for a session whose peer traffic is bound to `interface`, if any, which
+    /// encrypts as `encryption` says and speaks uTP if `utp`.
+    pub(super) fn new(interface: Option<String>, encryption: EncryptionPolicy, utp: bool) -> Self {
         Stall {
             interface,
             encryption,
+            utp,
             ..Default::default()
         }
     }
@@ -62,7 +82,7 @@ impl Stall {
             return None;
         }
         let kind = kind(p, self.ever_connected);
-        let mut cause = cause(kind, p, waited, self.encryption);
+        let mut cause = cause(kind, p, waited, &self.unreachable_because());
         if let Some(name) = self.interface.as_deref().filter(|_| p.seen > 0) {
             cause.push_str(&format!(
                 "; peers are dialled only through --interface {name}: check that they can be reached through it"
@@ -96,21 +116,7 @@ fn kind(p: Peers, ever_connected: bool) -> Kind {
     }
 }
 
-/// Why peers that are known may not answer, as far as our own settings decide it.
-fn unreachable_because(encryption: EncryptionPolicy) -> String {
-    let utp = "only uTP (tried only when TCP fails: --prefer-utp dials over uTP)";
-    match encryption {
-        EncryptionPolicy::Prefer => format!("accept {utp}"),
-        EncryptionPolicy::Require => {
-            format!("not encrypt (--encryption require turns them away) or accept {utp}")
-        }
-        EncryptionPolicy::Off => {
-            format!("accept only encrypted connections (--encryption off turns them away) or {utp}")
-        }
-    }
-}
-
-fn cause(kind: Kind, p: Peers, waited: Duration, encryption: EncryptionPolicy) -> String {
+fn cause(kind: Kind, p: Peers, waited: Duration, unreachable_because: &str) -> String {
     let (secs, seen, connecting) = (waited.as_secs(), p.seen, p.connecting);
     match kind {
         Kind::PeersGone => format!(
@@ -120,10 +126,9 @@ fn cause(kind: Kind, p: Peers, waited: Duration, encryption: EncryptionPolicy) -
             format!("no peer found in {secs} s: check the trackers and the DHT, or give one with --peer ADDR")
         }
         Kind::NoneAnswers => format!(
-            "{seen} peer{} seen, 0 connected for {secs} s: {} may {}, or be gone",
+            "{seen} peer{} seen, 0 connected for {secs} s: {} may {unreachable_because}",
             plural(seen),
             if seen == 1 { "it" } else { "they" },
-            unreachable_because(encryption)
         ),
         Kind::Connecting => format!(
             "{seen} peer{} seen, {connecting} connecting, 0 connected for {secs} s",
@@ -153,7 +158,7 @@ mod tests {
     fn a_bound_interface_is_named_when_peers_are_seen() {
         let t0 = Instant::now();
         let late = t0 + Duration::from_secs(9);
-        let mut s = Stall::new(Some("wg0".into()), EncryptionPolicy::Prefer);
+        let mut s = Stall::new(Some("wg0".into()), EncryptionPolicy::Prefer, true);
         s.update(peers(0, 1, 1, true), t0);
         let cause = s.update(peers(0, 1, 1, true), late).unwrap();
         assert!(
@@ -162,7 +167,7 @@ mod tests {
         );
         assert!(cause.contains("only through --interface wg0"), "{cause}");
         // With no peer at all, the interface is not what is missing.
-        let mut s = Stall::new(Some("wg0".into()), EncryptionPolicy::Prefer);
+        let mut s = Stall::new(Some("wg0".into()), EncryptionPolicy::Prefer, true);
         s.update(peers(0, 0, 0, true), t0);
         let cause = s.update(peers(0, 0, 0, true), late).unwrap();
         assert!(!cause.contains("wg0"), "{cause}");
@@ -191,7 +196,8 @@ mod tests {
     #[test]
     fn causes() {
         let t = Duration::from_secs(20);
-        let named = |p: Peers, ever: bool| cause(kind(p, ever), p, t, EncryptionPolicy::Prefer);
+        let why = Stall::new(None, EncryptionPolicy::Prefer, true).unreachable_because();
+        let named = |p: Peers, ever: bool| cause(kind(p, ever), p, t, &why);
         assert!(named(peers(0, 0, 0, true), false).starts_with("no peer found in 20 s"));
         assert!(
             named(peers(0, 0, 3, true), false).starts_with("3 peers seen, 0 connected for 20 s: they may")
@@ -204,11 +210,22 @@ mod tests {
         let gone = named(peers(0, 0, 1, true), true);
         assert!(gone.starts_with("all peers gone for 20 s"), "{gone}");
         assert!(!gone.contains("uTP"), "{gone}");
-        // Encryption is named only where our own setting turns peers away.
-        let unanswered = |e| cause(Kind::NoneAnswers, peers(0, 0, 1, true), t, e);
-        assert!(!unanswered(EncryptionPolicy::Prefer).contains("encrypt"));
-        assert!(unanswered(EncryptionPolicy::Require).contains("--encryption require turns them away"));
-        assert!(unanswered(EncryptionPolicy::Off).contains("--encryption off turns them away"));
+        // Encryption and uTP are named only where our own settings turn peers away.
+        let unanswered = |e, utp| Stall::new(None, e, utp).unreachable_because();
+        let default = unanswered(EncryptionPolicy::Prefer, true);
+        assert!(
+            !default.contains("encrypt") && !default.contains("uTP"),
+            "{default}"
+        );
+        assert!(
+            unanswered(EncryptionPolicy::Require, true)
+                .starts_with("not encrypt (--encryption require turns them away), ")
+        );
+        assert!(unanswered(EncryptionPolicy::Off, true).contains("--encryption off turns them away"));
+        assert!(
+            unanswered(EncryptionPolicy::Prefer, false)
+                .starts_with("accept only uTP (--no-utp turns them away), ")
+        );
     }
 
     #[test]

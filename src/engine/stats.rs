@@ -31,6 +31,8 @@ pub struct Sources {
     pub interface: Option<String>,
     /// `--encryption`, named in a stall's cause when it turns peers away.
     pub encryption: librqbit::EncryptionPolicy,
+    /// uTP on (else `--no-utp` is named in a stall's cause).
+    pub utp: bool,
 }
 
 /// How far back speeds look: long enough to smooth a rate limiter's bursts, short enough to
@@ -70,7 +72,7 @@ struct Rates {
 
 pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, cancel: CancellationToken) {
     let mut rates = Rates::default();
-    let mut stall = Stall::new(src.interface.clone(), src.encryption);
+    let mut stall = Stall::new(src.interface.clone(), src.encryption, src.utp);
     let mut tick = tokio::time::interval(INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

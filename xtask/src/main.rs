@@ -150,6 +150,7 @@ fn engine_tests(root: &Path) -> Result<ExitCode> {
             "chunk_tracker::",
             "flow_control_tests::",
             "streaming::tests::",
+            "mse::tests::",
         ])
         .current_dir(root)
         .env("CARGO_TARGET_DIR", root.join("target").join("engine"))
