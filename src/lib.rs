@@ -24,6 +24,7 @@ pub mod serve;
 pub mod source;
 pub mod subtitles;
 pub mod ui;
+pub mod webvtt;
 
 use tokio_util::sync::CancellationToken;
 

@@ -161,3 +161,57 @@ async fn a_folder_of_one_file_is_seeded_from_inside_its_folder() {
         "a second copy was made beside the folder"
     );
 }
+
+/// An SRT in the torrent is also served under its `.vtt` name, converted to WebVTT, which
+/// browsers read in a `<track>`; the index links it beside the SRT, and ffmpeg reads it as
+/// WebVTT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_srt_is_also_served_as_webvtt() {
+    const SRT: &str = "1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i> & welcome\r\n\r\n\
+                       2\r\n00:00:03,000 --> 00:00:04,000\r\nsecond line\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("seed").join("Film");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("Film.mkv"), data(300_000, 5)).unwrap();
+    std::fs::write(root.join("Film.en.srt"), SRT).unwrap();
+    let torrent = dir.path().join("film.torrent");
+    mktorrent(&root, &torrent, 16);
+    let lt = common::lt::seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &[]).await;
+    let peer = format!("127.0.0.1:{}", lt.port).parse().unwrap();
+    let c = client(&torrent, peer, &dir.path().join("dl"), &[]).await;
+
+    let url = format!("{}/Film.en.vtt", c.base);
+    let (st, h, body) = get(&url, None, T).await;
+    assert_eq!(st, 200);
+    assert_eq!(h["content-type"], "text/vtt; charset=utf-8");
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.500\n<i>Hello</i> &amp; welcome\n\n\
+         2\n00:00:03.000 --> 00:00:04.000\nsecond line\n"
+    );
+    require("ffprobe", "ffmpeg");
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&probe.stdout).trim(),
+        "webvtt",
+        "{probe:?}"
+    );
+
+    let (_, _, page) = get(&format!("{}/", c.base), None, T).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("/Film.en.vtt\">WebVTT</a>"), "{page}");
+    // Only an SRT has a WebVTT twin.
+    let (st, _, _) = get(&format!("{}/Film.vtt", c.base), None, T).await;
+    assert_eq!(st, 404);
+}

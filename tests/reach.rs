@@ -1,6 +1,6 @@
 //! Reaching the peers real swarms have, with libtorrent (python3-libtorrent) as the other end:
 //! uTP (also for a peer whose TCP drops connections), IPv6, peers named in a magnet link, a
-//! SOCKS5 proxy, and a stall that names its cause.
+//! SOCKS5 proxy (to a seeder that requires encryption), and a stall that names its cause.
 
 mod common;
 
@@ -175,11 +175,12 @@ async fn prefer_utp_reaches_a_seeder_that_drops_tcp() {
 async fn peers_are_reached_through_a_socks5_proxy() {
     require("microsocks", "microsocks");
     let (dir, torrent, bytes) = content(3 * 1024 * 1024);
+    // A seeder that requires encryption: the encrypted handshake goes through the proxy too.
     let lt = seeding_lt(
         &torrent,
         &dir.path().join("seed"),
         "127.0.0.1",
-        &["--upload-rate", "1000000"],
+        &["--upload-rate", "1000000", "--encryption", "forced", "--rc4"],
     )
     .await;
     let proxy_port = free_port().unwrap();
@@ -197,8 +198,8 @@ async fn peers_are_reached_through_a_socks5_proxy() {
     let peer: SocketAddr = format!("127.0.0.1:{}", lt.port).parse().unwrap();
     let proxy_url = format!("socks5://127.0.0.1:{proxy_port}");
     let c = client(&torrent, peer, &dir.path().join("dl"), &["--proxy", &proxy_url]).await;
-    wait_peer(&c, "the seeder connected through SOCKS5", |p| {
-        p["transport"] == "socks"
+    wait_peer(&c, "the seeder connected through SOCKS5, encrypted", |p| {
+        p["transport"] == "socks" && p["encrypted"] == true
     })
     .await;
     assert_streams(&c, &bytes).await;

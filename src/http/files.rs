@@ -1,5 +1,5 @@
 //! `GET /<file path>`: a file of the torrent, with ranges and HEAD, and a body that only
-//! carries verified bytes.
+//! carries verified bytes; and each SRT subtitle's WebVTT twin, `GET /<path>.vtt`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use super::conditional::{Validators, Verdict};
 use super::filters::{client, file_path, head, with_state};
 use super::range::{self, RangeAnswer};
 use super::{HttpError, HttpState, Reply, body, dlna, multipart, simple};
-use crate::media;
+use crate::{media, webvtt};
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
     file_path()
@@ -23,13 +23,17 @@ pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = 
         .and(client())
         .and_then(
             |path: String, state: Arc<HttpState>, head, headers: HeaderMap, remote| async move {
-                let idx = state
-                    .engine
-                    .files()
-                    .iter()
-                    .position(|f| !f.padding && f.path == path)
-                    .ok_or_else(warp::reject::not_found)?;
-                serve(&state, idx, head, &headers, remote)
+                let files = state.engine.files();
+                if let Some(idx) = files.iter().position(|f| !f.padding && f.path == path) {
+                    return serve(&state, idx, head, &headers, remote)
+                        .await
+                        .map_err(Rejection::from);
+                }
+                let twin = |f: &crate::engine::FileSnap| {
+                    !f.padding && webvtt::vtt_path(&f.path).as_deref() == Some(path.as_str())
+                };
+                let idx = files.iter().position(twin).ok_or_else(warp::reject::not_found)?;
+                serve_vtt(&state, idx, head, remote)
                     .await
                     .map_err(Rejection::from)
             },
@@ -109,6 +113,45 @@ async fn serve(
         h.insert(header::CONTENT_RANGE, v);
     }
     Ok(r)
+}
+
+/// The biggest subtitle file converted to WebVTT (subtitles are tens of kilobytes).
+const MAX_SUBTITLE: u64 = 16 << 20;
+
+/// An SRT file as WebVTT: its verified bytes read whole (waiting for them as a player would),
+/// then converted.
+async fn serve_vtt(
+    state: &Arc<HttpState>,
+    idx: usize,
+    head: bool,
+    remote: SocketAddr,
+) -> Result<Reply, HttpError> {
+    use futures::StreamExt;
+    let len = state.engine.files()[idx].length;
+    if len > MAX_SUBTITLE {
+        return Err(HttpError::BadRequest(format!(
+            "This subtitle file is {len} bytes, too big to convert to WebVTT; its .srt is served as it is."
+        )));
+    }
+    let player = body::open(state, idx, 0, len, remote).await?;
+    let mut srt = Vec::with_capacity(len as usize);
+    let mut chunks = std::pin::pin!(body::stream(
+        player,
+        len,
+        state.read_timeout,
+        state.cancel.clone()
+    ));
+    while let Some(chunk) = chunks.next().await {
+        let chunk =
+            chunk.map_err(|e| HttpError::Unavailable(format!("The subtitle file could not be read: {e}")))?;
+        srt.extend_from_slice(&chunk);
+    }
+    Ok(simple(
+        StatusCode::OK,
+        "text/vtt; charset=utf-8",
+        webvtt::from_srt(&srt).into_bytes(),
+        head,
+    ))
 }
 
 /// `ETag` and `Last-Modified`, on every answer that carries the file or stands for it.

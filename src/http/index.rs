@@ -123,7 +123,14 @@ fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
     let link = format!("<a href=\"{}\">{}</a>", attr(&links.file(&f.path)), text(&f.path));
     let playing = if f.players > 0 { " ▶" } else { "" };
     let name = match pairs.video_of(f.index) {
-        Some(_) => format!("<span class=sub>↳ subtitles: {link}{playing}</span>"),
+        Some(_) => {
+            // Browsers read subtitles only as WebVTT: an SRT is offered that way too.
+            let vtt = match crate::webvtt::vtt_path(&f.path) {
+                Some(v) => format!(" (<a href=\"{}\">WebVTT</a>)", attr(&links.file(&v))),
+                None => String::new(),
+            };
+            format!("<span class=sub>↳ subtitles: {link}{vtt}{playing}</span>")
+        }
         None => {
             let note = match pairs.of(f.index).len() {
                 0 => String::new(),
