@@ -18,6 +18,7 @@ pub mod range;
 mod routes;
 mod status;
 mod torrent;
+mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -215,3 +215,20 @@ async fn an_srt_is_also_served_as_webvtt() {
     let (st, _, _) = get(&format!("{}/Film.vtt", c.base), None, T).await;
     assert_eq!(st, 404);
 }
+
+/// A page that comes with a torrent is served sandboxed: opened in a browser, it runs in an
+/// origin of its own, without script, and cannot act as the server's own pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_a_torrent_are_sandboxed() {
+    let files = &[("page.html", 2_000), ("image.svg", 1_000), ("film.mkv", 50_000)];
+    let s = swarm("Site", files, 16 * 1024, None).await;
+    let c = client(&s.torrent_path, s.seeder.addr, &s.dir.path().join("dl"), &[]).await;
+    for (path, sandboxed) in [("page.html", true), ("image.svg", true), ("film.mkv", false)] {
+        let (st, h, _) = get(&format!("{}/{path}", c.base), None, T).await;
+        assert_eq!(st, 200, "{path}");
+        let csp = h
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(csp.as_deref() == Some("sandbox"), sandboxed, "{path}: {csp:?}");
+    }
+}

@@ -95,10 +95,16 @@ async fn serve(
     };
     *r.status_mut() = status;
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(media::mime_type(&file.path)),
-    );
+    let mime = media::mime_type(&file.path);
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if runs_script(mime) {
+        // A page that came with the torrent opens in an origin of its own, without script:
+        // it cannot act as this server's own pages (set piece_par, read status.json).
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox"),
+        );
+    }
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     dlna::file_headers(state, idx, &file.path, headers, h);
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
@@ -113,6 +119,14 @@ async fn serve(
         h.insert(header::CONTENT_RANGE, v);
     }
     Ok(r)
+}
+
+/// Whether a browser may run script in a file of this type when it is opened.
+fn runs_script(mime: &str) -> bool {
+    matches!(
+        mime,
+        "text/html" | "application/xhtml+xml" | "image/svg+xml" | "text/xml" | "application/xml"
+    )
 }
 
 /// The biggest subtitle file converted to WebVTT (subtitles are tens of kilobytes).

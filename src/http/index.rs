@@ -1,4 +1,5 @@
-//! `GET /` (and `GET /?piece_par=N`): the HTML index of the torrent.
+//! `GET /` (and `GET /?piece_par=N`): the HTML index of the torrent; `GET /?play=N`, the page
+//! that plays file N in the browser (`watch`).
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -8,8 +9,8 @@ use warp::Filter;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reject::Rejection;
 
-use super::filters::{head, with_state};
-use super::{HttpState, Reply, piece_par, simple};
+use super::filters::{head, query_param, raw_query, with_state};
+use super::{HttpState, Reply, piece_par, simple, watch};
 use crate::engine::{FileSnap, Snapshot};
 use crate::fmt;
 use crate::links::Links;
@@ -21,7 +22,25 @@ pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = 
     piece_par::apply(state)
         .and(with_state(state))
         .and(head())
-        .map(|state: Arc<HttpState>, head| page(&state, head))
+        .and(raw_query())
+        .map(|state: Arc<HttpState>, head, query: String| {
+            let Some(play) = query_param(&query, "play") else {
+                return page(&state, head);
+            };
+            play.parse()
+                .ok()
+                .and_then(|idx| watch::page(&state, idx, head))
+                .unwrap_or_else(|| {
+                    let msg =
+                        format!("No audio or video file {play} in this torrent: the index lists them.\n");
+                    simple(
+                        StatusCode::NOT_FOUND,
+                        "text/plain; charset=utf-8",
+                        msg.into_bytes(),
+                        head,
+                    )
+                })
+        })
 }
 
 fn page(state: &HttpState, head: bool) -> Reply {
@@ -137,7 +156,11 @@ fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
                 1 => " <small>(1 subtitle file)</small>".into(),
                 n => format!(" <small>({n} subtitle files)</small>"),
             };
-            format!("{link}{playing}{note}")
+            let watch = match crate::media::is_media(&f.path) {
+                true => format!(" · <a href=\"/?play={}\">play here</a>", f.index),
+                false => String::new(),
+            };
+            format!("{link}{playing}{watch}{note}")
         }
     };
     let _ = write!(
