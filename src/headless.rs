@@ -27,23 +27,24 @@ pub fn print_urls(state: &HttpState) {
 /// Prints a QR code of the URL the dashboard would select first: the first video or audio
 /// file as listed, else the first file.
 pub fn print_qr(state: &HttpState) {
-    let Some(path) = first_to_play(state) else { return };
-    let url = state.links().file(&path);
+    let Some(idx) = first_to_play(state) else { return };
+    let url = state.links().file(&state.engine.files()[idx].path);
     match crate::qr::text(&url) {
         Ok(code) => println!("QR code of {url}:\n{code}"),
         Err(e) => eprintln!("bt2p-tui: no QR code: {e}"),
     }
 }
 
-fn first_to_play(state: &HttpState) -> Option<String> {
+/// The file the dashboard would select first: the first video or audio file as listed, else
+/// the first file.
+pub fn first_to_play(state: &HttpState) -> Option<usize> {
     let files = state.engine.files();
     let listed = state
         .engine
         .subtitles()
         .listing_order(files.iter().filter(|f| !f.padding).map(|f| f.index));
     let path = |i: usize| files.get(i).map(|f| f.path.as_str());
-    let first = crate::subtitles::first_to_play(&listed, path)?;
-    path(first).map(str::to_string)
+    crate::subtitles::first_to_play(&listed, path)
 }
 
 /// Prints a status line every few seconds until `cancel` fires.

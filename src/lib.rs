@@ -19,6 +19,7 @@ pub mod logging;
 pub mod media;
 pub mod net;
 pub mod paths;
+pub mod player;
 pub mod qr;
 pub mod serve;
 pub mod source;

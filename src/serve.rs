@@ -106,6 +106,9 @@ pub async fn serve_on(
         cancel: cancel.clone(),
     });
     let server = tokio::spawn(http::serve(listener, state.clone()));
+    if let Some(player) = common.player.clone() {
+        tokio::spawn(player.launch(state.clone(), cancel.clone()));
+    }
 
     if common.wants_tui() {
         let theme = ui::theme::Theme::from_env(common.ascii);

@@ -443,3 +443,37 @@ async fn extra_streams_wait_until_the_player_has_a_buffer() {
     let ahead = streams(&st)[0]["buffer_ahead_bytes"].as_u64().unwrap();
     assert!(ahead >= 8 * mib as u64, "opened with {ahead} bytes ahead");
 }
+
+/// `--player CMD` starts CMD on the first video's URL once its first bytes can be served: here
+/// curl, which saves what it is served. The copy is the video (not the subtitle or the notes
+/// listed before it), and the log says when the player started and ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_player_is_started_on_the_first_video() {
+    require("curl", "curl");
+    let files = [
+        ("A notes.txt", 1_000),
+        ("Ep 1.en.srt", 2_000),
+        ("Ep 1.mkv", 700_000),
+    ];
+    let s = swarm("Show", &files, 64 * 1024, None).await;
+    let copy = s.dir.path().join("played.mkv");
+    let player = format!("curl -s -o '{}'", copy.display());
+    let save = s.dir.path().join("dl");
+    let log = [("RUST_LOG", "warn,bt2p_tui::player=info")];
+    let c = client_with_env(
+        &s.torrent_path,
+        s.seeder.addr,
+        &save,
+        &["--player", &player],
+        &log,
+    )
+    .await;
+    let log = wait_text("the player to end", || c.stderr(), |l| l.contains("curl ended")).await;
+    assert!(log.contains("started curl on http://"), "{log}");
+    assert!(log.contains("curl ended (exit status: 0)"), "{log}");
+    let video = &s.files.iter().find(|(p, _)| p == "Ep 1.mkv").unwrap().1;
+    assert!(
+        std::fs::read(&copy).unwrap() == *video,
+        "the player was not served the video"
+    );
+}

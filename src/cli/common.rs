@@ -67,6 +67,12 @@ pub struct CommonArgs {
     #[arg(long, env = "BT2P_QR")]
     pub qr: bool,
 
+    /// Start a player on this machine on the first video once its first bytes can be served:
+    /// `mpv`, `vlc`, or any command line (the URL goes last; mpv and VLC also get the video's
+    /// subtitle).
+    #[arg(long, value_name = "CMD", env = "BT2P_PLAYER")]
+    pub player: Option<crate::player::PlayerCommand>,
+
     /// End a response when a player's read has waited this long with no progress.
     #[arg(long, value_name = "SECS", env = "BT2P_READ_TIMEOUT", default_value = "300", value_parser = parse_secs)]
     pub read_timeout: Duration,
