@@ -34,6 +34,11 @@ async fn bad_peer(listener: TcpListener, pieces: u32, counts: Arc<Counts>) {
 async fn serve_lies(mut s: TcpStream, pieces: u32, counts: &Counts) -> std::io::Result<()> {
     let mut hs = [0u8; 68];
     s.read_exact(&mut hs).await?;
+    // Like every client, it hangs up on anything that is not a plaintext handshake (such as an
+    // encrypted one): the client then dials it again in plaintext.
+    if !hs.starts_with(b"\x13BitTorrent protocol") {
+        return Ok(());
+    }
     // Same protocol string and info hash back, a peer id of our own.
     let mut reply = hs;
     // No extensions (BEP 10 and the like): nothing more to negotiate before being asked.
