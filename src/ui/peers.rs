@@ -34,20 +34,32 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         header.push("asked");
         widths.push(Constraint::Length(7));
     }
+    // What the address column has when it shares the panel with the fixed columns (narrow).
+    let fixed: u16 = widths
+        .iter()
+        .map(|c| match c {
+            Constraint::Length(n) => *n,
+            _ => 0,
+        })
+        .sum();
+    let room = match wide {
+        true => usize::MAX,
+        false => usize::from(area.width.saturating_sub(2 + fixed + widths.len() as u16 - 1)),
+    };
     let header = Row::new(header).style(t.dim());
     let rows = s.peers.iter().map(|p| {
         let down = Cell::from(format!("{}/s", fmt::compact(p.download_bps as u64)));
         let got = Cell::from(fmt::compact(p.fetched_bytes));
         let mut cells = if wide {
             vec![
-                Cell::from(addr_and_transport(p)),
+                Cell::from(addr_and_transport(p, room)),
                 Cell::from(p.client.clone().unwrap_or_else(|| "?".into())),
                 down,
                 Cell::from(format!("{}/s", fmt::compact(p.upload_bps as u64))),
                 got,
             ]
         } else {
-            vec![Cell::from(addr_and_transport(p)), down, got]
+            vec![Cell::from(addr_and_transport(p, room)), down, got]
         };
         if asked_col {
             cells.push(Cell::from(asked(p)));
@@ -89,13 +101,16 @@ fn asked(p: &crate::engine::PeerSnap) -> String {
 }
 
 /// The peer's address, and how it is connected when that is not plain TCP: over uTP or
-/// SOCKS, encrypted (RC4).
-fn addr_and_transport(p: &crate::engine::PeerSnap) -> String {
+/// SOCKS, and encrypted (RC4) where that fits in `room` columns.
+fn addr_and_transport(p: &crate::engine::PeerSnap, room: usize) -> String {
     let transport = match p.transport.as_deref() {
         Some("utp") => " uTP",
         Some("socks") => " SOCKS",
         _ => "",
     };
-    let encrypted = if p.encrypted { " RC4" } else { "" };
-    format!("{}{transport}{encrypted}", p.addr)
+    let plain = format!("{}{transport}", p.addr);
+    match p.encrypted && plain.chars().count() + 4 <= room {
+        true => format!("{plain} RC4"),
+        false => plain,
+    }
 }
