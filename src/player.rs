@@ -1,5 +1,6 @@
 //! `--player`: a player on this machine, started on the first video's URL once its first bytes
-//! can be served, with its subtitle when it has one (mpv and VLC are told of it).
+//! can be served, with its subtitle when it has one (mpv and VLC are told of it); and on the
+//! dashboard's selected file with `o`.
 
 use std::process::Stdio;
 use std::str::FromStr;
@@ -31,6 +32,16 @@ impl FromStr for PlayerCommand {
             program: program.clone(),
             args: args.to_vec(),
         })
+    }
+}
+
+impl Default for PlayerCommand {
+    /// mpv, the player of the README's examples.
+    fn default() -> Self {
+        PlayerCommand {
+            program: "mpv".into(),
+            args: Vec::new(),
+        }
     }
 }
 
@@ -87,6 +98,11 @@ impl PlayerCommand {
             .first()
             .and_then(|s| files.get(s.key))
             .map(|s| links.file(&s.path));
+        self.play(url, subtitle).await;
+    }
+
+    /// Starts the player on `url` (and `subtitle`), and logs when it ends.
+    pub async fn play(&self, url: String, subtitle: Option<String>) {
         let args = self.args_for(&url, subtitle.as_deref());
         let child = tokio::process::Command::new(&self.program)
             .args(&args)

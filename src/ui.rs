@@ -15,6 +15,8 @@ mod window;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::player::PlayerCommand;
+
 use crossterm::event::Event;
 use futures::{Stream, StreamExt};
 use ratatui::Frame;
@@ -41,12 +43,15 @@ pub trait Control: Send + Sync {
     /// Returns the value in force.
     fn set_piece_par(&self, n: u32) -> u32;
     fn toggle_pause(&self);
+    /// Starts the player on `url`, with `subtitle`.
+    fn play(&self, url: String, subtitle: Option<String>);
 }
 
 /// The engine, driven from the dashboard's thread; its work runs on the main runtime.
 struct EngineControl {
     engine: Arc<Engine>,
     runtime: tokio::runtime::Handle,
+    player: PlayerCommand,
 }
 
 impl Control for EngineControl {
@@ -67,6 +72,12 @@ impl Control for EngineControl {
             }
         });
     }
+
+    fn play(&self, url: String, subtitle: Option<String>) {
+        let player = self.player.clone();
+        self.runtime
+            .spawn(async move { player.play(url, subtitle).await });
+    }
 }
 
 /// Runs the dashboard on the real terminal until `q`, Ctrl-C or `cancel`.
@@ -77,12 +88,14 @@ pub async fn run(
     engine: Arc<Engine>,
     base_url: String,
     theme: Theme,
+    player: PlayerCommand,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
     let snaps = engine.snapshot();
     let control = EngineControl {
         engine,
         runtime: tokio::runtime::Handle::current(),
+        player,
     };
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
@@ -165,6 +178,7 @@ where
                             Some(Effect::SetPiecePar(n)) => snap.set_piece_par(control.set_piece_par(n)),
                             Some(Effect::TogglePause) => control.toggle_pause(),
                             Some(Effect::Copy(url)) => terminal::copy_to_clipboard(&url),
+                            Some(Effect::Play(url, subtitle)) => control.play(url, subtitle),
                             None => {}
                         }
                     }

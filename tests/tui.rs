@@ -317,3 +317,28 @@ async fn at_80x24_in_ascii_the_figures_agree_and_nothing_is_cut() {
     }
     assert!(help.is_ascii(), "{help}");
 }
+
+/// `o` starts the player (`--player`, here through its environment variable) on the file
+/// selected in the dashboard: curl, which saves what it is served. The copy is that file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn o_plays_the_selected_file_in_the_local_player() {
+    require("tmux", "tmux");
+    require("curl", "curl");
+    let files = [("Ep 1.mkv", 300_000), ("Ep 2.mkv", 200_000)];
+    let h = held("Show", &files, 16 * 1024).await;
+    let (port, listen) = (free_port().unwrap(), free_port().unwrap());
+    let copy = h.dir.path().join("played.mkv");
+    let env = format!("BT2P_PLAYER=\"curl -s -o '{}'\"", copy.display());
+    let tmux = Session::dashboard("bt2p-play", &h, port, listen, &env, "");
+    tmux.wait_for("piece_par 16").await;
+    let _seeder = h.release(SocketAddr::from(([127, 0, 0, 1], listen)), None).await;
+    // The first episode is selected at start; one down is the second.
+    tmux.keys(&["j", "o"]);
+    tmux.wait_for("starting the player").await;
+    let want = &h.files.iter().find(|(p, _)| p == "Ep 2.mkv").unwrap().1;
+    wait_for("curl to save the second episode", DEADLINE, async || {
+        let got = std::fs::read(&copy).unwrap_or_default();
+        if got == *want { Ok(()) } else { Err(got.len()) }
+    })
+    .await;
+}

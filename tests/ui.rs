@@ -284,6 +284,7 @@ fn every_small_size_renders_without_panic() {
 struct Recorder {
     piece_par: Mutex<Vec<u32>>,
     pauses: Mutex<u32>,
+    played: Mutex<Vec<(String, Option<String>)>>,
 }
 
 impl Control for Recorder {
@@ -293,6 +294,9 @@ impl Control for Recorder {
     }
     fn toggle_pause(&self) {
         *self.pauses.lock().unwrap() += 1;
+    }
+    fn play(&self, url: String, subtitle: Option<String>) {
+        self.played.lock().unwrap().push((url, subtitle));
     }
 }
 

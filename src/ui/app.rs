@@ -34,6 +34,7 @@ pub enum Action {
     ShowUrl,
     ShowQr,
     CopyUrl,
+    Play,
     TogglePause,
     ToggleLog,
     NextFocus,
@@ -48,6 +49,8 @@ pub enum Effect {
     SetPiecePar(u32),
     TogglePause,
     Copy(String),
+    /// Start the player on a URL, with a subtitle's.
+    Play(String, Option<String>),
     Quit,
 }
 
@@ -196,6 +199,12 @@ impl App {
                 let url = self.selected_url(s)?;
                 self.note = Some("URL copied to the clipboard (OSC 52)".into());
                 return Some(Effect::Copy(url));
+            }
+            Action::Play => {
+                let url = self.selected_url(s)?;
+                let subtitle = self.selected_subtitle_urls(s).into_iter().next();
+                self.note = Some("starting the player on this machine (--player; l shows its log)".into());
+                return Some(Effect::Play(url, subtitle));
             }
         }
         None

@@ -97,6 +97,12 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(plain('y'), Action::CopyUrl)],
     },
     Binding {
+        label: "o",
+        help: "play the selected file on this machine (--player, else mpv)",
+        hint: None,
+        keys: &[(plain('o'), Action::Play)],
+    },
+    Binding {
         label: "c",
         help: "QR code of the selected URL, to open it on a phone",
         hint: None,
