@@ -1,22 +1,124 @@
-//! SubRip (`.srt`) subtitles as WebVTT (`.vtt`), the one subtitle format browsers read in a
-//! `<track>`: each SRT of the torrent is also served under its `.vtt` name, converted when
-//! asked for.
+//! SubRip (`.srt`) and SubStation Alpha (`.ass`, `.ssa`) subtitles as WebVTT (`.vtt`), the one
+//! subtitle format browsers read in a `<track>`: each of them is also served under its `.vtt`
+//! name, converted when asked for. From SubStation only the dialogue's timing and text are
+//! kept (its styles and positions have no WebVTT counterpart a browser applies).
 
-/// The `.vtt` name a subtitle file is also served under, if it is an SRT.
-pub fn vtt_path(srt: &str) -> Option<String> {
-    let (stem, ext) = srt.rsplit_once('.')?;
-    ext.eq_ignore_ascii_case("srt").then(|| format!("{stem}.vtt"))
+/// The subtitle formats converted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    SubRip,
+    SubStation,
+}
+
+/// The format of a subtitle file that can be converted, by its extension.
+pub fn format_of(path: &str) -> Option<Format> {
+    let (_, ext) = path.rsplit_once('.')?;
+    match ext.to_ascii_lowercase().as_str() {
+        "srt" => Some(Format::SubRip),
+        "ass" | "ssa" => Some(Format::SubStation),
+        _ => None,
+    }
+}
+
+/// The `.vtt` name a subtitle file is also served under, if it can be converted.
+pub fn vtt_path(path: &str) -> Option<String> {
+    format_of(path)?;
+    let (stem, _) = path.rsplit_once('.')?;
+    Some(format!("{stem}.vtt"))
+}
+
+/// A subtitle file's bytes as WebVTT.
+pub fn convert(format: Format, bytes: &[u8]) -> String {
+    match format {
+        Format::SubRip => from_srt(bytes),
+        Format::SubStation => from_ass(bytes),
+    }
+}
+
+/// Subtitle files as text: UTF-8 (with or without a byte order mark), else a single-byte
+/// code page read as Latin-1.
+fn decode(bytes: &[u8]) -> String {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    };
+    match text.strip_prefix('\u{feff}') {
+        Some(t) => t.to_string(),
+        None => text,
+    }
+}
+
+/// The `Dialogue:` lines of a SubStation file's `[Events]` as WebVTT cues, in the file's
+/// order: the `Format:` line says where Start, End and Text are (Text is last and may hold
+/// commas); override blocks (`{\i1}`) are dropped, `\N` and `\n` break the line, `\h` is a
+/// space.
+pub fn from_ass(bytes: &[u8]) -> String {
+    let text = decode(bytes);
+    let mut out = String::from("WEBVTT\n");
+    let mut in_events = false;
+    // The default field order of `[Events]`.
+    let mut fields: Vec<String> = [
+        "layer", "start", "end", "style", "name", "marginl", "marginr", "marginv", "effect", "text",
+    ]
+    .map(String::from)
+    .to_vec();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_events = line.eq_ignore_ascii_case("[events]");
+            continue;
+        }
+        if !in_events {
+            continue;
+        }
+        if let Some(f) = line.strip_prefix("Format:") {
+            fields = f.split(',').map(|s| s.trim().to_ascii_lowercase()).collect();
+            continue;
+        }
+        let Some(d) = line.strip_prefix("Dialogue:") else {
+            continue;
+        };
+        let values: Vec<&str> = d.splitn(fields.len(), ',').map(str::trim_start).collect();
+        let field = |name: &str| fields.iter().position(|f| f == name).and_then(|i| values.get(i));
+        let (Some(start), Some(end), Some(said)) = (field("start"), field("end"), field("text")) else {
+            continue;
+        };
+        let (Some(start), Some(end)) = (timestamp(start), timestamp(end)) else {
+            continue;
+        };
+        let said = ass_text(said);
+        if said.trim().is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{start} --> {end}\n"));
+        for l in said.split('\n').filter(|l| !l.trim().is_empty()) {
+            out.push_str(&cue_text(l));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// SubStation dialogue text as plain lines: override blocks dropped, its line breaks made.
+fn ass_text(said: &str) -> String {
+    let mut out = String::with_capacity(said.len());
+    let mut in_block = false;
+    for c in said.chars() {
+        match c {
+            '{' => in_block = true,
+            '}' if in_block => in_block = false,
+            c if !in_block => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", " ")
 }
 
 /// The text of an SRT file as WebVTT. SRT files come as UTF-8 (with or without a byte order
 /// mark) or, for older ones, in a single-byte code page; bytes that are not UTF-8 are read as
 /// Windows-1252's printable range (Latin-1), which is what most of those are.
 pub fn from_srt(bytes: &[u8]) -> String {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t.to_string(),
-        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = decode(bytes);
     let mut out = String::from("WEBVTT\n");
     let mut cue: Vec<&str> = Vec::new();
     for line in text.lines().chain(std::iter::once("")) {
@@ -62,7 +164,8 @@ fn timing(line: &str) -> Option<String> {
     Some(format!("{} --> {}", timestamp(from.trim())?, timestamp(to)?))
 }
 
-/// `h:mm:ss,mmm` (SRT allows one-digit hours and a dot) as `hh:mm:ss.mmm`.
+/// `h:mm:ss,mmm` (SRT allows one-digit hours and a dot; SubStation writes `h:mm:ss.cc`) as
+/// `hh:mm:ss.mmm`.
 fn timestamp(t: &str) -> Option<String> {
     let t = t.replace(',', ".");
     let (clock, ms) = t.split_once('.').unwrap_or((&t, "0"));
@@ -122,7 +225,9 @@ mod tests {
     fn vtt_names() {
         assert_eq!(vtt_path("Show/Ep 1.en.srt").as_deref(), Some("Show/Ep 1.en.vtt"));
         assert_eq!(vtt_path("A.SRT").as_deref(), Some("A.vtt"));
-        assert_eq!(vtt_path("a.ass"), None);
+        assert_eq!(vtt_path("Subs/a.fr.ass").as_deref(), Some("Subs/a.fr.vtt"));
+        assert_eq!(vtt_path("a.SSA").as_deref(), Some("a.vtt"));
+        assert_eq!(vtt_path("a.sub"), None);
         assert_eq!(vtt_path("srt"), None);
     }
 
@@ -148,5 +253,27 @@ mod tests {
         );
         // A timing that is not one is no cue.
         assert_eq!(from_srt(b"1\n00:99:00,000 --> 00:00:01,000\nx\n"), "WEBVTT\n");
+    }
+
+    #[test]
+    fn a_substation_file_becomes_webvtt() {
+        let ass = "[Script Info]\nTitle: x\n\n[V4+ Styles]\nFormat: Name, Fontname\nStyle: Default,Arial\n\n\
+                   [Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n\
+                   Comment: 0,0:00:00.00,0:00:01.00,Default,,0,0,0,,not shown\n\
+                   Dialogue: 0,0:00:01.50,0:00:03.00,Default,,0,0,0,,{\\i1}Hello{\\i0}, you\\Nsecond & line\n\
+                   Dialogue: 0,0:01:02.05,0:01:04.00,Default,,0,0,0,,{\\pos(10,10)}\n\
+                   Dialogue: 0,1:00:00.00,1:00:01.00,Default,,0,0,0,,a\\hb\n";
+        assert_eq!(
+            from_ass(ass.as_bytes()),
+            "WEBVTT\n\n00:00:01.500 --> 00:00:03.000\nHello, you\nsecond &amp; line\n\n\
+             01:00:00.000 --> 01:00:01.000\na b\n"
+        );
+        // Another field order, from its Format line (SSA's Marked field first).
+        let ssa = "[Events]\nFormat: Marked, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n\
+                   Dialogue: Marked=0,0:00:02.00,0:00:02.50,*Default,,0,0,0,,ok\n";
+        assert_eq!(
+            from_ass(ssa.as_bytes()),
+            "WEBVTT\n\n00:00:02.000 --> 00:00:02.500\nok\n"
+        );
     }
 }

@@ -162,11 +162,11 @@ async fn a_folder_of_one_file_is_seeded_from_inside_its_folder() {
     );
 }
 
-/// An SRT in the torrent is also served under its `.vtt` name, converted to WebVTT, which
-/// browsers read in a `<track>`; the index links it beside the SRT, and ffmpeg reads it as
-/// WebVTT.
+/// An SRT or an ASS in the torrent is also served under its `.vtt` name, converted to WebVTT,
+/// which browsers read in a `<track>`; the index links it beside the subtitle, and ffmpeg reads
+/// it as WebVTT.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_srt_is_also_served_as_webvtt() {
+async fn an_srt_or_an_ass_is_also_served_as_webvtt() {
     const SRT: &str = "1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i> & welcome\r\n\r\n\
                        2\r\n00:00:03,000 --> 00:00:04,000\r\nsecond line\r\n";
     let dir = tempfile::tempdir().unwrap();
@@ -174,6 +174,9 @@ async fn an_srt_is_also_served_as_webvtt() {
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("Film.mkv"), data(300_000, 5)).unwrap();
     std::fs::write(root.join("Film.en.srt"), SRT).unwrap();
+    let ass = "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n\
+               Dialogue: 0,0:00:05.25,0:00:06.00,Default,,0,0,0,,{\\b1}Bonjour{\\b0}\\Nà tous\n";
+    std::fs::write(root.join("Film.fr.ass"), ass).unwrap();
     let torrent = dir.path().join("film.torrent");
     mktorrent(&root, &torrent, 16);
     let lt = common::lt::seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &[]).await;
@@ -208,9 +211,17 @@ async fn an_srt_is_also_served_as_webvtt() {
         "{probe:?}"
     );
 
+    let (st, _, body) = get(&format!("{}/Film.fr.vtt", c.base), None, T).await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "WEBVTT\n\n00:00:05.250 --> 00:00:06.000\nBonjour\nà tous\n"
+    );
+
     let (_, _, page) = get(&format!("{}/", c.base), None, T).await;
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("/Film.en.vtt\">WebVTT</a>"), "{page}");
+    assert!(page.contains("/Film.fr.vtt\">WebVTT</a>"), "{page}");
     // Only an SRT has a WebVTT twin.
     let (st, _, _) = get(&format!("{}/Film.vtt", c.base), None, T).await;
     assert_eq!(st, 404);

@@ -1,5 +1,5 @@
 //! `GET /<file path>`: a file of the torrent, with ranges and HEAD, and a body that only
-//! carries verified bytes; and each SRT subtitle's WebVTT twin, `GET /<path>.vtt`.
+//! carries verified bytes; and each SRT, ASS or SSA subtitle's WebVTT twin, `GET /<path>.vtt`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -132,8 +132,8 @@ fn runs_script(mime: &str) -> bool {
 /// The biggest subtitle file converted to WebVTT (subtitles are tens of kilobytes).
 const MAX_SUBTITLE: u64 = 16 << 20;
 
-/// An SRT file as WebVTT: its verified bytes read whole (waiting for them as a player would),
-/// then converted.
+/// A subtitle file (SRT, ASS, SSA) as WebVTT: its verified bytes read whole (waiting for them as
+/// a player would), then converted.
 async fn serve_vtt(
     state: &Arc<HttpState>,
     idx: usize,
@@ -148,7 +148,7 @@ async fn serve_vtt(
         )));
     }
     let player = body::open(state, idx, 0, len, remote).await?;
-    let mut srt = Vec::with_capacity(len as usize);
+    let mut bytes = Vec::with_capacity(len as usize);
     let mut chunks = std::pin::pin!(body::stream(
         player,
         len,
@@ -158,12 +158,13 @@ async fn serve_vtt(
     while let Some(chunk) = chunks.next().await {
         let chunk =
             chunk.map_err(|e| HttpError::Unavailable(format!("The subtitle file could not be read: {e}")))?;
-        srt.extend_from_slice(&chunk);
+        bytes.extend_from_slice(&chunk);
     }
+    let format = webvtt::format_of(&state.engine.files()[idx].path).ok_or(HttpError::NotFound)?;
     Ok(simple(
         StatusCode::OK,
         "text/vtt; charset=utf-8",
-        webvtt::from_srt(&srt).into_bytes(),
+        webvtt::convert(format, &bytes).into_bytes(),
         head,
     ))
 }

@@ -143,7 +143,7 @@ fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
     let playing = if f.players > 0 { " ▶" } else { "" };
     let name = match pairs.video_of(f.index) {
         Some(_) => {
-            // Browsers read subtitles only as WebVTT: an SRT is offered that way too.
+            // Browsers read subtitles only as WebVTT: SRT, ASS and SSA are offered that way too.
             let vtt = match crate::webvtt::vtt_path(&f.path) {
                 Some(v) => format!(" (<a href=\"{}\">WebVTT</a>)", attr(&links.file(&v))),
                 None => String::new(),

@@ -1,5 +1,5 @@
 //! `GET /?play=N`: a page that plays file N in the browser, a `<video>` (or `<audio>`) with
-//! each of its SRT subtitles as a WebVTT `<track>`, the first one shown.
+//! each of its SRT, ASS and SSA subtitles as a WebVTT `<track>`, the first one shown.
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use warp::http::{HeaderValue, StatusCode, header};
