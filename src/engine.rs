@@ -7,6 +7,8 @@ mod bitrate;
 mod disk;
 mod journal;
 mod keeper;
+mod last_watched;
+mod next;
 mod options;
 mod piece_par;
 mod players;
@@ -30,6 +32,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
 use bitrate::Bitrates;
+pub use next::{HEAD as NEXT_HEAD, Prefetch, playlist_order};
 pub use options::{DEFAULT_PIECE_PAR, DEFAULT_REQUEST_WINDOW, EngineOptions, MAX_PIECE_PAR};
 pub use piece_par::{BadPiecePar, MAX_PIECE_PAR_SECS, PiecePar};
 pub use players::{PlayerInfo, PlayerStream, Players};
@@ -71,6 +74,8 @@ pub struct Engine {
     torrent_bytes: bytes::Bytes,
     cancel: CancellationToken,
     subs: subs::Subtitles,
+    prefetches: Arc<next::Prefetches>,
+    last_watched: Arc<last_watched::LastWatched>,
     /// The user paused the torrent (nothing restarts it behind their back).
     user_paused: Arc<AtomicBool>,
 }
@@ -90,7 +95,10 @@ impl Engine {
         let torrent = add::add(&session, &opts, &source, &cancel).await?;
         let layout = add::layout(&torrent)?;
         disk::check_free_space(&opts.save_path, layout.total)?;
-        let (engine, base, snap_tx) = Engine::new(session, torrent, layout, &opts, &source, cancel);
+        let folder = journal.as_ref().map(|j| j.folder.as_path());
+        let last_watched = Arc::new(last_watched::LastWatched::load(folder));
+        let (engine, base, snap_tx) =
+            Engine::new(session, torrent, layout, &opts, &source, last_watched, cancel);
         let named = matches!(&source, Source::Magnet { peers, .. } if !peers.is_empty());
         let given_peers = named || !opts.peers.is_empty();
         engine.spawn_tasks(&opts, base, snap_tx, receiving, journal, given_peers);
@@ -103,6 +111,7 @@ impl Engine {
         layout: add::Layout,
         opts: &EngineOptions,
         source: &Source,
+        last_watched: Arc<last_watched::LastWatched>,
         cancel: CancellationToken,
     ) -> (Arc<Engine>, Snapshot, watch::Sender<Snapshot>) {
         let mut base = Snapshot {
@@ -135,6 +144,8 @@ impl Engine {
             torrent_bytes: layout.torrent_bytes,
             cancel,
             subs: subs::Subtitles::new(subtitles),
+            prefetches: Arc::default(),
+            last_watched,
             user_paused: Arc::new(AtomicBool::new(false)),
         });
         (engine, base, snap_tx)
@@ -156,6 +167,14 @@ impl Engine {
             Geometry::of_files(files, piece_len, opts.on_demand, self.bitrates.clone()),
             self.piece_par.subscribe(),
             self.snapshot.clone(),
+            self.cancel.clone(),
+        ));
+        tokio::spawn(next::run(
+            self.torrent.clone(),
+            self.players.clone(),
+            self.snapshot.clone(),
+            self.prefetches.clone(),
+            self.last_watched.clone(),
             self.cancel.clone(),
         ));
         runtime().spawn(
@@ -183,6 +202,7 @@ impl Engine {
             receiving,
             piece_par: self.piece_par.subscribe(),
             bitrates: self.bitrates.clone(),
+            prefetches: self.prefetches.clone(),
             interface: opts.interface.clone(),
             encryption: opts.encryption,
             utp: opts.utp,
@@ -275,6 +295,12 @@ impl Engine {
         PlayerStream::new(Box::pin(stream), info, self.players.clone(), slot)
             .await
             .map_err(|e| OpenError::Engine(Cause::new(e)))
+    }
+
+    /// The path in the torrent of the media file a player read last (kept across restarts
+    /// with the resume data).
+    pub fn last_watched(&self) -> Option<String> {
+        self.last_watched.get()
     }
 
     /// Which subtitles of the torrent belong to which video (keys are file indices).

@@ -205,6 +205,7 @@ fn the_window_panel_shows_a_line_per_player() {
         padding: false,
         players: 1,
         duration_secs: None,
+        prefetch: None,
     }]);
     let mut app = App::new("http://192.168.1.20:17580".into());
     app.on_snapshot(&s);

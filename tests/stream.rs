@@ -477,3 +477,97 @@ async fn a_player_is_started_on_the_first_video() {
         "the player was not served the video"
     );
 }
+
+/// A player reading through 90 % of an episode gets the next episode of the playlist (natural
+/// order: `Ep 2` before `Ep 10`) started ahead: its head and the last piece, where an MKV keeps
+/// its index, are verified before anyone asks. With the only seeder gone, a player of that
+/// episode still gets its first and last bytes, from disk. `/playlist.m3u?from=last` then
+/// starts at it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_episode_is_fetched_ahead_and_the_playlist_resumes_there() {
+    const MIB: usize = 1024 * 1024;
+    let h = swarm(
+        "Show",
+        &[
+            ("Ep 1.mkv", 8 * MIB),
+            ("Ep 10.mkv", 24 * MIB),
+            ("Ep 2.mkv", 40 * MIB),
+        ],
+        256 * 1024,
+        Some(8 * MIB as u64),
+    )
+    .await;
+    let save = h.dir.path().join("dl");
+    let c = client(&h.torrent_path, h.seeder.addr, &save, &["--on-demand"]).await;
+    let file = |st: &serde_json::Value, name: &str| {
+        let files = st["files"].as_array().unwrap();
+        let f = files.iter().find(|f| f["path"] == name);
+        f.unwrap().clone()
+    };
+    let original = |name: &str| &h.files.iter().find(|(p, _)| p == name).unwrap().1;
+    let (ep1, ep2) = (original("Ep 1.mkv"), original("Ep 2.mkv"));
+
+    // Half of episode 1, and its end as a player reads an index there: nothing ahead yet.
+    let url1 = format!("{}/Ep%201.mkv", c.base);
+    player(&url1, 0, 4 * MIB, T).assert_got(ep1).await;
+    player(&url1, 8 * MIB - 300_000, 300_000, T).assert_got(ep1).await;
+    let st = status(&c).await;
+    assert_eq!(file(&st, "Ep 2.mkv")["prefetch"], serde_json::Value::Null, "{st}");
+
+    // Read on through 90 %: episode 2's start and end come without a player.
+    player(&url1, 4 * MIB, 4 * MIB, T).assert_got(ep1).await;
+    let st = wait_status(&c, "episode 2 ready ahead", |st| {
+        (file(st, "Ep 2.mkv")["prefetch"] == "ready").then(|| st.clone())
+    })
+    .await;
+    assert_eq!(
+        file(&st, "Ep 10.mkv")["progress_bytes"],
+        0,
+        "the wrong next file: {st}"
+    );
+    let got = file(&st, "Ep 2.mkv")["progress_bytes"].as_u64().unwrap();
+    assert!(
+        got >= 16 * MIB as u64 && got < 40 * MIB as u64,
+        "episode 2: {got} bytes"
+    );
+
+    // No peer left: what a player of episode 2 gets now is on disk.
+    h.seeder.stop().await;
+    wait_status(&c, "the seeder gone", |st| {
+        (st["peers_connected"] == 0).then_some(())
+    })
+    .await;
+    let url2 = format!("{}/Ep%202.mkv", c.base);
+    let asked = std::time::Instant::now();
+    player(&url2, 0, 2 * MIB, T).assert_got(ep2).await;
+    eprintln!("episode 2's first 2 MiB in {:?}", asked.elapsed());
+    player(&url2, 40 * MIB - 200_000, 200_000, T)
+        .assert_got(ep2)
+        .await;
+
+    let m3u = |q: &'static str| {
+        let url = format!("{}/playlist.m3u{q}", c.base);
+        async move { http().get(url).send().await.unwrap() }
+    };
+    let all = m3u("").await.text().await.unwrap();
+    let titles = |m: &str| -> Vec<String> {
+        m.lines()
+            .filter_map(|l| l.strip_prefix("#EXTINF:-1,"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(titles(&all), ["Ep 1", "Ep 2", "Ep 10"], "{all}");
+    let from_last = wait_for("the playlist to start at episode 2", DEADLINE, async || {
+        let m = m3u("?from=last").await.text().await.unwrap();
+        match titles(&m) == ["Ep 2", "Ep 10"] {
+            true => Ok(m),
+            false => Err(m),
+        }
+    })
+    .await;
+    assert!(from_last.contains("/Ep%202.mkv\n"), "{from_last}");
+    let bad = m3u("?from=first").await;
+    assert_eq!(bad.status(), 400);
+    let msg = bad.text().await.unwrap();
+    assert!(msg.contains("from=last"), "{msg}");
+}

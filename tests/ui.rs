@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::Mutex;
 
-use bt2p_tui::engine::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
+use bt2p_tui::engine::{FileSnap, Have, PeerSnap, Prefetch, Snapshot, StreamSnap};
 use bt2p_tui::ui::app::App;
 use bt2p_tui::ui::theme::Theme;
 use bt2p_tui::ui::{Control, draw, run_loop};
@@ -36,6 +36,7 @@ fn snapshot() -> Snapshot {
             padding: false,
             players: 1,
             duration_secs: Some(600.0),
+            prefetch: None,
         },
         FileSnap {
             index: 1,
@@ -48,6 +49,7 @@ fn snapshot() -> Snapshot {
             padding: false,
             players: 0,
             duration_secs: None,
+            prefetch: None,
         },
     ];
     // Pieces 0..=49 and 60..=70 verified; 50 is where the player waits; 51, 52 receiving.
@@ -156,6 +158,11 @@ fn lines(t: &Terminal<TestBackend>) -> Vec<String> {
 const UTF8: Theme = Theme {
     color: true,
     ascii: false,
+};
+
+const ASCII: Theme = Theme {
+    color: true,
+    ascii: true,
 };
 
 #[test]
@@ -462,6 +469,53 @@ fn subtitles_sit_under_their_video_and_reach_the_player_lines() {
         "{text}"
     );
     insta::assert_snapshot!("season_url_80x24", t.backend());
+}
+
+/// The next episode fetched ahead is marked in the files panel: `»` (`+` in ASCII), in the
+/// receiving colour while its start comes, in the verified colour once it is there.
+#[test]
+fn the_next_file_fetched_ahead_is_marked() {
+    let mut s = season();
+    let mut files = s.files.as_ref().clone();
+    files[3].prefetch = Some(Prefetch::Ready);
+    files[2].prefetch = Some(Prefetch::Fetching);
+    s.files = Arc::new(files);
+    let a = app(&s);
+    for (theme, mark) in [(UTF8, "»"), (ASCII, "+")] {
+        let t = render(80, 24, &a, &s, theme);
+        let text = lines(&t);
+        for name in ["Ep 2.mkv", "Ep 10.mkv"] {
+            let line = text.iter().find(|l| l.contains(name)).unwrap();
+            let cells: Vec<&str> = line.trim_start_matches(['│', '|']).split_whitespace().collect();
+            assert_eq!(cells[0], mark, "{name}: {line}");
+        }
+        let ep1 = text.iter().find(|l| l.contains("Ep 1.mkv")).unwrap();
+        assert!(
+            !ep1.contains(mark),
+            "the file being played keeps its own mark: {ep1}"
+        );
+    }
+    let t = render(80, 24, &a, &s, UTF8);
+    let buf = t.backend().buffer();
+    let colour_of = |name: &str| {
+        let y = (0..buf.area.height)
+            .find(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, *y)].symbol())
+                    .collect::<String>()
+                    .contains(name)
+            })
+            .unwrap();
+        let x = (0..buf.area.width)
+            .find(|x| buf[(*x, y)].symbol() == "»")
+            .unwrap();
+        buf[(x, y)].fg
+    };
+    assert_ne!(
+        colour_of("Ep 2.mkv"),
+        colour_of("Ep 10.mkv"),
+        "ready and fetching look alike"
+    );
 }
 
 /// The cells drawn white on black, read back as modules (a cell holds two, one above the

@@ -126,6 +126,7 @@ pub(super) fn layout(torrent: &ManagedTorrent) -> Result<Layout, Error> {
                     padding: f.attrs.padding,
                     players: 0,
                     duration_secs: None,
+                    prefetch: None,
                 })
                 .collect();
             let l = m.lengths();

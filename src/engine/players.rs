@@ -1,6 +1,6 @@
 //! Player connections: each HTTP body being streamed, with its read position.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -125,6 +125,23 @@ pub struct Players {
     pub viewers: Viewers,
     /// The files' bitrates, to tell a player's real stalls from waits its buffer covers.
     pub(super) bitrates: Arc<super::bitrate::Bitrates>,
+    /// Files some player has read through the `NEAR_END` mark of (see `next`).
+    near_end: Mutex<BTreeSet<usize>>,
+    /// The file of each connection that sent its first byte, oldest first, until taken.
+    first_reads: Mutex<Vec<usize>>,
+}
+
+/// First reads kept until taken: the newest matter.
+const FIRST_READS_KEPT: usize = 64;
+
+/// The share of a file a player has read through when its next episode is fetched ahead.
+pub const NEAR_END: f64 = 0.9;
+
+/// Whether a read from `before` to `after` of a file of `len` bytes went through `NEAR_END`:
+/// playing through, not jumping to the end (a player reading an index there begins past it).
+pub fn crosses_near_end(before: u64, after: u64, len: u64) -> bool {
+    let mark = (len as f64 * NEAR_END) as u64;
+    before < mark && after >= mark
 }
 
 impl Players {
@@ -148,6 +165,38 @@ impl Players {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The files some player has read through the `NEAR_END` mark of, since start.
+    pub fn near_end(&self) -> Vec<usize> {
+        self.near_end
+            .lock()
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The files that connections began sending since the last call, oldest first.
+    pub fn take_first_reads(&self) -> Vec<usize> {
+        self.first_reads
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
+    fn first_read(&self, file: usize) {
+        if let Ok(mut v) = self.first_reads.lock() {
+            if v.len() >= FIRST_READS_KEPT {
+                v.remove(0);
+            }
+            v.push(file);
+        }
+    }
+
+    fn read_near_end(&self, file: usize) {
+        let new = self.near_end.lock().is_ok_and(|mut s| s.insert(file));
+        if new {
+            self.changed.notify_waiters();
+        }
     }
 
     pub(super) fn register(
@@ -231,7 +280,10 @@ impl PlayerStream {
         if let Ok(n) = r
             && n > 0
         {
-            self.info.position.fetch_add(n as u64, Ordering::Relaxed);
+            let before = self.info.position.fetch_add(n as u64, Ordering::Relaxed);
+            if crosses_near_end(before, before + n as u64, self.info.file_len) {
+                self.players.read_near_end(self.info.file);
+            }
             self.served(n as u64, now, now.saturating_sub(since));
         }
         r
@@ -243,6 +295,7 @@ impl PlayerStream {
         let (viewer, totals) = (&self.info.viewer, &self.players.viewers.totals);
         if !self.served_any {
             self.served_any = true;
+            self.players.first_read(self.info.file);
             self.info.first_byte_ms.store(now + 1, Ordering::Relaxed);
             if viewer.first_byte(now) {
                 totals.set_ttfb(now);
@@ -298,7 +351,17 @@ impl Drop for PlayerStream {
 
 #[cfg(test)]
 mod tests {
-    use super::frozen_ms;
+    use super::{crosses_near_end, frozen_ms};
+
+    #[test]
+    fn near_the_end_means_playing_through_the_mark() {
+        assert!(crosses_near_end(899, 900, 1000));
+        assert!(crosses_near_end(0, 1000, 1000));
+        assert!(!crosses_near_end(0, 899, 1000));
+        // A read that starts past the mark (an index at the end) goes through nothing.
+        assert!(!crosses_near_end(950, 1000, 1000));
+        assert!(!crosses_near_end(0, 0, 0));
+    }
 
     #[test]
     fn a_wait_the_players_buffer_covers_is_no_stall() {

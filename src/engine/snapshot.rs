@@ -112,6 +112,8 @@ pub struct FileSnap {
     pub players: u32,
     /// What the container declares, once its header has been downloaded.
     pub duration_secs: Option<f64>,
+    /// Fetched ahead as the next file of the playlist: `fetching`, then `ready`.
+    pub prefetch: Option<super::next::Prefetch>,
 }
 
 #[derive(Debug, Clone, Serialize)]

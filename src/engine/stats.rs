@@ -27,6 +27,8 @@ pub struct Sources {
     pub receiving: Arc<Receiving>,
     pub piece_par: watch::Receiver<PiecePar>,
     pub bitrates: Arc<Bitrates>,
+    /// The files fetched ahead as the next of the playlist.
+    pub prefetches: Arc<super::next::Prefetches>,
     /// `--interface`, named in a stall's cause.
     pub interface: Option<String>,
     /// `--encryption`, named in a stall's cause when it turns peers away.
@@ -134,6 +136,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
         f.players = players.iter().filter(|p| p.file == i).count() as u32;
         src.bitrates.probe(f, &have, verified, s.piece_len);
         f.duration_secs = src.bitrates.duration(i);
+        f.prefetch = src.prefetches.get(i);
     }
     s.progress_bytes = files
         .iter()

@@ -125,14 +125,19 @@ pub fn helper_positions(g: &Geometry, pos: u64, piece_par: u32) -> Vec<u64> {
     v
 }
 
-enum Opened {
+pub(super) enum Opened {
     Stream(BoxStream),
     Failed(String),
     Cancelled,
 }
 
 /// An engine stream of `file` seeked to `pos`: it prioritises the 32 MiB from there.
-async fn open_at(torrent: &Arc<ManagedTorrent>, file: usize, pos: u64, cancel: &CancellationToken) -> Opened {
+pub(super) async fn open_at(
+    torrent: &Arc<ManagedTorrent>,
+    file: usize,
+    pos: u64,
+    cancel: &CancellationToken,
+) -> Opened {
     let opened = tokio::select! {
         _ = cancel.cancelled() => return Opened::Cancelled,
         s = torrent.clone().stream(file) => s,

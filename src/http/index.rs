@@ -140,7 +140,12 @@ fn summary(s: &Snapshot) -> [(&'static str, String); 9] {
 
 fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
     let link = format!("<a href=\"{}\">{}</a>", attr(&links.file(&f.path)), text(&f.path));
-    let playing = if f.players > 0 { " ▶" } else { "" };
+    let playing = match (f.players, f.prefetch) {
+        (1.., _) => " ▶",
+        (0, Some(crate::engine::Prefetch::Ready)) => " <small>» next, ready to play</small>",
+        (0, Some(crate::engine::Prefetch::Fetching)) => " <small>» next, its start coming</small>",
+        (0, None) => "",
+    };
     let name = match pairs.video_of(f.index) {
         Some(_) => {
             // Browsers read subtitles only as WebVTT: SRT, ASS and SSA are offered that way too.

@@ -1,4 +1,5 @@
-//! `GET /playlist.m3u`: the media of the torrent, for players that take a list.
+//! `GET /playlist.m3u`: the media of the torrent, for players that take a list;
+//! `?from=last` starts it at the file watched last.
 
 use std::convert::Infallible;
 use std::fmt::Write;
@@ -7,22 +8,47 @@ use std::sync::Arc;
 use warp::Filter;
 use warp::http::StatusCode;
 
-use super::filters::{head, with_state};
+use super::filters::{head, query_param, raw_query, with_state};
 use super::{HttpState, Reply, simple};
-use crate::{media, subtitles};
+use crate::engine;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
     with_state(state)
         .and(head())
-        .map(|state: Arc<HttpState>, head| playlist(&state, head))
+        .and(raw_query())
+        .map(|state: Arc<HttpState>, head, query: String| playlist(&state, head, &query))
 }
 
-fn playlist(state: &HttpState, head: bool) -> Reply {
+fn playlist(state: &HttpState, head: bool, query: &str) -> Reply {
+    let from_last = match query_param(query, "from").as_deref() {
+        None => false,
+        Some("last") => true,
+        Some(other) => {
+            let msg = format!(
+                "from={other} is not known: /playlist.m3u lists every file, /playlist.m3u?from=last starts at the file watched last.\n"
+            );
+            return simple(
+                StatusCode::BAD_REQUEST,
+                "text/plain; charset=utf-8",
+                msg.into_bytes(),
+                head,
+            );
+        }
+    };
     let name = state.engine.snapshot().borrow().name.clone();
     let files = state.engine.files();
-    let paths = files.iter().filter(|f| !f.padding).map(|f| f.path.as_str());
+    let mut paths: Vec<&str> = engine::playlist_order(files)
+        .into_iter()
+        .filter_map(|i| files.get(i).map(|f| f.path.as_str()))
+        .collect();
+    if from_last
+        && let Some(last) = state.engine.last_watched()
+        && let Some(at) = paths.iter().position(|p| *p == last)
+    {
+        paths.drain(..at);
+    }
     let links = state.links();
-    let body = m3u(&name, paths, |p| links.file(p));
+    let body = m3u(&name, &paths, |p| links.file(p));
     simple(
         StatusCode::OK,
         "audio/x-mpegurl; charset=utf-8",
@@ -31,14 +57,12 @@ fn playlist(state: &HttpState, head: bool) -> Reply {
     )
 }
 
-/// An extended M3U of the media among `paths`, in natural order folder by folder (`Ep 2`
-/// before `Ep 10`), each titled with its file name without extension.
-fn m3u<'a>(name: &str, paths: impl Iterator<Item = &'a str>, url: impl Fn(&str) -> String) -> String {
+/// An extended M3U of `paths`, in that order, each titled with its file name without
+/// extension.
+fn m3u(name: &str, paths: &[&str], url: impl Fn(&str) -> String) -> String {
     let one_line = |t: &str| t.replace(['\n', '\r'], " ");
-    let mut listed: Vec<&str> = paths.filter(|p| media::is_media(p)).collect();
-    listed.sort_by(|a, b| subtitles::natural_path(a, b));
     let mut m = format!("#EXTM3U\n#PLAYLIST:{}\n", one_line(name));
-    for path in listed {
+    for path in paths {
         let file = path.rsplit('/').next().unwrap_or(path);
         let title = file.rsplit_once('.').map(|(t, _)| t).unwrap_or(file);
         let _ = write!(m, "#EXTINF:-1,{}\n{}\n", one_line(title), url(path));
@@ -49,7 +73,24 @@ fn m3u<'a>(name: &str, paths: impl Iterator<Item = &'a str>, url: impl Fn(&str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::FileSnap;
     use crate::links::Links;
+
+    fn file(index: usize, path: &str) -> FileSnap {
+        FileSnap {
+            index,
+            path: path.into(),
+            length: 10,
+            offset: 10 * index as u64,
+            progress_bytes: 0,
+            first_piece: index as u32,
+            end_piece: index as u32 + 1,
+            padding: false,
+            players: 0,
+            duration_secs: None,
+            prefetch: None,
+        }
+    }
 
     #[test]
     fn natural_order_with_titles_and_absolute_urls() {
@@ -63,8 +104,13 @@ mod tests {
             "Show/theme.flac",
             "Show/Season 2/odd\nname.avi",
         ];
+        let files: Vec<FileSnap> = paths.iter().enumerate().map(|(i, p)| file(i, p)).collect();
+        let ordered: Vec<&str> = engine::playlist_order(&files)
+            .into_iter()
+            .map(|i| paths[i])
+            .collect();
         let links = Links::new("http://media.lan:17580");
-        let got = m3u("My Show", paths.iter().copied(), |p| links.file(p));
+        let got = m3u("My Show", &ordered, |p| links.file(p));
         let want = "#EXTM3U\n#PLAYLIST:My Show\n\
 #EXTINF:-1,Making of\nhttp://media.lan:17580/Show/Extras/Making%20of.mp4\n\
 #EXTINF:-1,Ep 2\nhttp://media.lan:17580/Show/Season%202/Ep%202.mkv\n\

@@ -239,6 +239,7 @@ mod tests {
             padding: false,
             players: 0,
             duration_secs: None,
+            prefetch: None,
         };
         let mut s = Snapshot {
             piece_par: pp,

@@ -1,5 +1,5 @@
-//! The files of the torrent: index, path, size, progress, a mark on those being played, and
-//! under each video its subtitles.
+//! The files of the torrent: index, path, size, progress, a mark on those being played or
+//! fetched ahead as the next to play, and under each video its subtitles.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use super::app::{App, Focus};
 use super::theme::Theme;
-use crate::engine::Snapshot;
+use crate::engine::{Prefetch, Snapshot};
 use crate::fmt;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
@@ -22,7 +22,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         .filter_map(|i| Some((*i, s.files.get(*i)?)))
         .map(|(i, file)| {
             let pct = fmt::percent(file.progress_bytes, file.length);
-            let mark = if file.players > 0 { t.glyph_playing() } else { " " };
+            let mark = match (file.players, file.prefetch) {
+                (1.., _) => Span::styled(t.glyph_playing(), t.accent()),
+                (0, Some(Prefetch::Ready)) => Span::styled(t.glyph_next(), t.verified()),
+                (0, Some(Prefetch::Fetching)) => Span::styled(t.glyph_next(), t.receiving()),
+                (0, None) => Span::raw(" "),
+            };
             // A video's subtitles sit under it, named by what sets them apart (`en.srt`).
             let name = match s.subtitles.subtitle(i).filter(|_| fresh) {
                 Some(sub) => Line::from(vec![
@@ -32,7 +37,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
                 None => Line::raw(file.path.clone()),
             };
             Row::new(vec![
-                Cell::from(Span::styled(mark, t.accent())),
+                Cell::from(mark),
                 Cell::from(format!("{}", file.index)),
                 Cell::from(name),
                 Cell::from(fmt::compact(file.length)),

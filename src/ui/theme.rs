@@ -123,6 +123,10 @@ impl Theme {
     pub fn glyph_playing(&self) -> &'static str {
         if self.ascii { ">" } else { "▶" }
     }
+    /// The next file of the playlist, its start fetched ahead.
+    pub fn glyph_next(&self) -> &'static str {
+        if self.ascii { "+" } else { "»" }
+    }
     pub fn arrows(&self) -> (&'static str, &'static str) {
         if self.ascii {
             ("down", "up")
