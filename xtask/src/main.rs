@@ -5,6 +5,7 @@
 //! `patches/librqbit/` applied in order. `prepare` makes that folder; the other commands prepare
 //! when the folder is missing or its stamp no longer matches the patches, then run cargo.
 
+mod fuzz;
 mod stamp;
 
 use std::{
@@ -30,7 +31,9 @@ commands:
   test [ARGS]    prepare, run the patched engine's own tests of what we changed, then
                  `cargo test --features interop --no-fail-fast ARGS`
   ci             prepare, then fmt --check, clippy -D warnings and the tests, as .ci/run does
-  install        prepare, then `cargo install --path . --locked`";
+  install        prepare, then `cargo install --path . --locked`
+  fuzz [SECONDS] prepare, build fuzz/'s targets with libFuzzer on stable Rust, run each
+                 for SECONDS (default 30)";
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -96,6 +99,17 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        "fuzz" => {
+            let seconds = match rest {
+                [] => 30,
+                [s] => s
+                    .parse()
+                    .map_err(|_| format!("fuzz takes a number of seconds, not `{s}`"))?,
+                _ => return Err(format!("fuzz takes at most one argument\n{USAGE}")),
+            };
+            prepare(&root, false)?;
+            fuzz::run(&root, seconds)
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
