@@ -8,6 +8,7 @@ mod disk;
 mod journal;
 mod keeper;
 mod last_watched;
+mod listing;
 mod next;
 mod options;
 mod piece_par;
@@ -32,7 +33,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
 use bitrate::Bitrates;
-pub use next::{HEAD as NEXT_HEAD, Prefetch, playlist_order};
+pub use listing::Listing;
+pub use next::{HEAD as NEXT_HEAD, Prefetch};
 pub use options::{DEFAULT_PIECE_PAR, DEFAULT_REQUEST_WINDOW, EngineOptions, MAX_PIECE_PAR};
 pub use piece_par::{BadPiecePar, MAX_PIECE_PAR_SECS, PiecePar};
 pub use players::{PlayerInfo, PlayerStream, Players};
@@ -70,6 +72,7 @@ pub struct Engine {
     bitrates: Arc<Bitrates>,
     snapshot: watch::Receiver<Snapshot>,
     files: Arc<Vec<FileSnap>>,
+    listing: Arc<Listing>,
     piece_len: u64,
     torrent_bytes: bytes::Bytes,
     cancel: CancellationToken,
@@ -127,7 +130,7 @@ impl Engine {
             ..Default::default()
         };
         base.set_files(layout.files);
-        let (files, subtitles) = (base.files.clone(), base.subtitles.clone());
+        let (files, subtitles, listing) = (base.files.clone(), base.subtitles.clone(), base.listing.clone());
         let (snap_tx, snap_rx) = watch::channel(base.clone());
         let (piece_par, _) = watch::channel(opts.piece_par.clamped());
         let bitrates = Arc::new(Bitrates::new(torrent.output_folder().to_path_buf()));
@@ -140,6 +143,7 @@ impl Engine {
             bitrates,
             snapshot: snap_rx,
             files,
+            listing,
             piece_len: layout.piece_len,
             torrent_bytes: layout.torrent_bytes,
             cancel,
@@ -223,6 +227,11 @@ impl Engine {
 
     pub fn files(&self) -> &Arc<Vec<FileSnap>> {
         &self.files
+    }
+
+    /// The order every front end lists the files in, the playlist, the first file to play.
+    pub fn listing(&self) -> &Arc<Listing> {
+        &self.listing
     }
 
     pub fn piece_len(&self) -> u64 {

@@ -27,24 +27,14 @@ pub fn print_urls(state: &HttpState) {
 /// Prints a QR code of the URL the dashboard would select first: the first video or audio
 /// file as listed, else the first file.
 pub fn print_qr(state: &HttpState) {
-    let Some(idx) = first_to_play(state) else { return };
+    let Some(idx) = state.engine.listing().first_to_play else {
+        return;
+    };
     let url = state.links().file(&state.engine.files()[idx].path);
     match crate::qr::text(&url) {
         Ok(code) => println!("QR code of {url}:\n{code}"),
         Err(e) => eprintln!("bt2p-tui: no QR code: {e}"),
     }
-}
-
-/// The file the dashboard would select first: the first video or audio file as listed, else
-/// the first file.
-pub fn first_to_play(state: &HttpState) -> Option<usize> {
-    let files = state.engine.files();
-    let listed = state
-        .engine
-        .subtitles()
-        .listing_order(files.iter().filter(|f| !f.padding).map(|f| f.index));
-    let path = |i: usize| files.get(i).map(|f| f.path.as_str());
-    crate::subtitles::first_to_play(&listed, path)
 }
 
 /// Prints a status line every few seconds until `cancel` fires.

@@ -66,7 +66,7 @@ impl PlayerCommand {
     /// player on it; logs when it starts and when it ends. Returns at once if there is nothing
     /// to play.
     pub async fn launch(self, state: Arc<HttpState>, cancel: CancellationToken) {
-        let Some(idx) = crate::headless::first_to_play(&state) else {
+        let Some(idx) = state.engine.listing().first_to_play else {
             return;
         };
         let files = state.engine.files().clone();

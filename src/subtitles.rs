@@ -14,7 +14,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::media::{is_media, is_subtitle, is_video};
+use crate::media::{is_subtitle, is_video};
 
 /// Folder names release groups put subtitles in.
 const SUBS_FOLDERS: &[&str] = &["subs", "subtitles", "sub", "subtitle"];
@@ -206,13 +206,6 @@ fn best<'n>(videos: &[Video], name: &'n str) -> Option<(usize, Option<&'n str>)>
         }
     }
     found.map(|(k, _, rest)| (k, rest))
-}
-
-/// What to offer first among the files listed in `order`: the first video or audio file,
-/// else the first file.
-pub fn first_to_play<'a>(order: &[usize], path: impl Fn(usize) -> Option<&'a str>) -> Option<usize> {
-    let media = order.iter().find(|k| path(**k).is_some_and(is_media));
-    media.or(order.first()).copied()
 }
 
 /// Natural order (`Ep 2` before `Ep 10`), ignoring case first.
@@ -410,10 +403,6 @@ mod tests {
         assert_eq!(pairs.video_of(6), None);
         assert_eq!(pairs.subtitle(4).map(|s| s.label.as_str()), Some("fr"));
         assert_eq!(pairs.subtitle(6), None);
-        let path = |k: usize| files.get(k).copied();
-        assert_eq!(first_to_play(&[3, 6, 2, 1], path), Some(2));
-        assert_eq!(first_to_play(&[3, 6], path), Some(3));
-        assert_eq!(first_to_play(&[], path), None);
     }
 
     #[test]
@@ -428,7 +417,11 @@ mod tests {
     fn kinds_and_order() {
         assert!(is_subtitle("a/B.SRT") && is_subtitle("x.sub") && !is_subtitle("srt"));
         assert!(is_video("a.b/c.MKV") && !is_video("a.mkv/c") && !is_video("x.mp3"));
-        assert!(is_media("x.mp3") && is_media("x.m2ts") && !is_media("x.srt"));
+        assert!(
+            crate::media::is_media("x.mp3")
+                && crate::media::is_media("x.m2ts")
+                && !crate::media::is_media("x.srt")
+        );
         let mut v = vec![
             "S10/e1.mkv",
             "S2/e10.mkv",

@@ -55,7 +55,8 @@ async fn subtitles_are_listed_typed_and_fetched_with_their_video() {
     .await;
     let base = format!("http://media.lan:{}", c.port);
 
-    // The index: each video, then its subtitles, marked; other files where they were.
+    // The index, in the natural order the dashboard and the playlist use: each video, then its
+    // subtitles, marked.
     let (st, _, page) = get(&format!("{}/", c.base), None, T).await;
     assert_eq!(st, 200);
     let page = String::from_utf8(page).unwrap();
@@ -68,11 +69,11 @@ async fn subtitles_are_listed_typed_and_fetched_with_their_video() {
         "Ep 1.mkv",
         "Subs/Ep 1/2_English.srt",
         "Ep 1.en.srt",
-        "Ep 10.mkv",
-        "Ep 10.vtt",
         "Ep 2.mkv",
         "Ep 2.sub",
         "Subs/Ep 2.fr.ass",
+        "Ep 10.mkv",
+        "Ep 10.vtt",
         "notes.txt",
     ];
     let places: Vec<usize> = listed.iter().map(|p| at(p)).collect();

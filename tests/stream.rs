@@ -83,6 +83,11 @@ async fn multi_file_torrent_serves_every_file_by_its_path() {
             .contains("default-src 'none'")
     );
     let page = String::from_utf8(page).unwrap();
+    let (ep2, ep10) = (page.find("Ep%202.mkv"), page.find("Ep%2010.mkv"));
+    assert!(
+        ep2.unwrap() < ep10.unwrap(),
+        "the index as the dashboard lists: {page}"
+    );
     assert!(page.contains("notes &amp; &lt;b&gt;.txt"));
     assert!(!page.contains("<b>.txt"));
     let (st, h, t) = get(&format!("{}/Show.torrent", c.base), None, T).await;

@@ -1,7 +1,7 @@
 //! The next episode, ready before it is asked for.
 //!
-//! When a player reads through `NEAR_END` of a media file, the head of the next media file in
-//! the playlist's order, and its last piece when its container may keep its index there, are
+//! When a player reads through `NEAR_END` of a media file, the head of the next file of the
+//! playlist (`Listing`), and its last piece when its container may keep its index there, are
 //! fetched by engine streams of their own that nobody reads. The engine has no lower priority
 //! to give them, so they stay open only while every player holds a buffer: they take what the
 //! players leave of the swarm, and close as soon as one of them runs short. Once those pieces
@@ -19,7 +19,7 @@ use super::last_watched::LastWatched;
 use super::players::{BoxStream, Players};
 use super::snapshot::{FileSnap, Have, Snapshot};
 use super::window::{HELPERS_FROM, Opened, open_at};
-use crate::{media, subtitles};
+use crate::media;
 
 /// How much of the next file's start is fetched: some seconds of any film, the container's
 /// header with them.
@@ -79,23 +79,6 @@ impl Prefetches {
     }
 }
 
-/// The media files in the playlist's order: natural order, folder by folder.
-pub fn playlist_order(files: &[FileSnap]) -> Vec<usize> {
-    let mut media: Vec<&FileSnap> = files
-        .iter()
-        .filter(|f| !f.padding && media::is_media(&f.path))
-        .collect();
-    media.sort_by(|a, b| subtitles::natural_path(&a.path, &b.path));
-    media.into_iter().map(|f| f.index).collect()
-}
-
-/// The media file after `file` in the playlist.
-pub fn next_media(files: &[FileSnap], file: usize) -> Option<usize> {
-    let order = playlist_order(files);
-    let at = order.iter().position(|i| *i == file)?;
-    order.get(at + 1).copied()
-}
-
 /// The pieces `[start, end)` a player needs first of a file: its head, and its last piece
 /// when the container may keep its index there.
 pub fn wanted(f: &FileSnap, piece_len: u64) -> Vec<(u32, u32)> {
@@ -148,7 +131,7 @@ pub async fn run(
         let s = snapshot.borrow_and_update().clone();
         note_last_watched(&players, &s, &last);
         for file in players.near_end() {
-            let Some(next) = next_media(&s.files, file) else {
+            let Some(next) = s.listing.next_in_playlist(file) else {
                 continue;
             };
             if prefetches.start(next) {
@@ -221,22 +204,6 @@ mod tests {
             duration_secs: None,
             prefetch: None,
         }
-    }
-
-    #[test]
-    fn the_next_file_is_the_playlists_next() {
-        let files = [
-            file(0, "Show/Ep 1.mkv", 0, MIB, MIB),
-            file(1, "Show/Ep 10.mkv", MIB, MIB, MIB),
-            file(2, "Show/Ep 2.en.srt", 2 * MIB, 10, MIB),
-            file(3, "Show/Ep 2.mkv", 3 * MIB, MIB, MIB),
-            file(4, "Show/notes.txt", 4 * MIB, 10, MIB),
-        ];
-        assert_eq!(playlist_order(&files), vec![0, 3, 1]);
-        assert_eq!(next_media(&files, 0), Some(3));
-        assert_eq!(next_media(&files, 3), Some(1));
-        assert_eq!(next_media(&files, 1), None);
-        assert_eq!(next_media(&files, 2), None, "a subtitle is no episode");
     }
 
     #[test]

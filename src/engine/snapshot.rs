@@ -52,6 +52,9 @@ pub struct Snapshot {
     /// Which subtitles belong to which video (keys are file indices), paired once.
     #[serde(skip)]
     pub subtitles: Arc<crate::subtitles::Pairs>,
+    /// The order every front end lists the files in, and the first to play; made once.
+    #[serde(skip)]
+    pub listing: Arc<super::listing::Listing>,
 }
 
 impl Snapshot {
@@ -87,12 +90,13 @@ impl Snapshot {
             .unwrap_or(self.effective_window_pieces)
     }
 
-    /// Sets the torrent's files and pairs their subtitles with their videos, once.
+    /// Sets the torrent's files, pairs their subtitles with their videos and lists them, once.
     pub fn set_files(&mut self, files: Vec<FileSnap>) {
         let visible = files.iter().filter(|f| !f.padding);
         self.subtitles = Arc::new(crate::subtitles::Pairs::new(
             visible.map(|f| (f.index, f.path.as_str())),
         ));
+        self.listing = Arc::new(super::listing::Listing::new(&files, &self.subtitles));
         self.files = Arc::new(files);
     }
 }

@@ -72,14 +72,9 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
     );
     h.push_str("<table><tr><th>#</th><th>File</th><th>Size</th><th>Progress</th></tr>");
     let pairs = state.engine.subtitles();
-    let visible = s.files.iter().filter(|f| !f.padding).map(|f| f.index);
     let links = state.links();
-    // Each video's subtitles right under it, marked as such.
-    for f in pairs
-        .listing_order(visible)
-        .into_iter()
-        .filter_map(|i| s.files.get(i))
-    {
+    // As the dashboard lists them: each video's subtitles right under it, marked as such.
+    for f in s.listing.order.iter().filter_map(|i| s.files.get(*i)) {
         file_row(&mut h, links, pairs, f);
     }
     h.push_str("</table><p>Open a file's link in mpv, VLC or Kodi. bt2p-tui</p></body></html>\n");

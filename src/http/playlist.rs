@@ -10,7 +10,6 @@ use warp::http::StatusCode;
 
 use super::filters::{head, query_param, raw_query, with_state};
 use super::{HttpState, Reply, simple};
-use crate::engine;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
     with_state(state)
@@ -37,9 +36,12 @@ fn playlist(state: &HttpState, head: bool, query: &str) -> Reply {
     };
     let name = state.engine.snapshot().borrow().name.clone();
     let files = state.engine.files();
-    let mut paths: Vec<&str> = engine::playlist_order(files)
-        .into_iter()
-        .filter_map(|i| files.get(i).map(|f| f.path.as_str()))
+    let mut paths: Vec<&str> = state
+        .engine
+        .listing()
+        .playlist
+        .iter()
+        .filter_map(|i| files.get(*i).map(|f| f.path.as_str()))
         .collect();
     if from_last
         && let Some(last) = state.engine.last_watched()
@@ -73,7 +75,7 @@ fn m3u(name: &str, paths: &[&str], url: impl Fn(&str) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::FileSnap;
+    use crate::engine::{FileSnap, Snapshot};
     use crate::links::Links;
 
     fn file(index: usize, path: &str) -> FileSnap {
@@ -104,11 +106,9 @@ mod tests {
             "Show/theme.flac",
             "Show/Season 2/odd\nname.avi",
         ];
-        let files: Vec<FileSnap> = paths.iter().enumerate().map(|(i, p)| file(i, p)).collect();
-        let ordered: Vec<&str> = engine::playlist_order(&files)
-            .into_iter()
-            .map(|i| paths[i])
-            .collect();
+        let mut s = Snapshot::default();
+        s.set_files(paths.iter().enumerate().map(|(i, p)| file(i, p)).collect());
+        let ordered: Vec<&str> = s.listing.playlist.iter().map(|i| paths[*i]).collect();
         let links = Links::new("http://media.lan:17580");
         let got = m3u("My Show", &ordered, |p| links.file(p));
         let want = "#EXTM3U\n#PLAYLIST:My Show\n\

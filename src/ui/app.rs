@@ -4,7 +4,6 @@ use std::collections::VecDeque;
 
 use crate::engine::{MAX_PIECE_PAR, Snapshot};
 use crate::links::Links;
-use crate::subtitles;
 
 /// Samples kept for the speed history: 2 per second, 4 minutes.
 pub const HISTORY: usize = 480;
@@ -112,23 +111,16 @@ impl App {
         self.peers_offset = self.peers_offset.min(s.peers.len().saturating_sub(1));
     }
 
-    /// Pairs subtitles and orders the list when the files are new. The first time, the first
-    /// video or audio file is selected, as that is what the user came for.
+    /// Takes the snapshot's listing when the files are new. The first time, the first video or
+    /// audio file is selected, as that is what the user came for.
     fn refresh_listing(&mut self, s: &Snapshot) {
-        let mut visible: Vec<&crate::engine::FileSnap> = s.files.iter().filter(|f| !f.padding).collect();
-        if self.order.len() == visible.len() {
+        if self.order == s.listing.order {
             return;
         }
-        // In natural order (`Ep 2` before `Ep 10`), folder by folder, as the playlist.
-        visible.sort_by(|a, b| subtitles::natural_path(&a.path, &b.path));
-        let visible = visible.into_iter().map(|f| f.index);
         let first = self.order.is_empty();
-        self.order = s.subtitles.listing_order(visible);
+        self.order = s.listing.order.clone();
         if first {
-            let path = |i: usize| s.files.get(i).map(|f| f.path.as_str());
-            self.selected = subtitles::first_to_play(&self.order, path)
-                .or_else(|| self.order.first().copied())
-                .unwrap_or(0);
+            self.selected = s.listing.first_to_play.unwrap_or(0);
         }
     }
 

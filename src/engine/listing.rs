@@ -1,0 +1,104 @@
+//! The files as every front end lists them, decided once when the files are known: the
+//! dashboard, the index page, the headless URLs and `--qr`, the playlist and the next episode
+//! fetched ahead all read this.
+
+use super::snapshot::FileSnap;
+use crate::media;
+use crate::subtitles::{self, Pairs};
+
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Every file shown (no padding): natural order folder by folder (`Ep 2` before `Ep 10`),
+    /// each video followed by its subtitles.
+    pub order: Vec<usize>,
+    /// The video and audio files in that order: the playlist.
+    pub playlist: Vec<usize>,
+    /// What the user came for: the first video or audio file, else the first file.
+    pub first_to_play: Option<usize>,
+}
+
+impl Listing {
+    pub fn new(files: &[FileSnap], pairs: &Pairs) -> Listing {
+        let mut shown: Vec<&FileSnap> = files.iter().filter(|f| !f.padding).collect();
+        shown.sort_by(|a, b| subtitles::natural_path(&a.path, &b.path));
+        let order = pairs.listing_order(shown.into_iter().map(|f| f.index));
+        let is_media = |i: &usize| files.get(*i).is_some_and(|f| media::is_media(&f.path));
+        let playlist: Vec<usize> = order.iter().copied().filter(is_media).collect();
+        let first_to_play = playlist.first().or(order.first()).copied();
+        Listing {
+            order,
+            playlist,
+            first_to_play,
+        }
+    }
+
+    /// The file after `file` in the playlist.
+    pub fn next_in_playlist(&self, file: usize) -> Option<usize> {
+        let at = self.playlist.iter().position(|i| *i == file)?;
+        self.playlist.get(at + 1).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(paths: &[&str]) -> Vec<FileSnap> {
+        paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| FileSnap {
+                index: i,
+                path: p.to_string(),
+                length: 10,
+                offset: 10 * i as u64,
+                progress_bytes: 0,
+                first_piece: i as u32,
+                end_piece: i as u32 + 1,
+                padding: p.starts_with(".pad/"),
+                players: 0,
+                duration_secs: None,
+                prefetch: None,
+            })
+            .collect()
+    }
+
+    fn listing(paths: &[&str]) -> Listing {
+        let f = files(paths);
+        let pairs = Pairs::new(
+            f.iter()
+                .filter(|f| !f.padding)
+                .map(|f| (f.index, f.path.as_str())),
+        );
+        Listing::new(&f, &pairs)
+    }
+
+    #[test]
+    fn natural_order_with_subtitles_under_their_video() {
+        // As a torrent lists them: byte order, Ep 10 before Ep 2.
+        let l = listing(&[
+            "Show/Ep 1.mkv",
+            "Show/Ep 10.mkv",
+            "Show/Ep 2.en.srt",
+            "Show/Ep 2.mkv",
+            ".pad/1",
+            "Show/notes.txt",
+        ]);
+        assert_eq!(l.order, vec![0, 3, 2, 1, 5]);
+        assert_eq!(l.playlist, vec![0, 3, 1]);
+        assert_eq!(l.first_to_play, Some(0));
+        assert_eq!(l.next_in_playlist(0), Some(3));
+        assert_eq!(l.next_in_playlist(3), Some(1));
+        assert_eq!(l.next_in_playlist(1), None);
+        assert_eq!(l.next_in_playlist(2), None, "a subtitle is no episode");
+    }
+
+    #[test]
+    fn the_first_to_play_is_the_first_video_in_natural_order() {
+        let l = listing(&["Ep 10.mkv", "Ep 2.mkv", "a.nfo"]);
+        assert_eq!(l.first_to_play, Some(1), "Ep 2, not Ep 10 (the torrent's first)");
+        let l = listing(&["b.txt", "a.txt"]);
+        assert_eq!(l.first_to_play, Some(1), "no media: the first file listed");
+        assert_eq!(listing(&[]).first_to_play, None);
+    }
+}
