@@ -4,7 +4,7 @@
 //! here (every media kind, escaped names, pages, subtitles). Served under [`PREFIX`] on the
 //! HTTP port, behind the same access checks as every other route.
 
-mod didl;
+pub mod didl;
 mod tree;
 
 use std::net::IpAddr;

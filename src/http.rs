@@ -2,6 +2,7 @@
 //! .torrent. `routes` holds the table; each route has its own file.
 
 mod body;
+pub mod cast;
 mod conditional;
 mod dates;
 mod dlna;
@@ -52,6 +53,8 @@ pub struct HttpState {
     pub dlna: Option<Arc<crate::dlna::Dlna>>,
     /// When each file last changed, for `Last-Modified` and the conditional requests.
     pub dates: FileDates,
+    /// The cast to a TV, if any.
+    pub cast: Arc<crate::cast::Caster>,
     pub read_timeout: Duration,
     /// How long a client may take to send a request's headers, and how long an idle keep-alive
     /// connection stays open: slow or silent clients must not hold connections for ever.

@@ -5,6 +5,7 @@
 //! headless status lines).
 
 pub mod access;
+pub mod cast;
 pub mod cli;
 pub mod create;
 pub mod demo;

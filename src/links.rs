@@ -14,6 +14,7 @@ pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
 pub const INDEX: &str = "/";
 pub const PLAYLIST: &str = "/playlist.m3u";
 pub const STATUS: &str = "/status.json";
+pub const CAST: &str = "/cast";
 
 /// Percent-encodes one path segment or query value; a `/` in it is encoded too.
 pub fn encode_component(s: &str) -> String {

@@ -86,7 +86,7 @@ pub fn lookup(path: &str) -> Option<&'static Media> {
     TABLE.iter().find(|m| m.ext.eq_ignore_ascii_case(ext))
 }
 
-fn kind(path: &str) -> Kind {
+pub fn kind(path: &str) -> Kind {
     lookup(path).map_or(Kind::Other, |m| m.kind)
 }
 

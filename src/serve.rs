@@ -101,6 +101,7 @@ pub async fn serve_on(
         auth: common.auth.as_deref().map(http::HttpState::basic_auth),
         dlna,
         dates: http::FileDates::watch(&engine, &cancel),
+        cast: crate::cast::Caster::new(cancel.clone()),
         read_timeout: common.read_timeout,
         idle_timeout: common.http_idle_timeout,
         cancel: cancel.clone(),
@@ -108,6 +109,9 @@ pub async fn serve_on(
     let server = tokio::spawn(http::serve(listener, state.clone()));
     if let Some(player) = common.player.clone() {
         tokio::spawn(player.launch(state.clone(), cancel.clone()));
+    }
+    if let Some(name) = common.cast.clone() {
+        tokio::spawn(http::cast::when_found(state.clone(), name, cancel.clone()));
     }
 
     if common.wants_tui() {

@@ -432,6 +432,8 @@ async fn a_thousand_files_browse_within_a_second() {
 struct Lan {
     server: String,
     client: String,
+    /// The pair's end in the client's namespace.
+    client_end: String,
 }
 
 impl Lan {
@@ -441,11 +443,12 @@ impl Lan {
     fn new() -> Lan {
         let id = std::process::id();
         // Named before anything is made, so that drop removes whatever a failure left.
+        let (server_end, client_end) = (format!("bt2p{id}s"), format!("bt2p{id}c"));
         let lan = Lan {
             server: format!("bt2p-{id}-server"),
             client: format!("bt2p-{id}-client"),
+            client_end: client_end.clone(),
         };
-        let (server_end, client_end) = (format!("bt2p{id}s"), format!("bt2p{id}c"));
         ip(&format!("netns add {}", lan.server));
         ip(&format!("netns add {}", lan.client));
         ip(&format!(
@@ -631,4 +634,162 @@ async fn vlc_discovers_the_server_and_plays_from_it() {
     assert_eq!(f[0], server.url("/Season%201/clip.mp4"), "{played}");
     let frames = |at: usize| f[at].parse::<u64>().unwrap();
     assert!(frames(1) > 0 && frames(3) > 0, "{played}");
+}
+
+/// A 60 s WebM (VP8 and Vorbis, which GStreamer's base and good plugins decode) at `out`.
+fn webm(out: &Path) {
+    let st = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=25:duration=60",
+        ])
+        .args(["-f", "lavfi", "-i", "sine=duration=60"])
+        .args([
+            "-c:v",
+            "libvpx",
+            "-deadline",
+            "realtime",
+            "-b:v",
+            "200k",
+            "-c:a",
+            "libvorbis",
+        ])
+        .arg(out)
+        .status()
+        .unwrap();
+    assert!(st.success(), "ffmpeg could not make {}", out.display());
+}
+
+/// `--cast NAME` finds a real renderer (gmediarender, GStreamer inside) on a LAN of two
+/// namespaces, has it play the first video with its metadata, follows its state and position
+/// in status.json, and `POST /cast` pauses, resumes, seeks and stops it; the renderer reads
+/// over HTTP as a viewer does. A name nobody answers to, or an unknown action, gets one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tv_is_cast_to_followed_and_steered() {
+    require_netns_tools();
+    require(
+        "gmediarender",
+        "gmediarender gstreamer1.0-plugins-base gstreamer1.0-plugins-good",
+    );
+    require("ip", "iproute2");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Show");
+    std::fs::create_dir_all(&root).unwrap();
+    let name = "Ep 1 & <Ünï>";
+    webm(&root.join(format!("{name}.webm")));
+    std::fs::write(
+        root.join(format!("{name}.srt")),
+        "1\n00:00:01,000 --> 00:00:03,000\nHello\n\n",
+    )
+    .unwrap();
+    let torrent = dir.path().join("t.torrent");
+    std::fs::write(&torrent, make_torrent(&root, 64 * 1024).await).unwrap();
+
+    let lan = Lan::new();
+    let log = dir.path().join("gmediarender.log");
+    // nsenter execs gmediarender: one PID throughout.
+    let _tv = Killed(
+        Command::new("nsenter")
+            .arg(format!("--net=/run/netns/{}", lan.client))
+            .args(["gmediarender", "-I", &lan.client_end, "-f", "Test TV"])
+            .args(["-u", "2f1e4a26-0c3e-4a8e-9d59-bt2ptui00001"])
+            // Sinks that keep time, as a screen and speakers do (a plain fakesink plays at once).
+            .args(["--gstout-audiopipe", "fakesink sync=true"])
+            .args(["--gstout-videopipe", "fakesink sync=true"])
+            .arg(format!("--logfile={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut server = InNetns::start_on(
+        &lan.server,
+        Lan::SERVER,
+        &torrent,
+        dir.path(),
+        &["--cast", "test tv"],
+    );
+    assert!(server.wait_up().await, "bt2p-tui --cast ended: {}", server.log());
+
+    let status = |server: &InNetns| -> serde_json::Value {
+        let out = server.run("curl", &["-s", &server.url("/status.json")]);
+        serde_json::from_slice(&out.stdout).unwrap_or_default()
+    };
+    // Its last lines: what it was told and what it did.
+    let tv_log = || {
+        let all = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = all
+            .lines()
+            .filter(|l| !l.contains("Registering support"))
+            .collect();
+        lines[lines.len().saturating_sub(12)..].join("\n")
+    };
+    // Cast, and playing: the position advances.
+    let cast_when = async |what: &str, ok: &dyn Fn(&serde_json::Value) -> bool| {
+        wait_for(what, DEADLINE, async || {
+            let st = status(&server);
+            match ok(&st["cast"]) {
+                true => Ok(st),
+                false => Err(format!(
+                    "{}\nbt2p-tui: {}\ngmediarender: {}",
+                    st["cast"],
+                    server.log(),
+                    tv_log()
+                )),
+            }
+        })
+        .await
+    };
+    let pos = |c: &serde_json::Value| c["position_secs"].as_f64().unwrap_or(0.0);
+    let st = cast_when("the TV to play", &|c| c["state"] == "PLAYING" && pos(c) > 0.0).await;
+    let cast = &st["cast"];
+    assert_eq!(cast["renderer"], "Test TV");
+    assert_eq!(cast["path"], format!("{name}.webm"));
+    assert!(
+        (cast["duration_secs"].as_f64().unwrap() - 60.0).abs() < 1.5,
+        "{cast}"
+    );
+    let first = pos(cast);
+    cast_when("the position to advance", &|c| pos(c) >= first + 1.0).await;
+    // The renderer is a viewer like any player: it was served over HTTP.
+    assert!(
+        st["viewing"]["bytes_served"].as_u64().unwrap() > 0,
+        "{}",
+        st["viewing"]
+    );
+
+    let post = |server: &InNetns, query: &str| {
+        let url = server.url(&format!("/cast{query}"));
+        let out = server.run("curl", &["-s", "-X", "POST", "-w", "\n%{http_code}", &url]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", ""));
+        (code.to_string(), body.to_string())
+    };
+    let (code, body) = post(&server, "?action=seek&by=30");
+    assert_eq!(code, "200", "{body}");
+    cast_when("the seek to 30 s on", &|c| pos(c) >= first + 30.0).await;
+    let (code, body) = post(&server, "?action=pause");
+    assert_eq!(code, "200", "{body}");
+    cast_when("the TV to pause", &|c| c["state"] == "PAUSED_PLAYBACK").await;
+    let (code, body) = post(&server, "?action=resume");
+    assert_eq!(code, "200", "{body}");
+    cast_when("the TV to play again", &|c| c["state"] == "PLAYING").await;
+    let (code, body) = post(&server, "?action=stop");
+    assert_eq!(code, "200", "{body}");
+    cast_when("the TV to stop", &|c| c["state"] == "STOPPED").await;
+
+    let (code, body) = post(&server, "?renderer=Nobody");
+    assert_eq!(code, "404", "{body}");
+    assert!(
+        body.contains("No renderer named 'Nobody' answered; these did: Test TV."),
+        "{body}"
+    );
+    let (code, body) = post(&server, "?action=rewind");
+    assert_eq!(code, "400", "{body}");
+    assert!(body.contains("pause, resume, stop or seek"), "{body}");
 }

@@ -73,6 +73,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "CMD", env = "BT2P_PLAYER")]
     pub player: Option<crate::player::PlayerCommand>,
 
+    /// Cast the first video to the UPnP/DLNA renderer (a TV) that announces itself as NAME
+    /// (any case), once it is found on the LAN within --allow; searched for every 5 s.
+    #[arg(long, value_name = "NAME", env = "BT2P_CAST")]
+    pub cast: Option<String>,
+
     /// End a response when a player's read has waited this long with no progress.
     #[arg(long, value_name = "SECS", env = "BT2P_READ_TIMEOUT", default_value = "300", value_parser = parse_secs)]
     pub read_timeout: Duration,

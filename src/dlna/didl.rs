@@ -89,9 +89,7 @@ pub fn answer(tree: &Tree, b: &Browse, cx: &Context) -> Option<String> {
         (What::Item { .. }, true) => (Vec::new(), 0),
         (_, false) => (vec![id], 1),
     };
-    let mut didl = String::from(
-        r#"<DIDL-Lite xmlns="urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:upnp="urn:schemas-upnp-org:metadata-1-0/upnp/" xmlns:dlna="urn:schemas-dlna-org:metadata-1-0/" xmlns:sec="http://www.sec.co.kr/">"#,
-    );
+    let mut didl = String::from(DIDL_OPEN);
     for &i in &ids {
         if let Some(n) = tree.get(i) {
             object(&mut didl, i, n, cx);
@@ -104,6 +102,19 @@ pub fn answer(tree: &Tree, b: &Browse, cx: &Context) -> Option<String> {
         ids.len(),
         cx.update_id,
     ))
+}
+
+const DIDL_OPEN: &str = r#"<DIDL-Lite xmlns="urn:schemas-upnp-org:metadata-1-0/DIDL-Lite/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:upnp="urn:schemas-upnp-org:metadata-1-0/upnp/" xmlns:dlna="urn:schemas-dlna-org:metadata-1-0/" xmlns:sec="http://www.sec.co.kr/">"#;
+
+/// The DIDL-Lite of one file, as a renderer is told what it is asked to play: its title, its
+/// `res` with the MIME type, and a video's subtitles.
+pub fn lone_item(file: usize, path: &str, size: u64, cx: &Context) -> String {
+    let title = path.rsplit('/').next().unwrap_or(path);
+    let kind = crate::media::kind(path);
+    let mut didl = String::from(DIDL_OPEN);
+    item(&mut didl, ("0", "-1"), title, (file, path, kind, size), cx);
+    didl.push_str("</DIDL-Lite>");
+    didl
 }
 
 /// UPnP's fault for an object that does not exist (error 701), sent with status 500.
@@ -127,32 +138,45 @@ fn object(out: &mut String, id: usize, n: &Node, cx: &Context) {
             path,
             kind,
             size,
-        } => {
-            let class = match kind {
-                Kind::Video => "object.item.videoItem",
-                Kind::Audio => "object.item.audioItem.musicTrack",
-                _ => "object.item.textItem",
-            };
-            let mime = crate::media::mime_type(path);
-            let url = escape((cx.url)(path));
+        } => item(
+            out,
+            (&id.to_string(), &parent.to_string()),
+            &n.title,
+            (*file, path, *kind, *size),
+            cx,
+        ),
+    }
+}
+
+/// An `item` element: `ids` are its id and its parent's, `of` the file (index, path, kind,
+/// size); a video's subtitles are listed in it.
+fn item(out: &mut String, ids: (&str, &str), title: &str, of: (usize, &str, Kind, u64), cx: &Context) {
+    let (id, parent) = ids;
+    let (file, path, kind, size) = of;
+    let title = escape(title);
+    let class = match kind {
+        Kind::Video => "object.item.videoItem",
+        Kind::Audio => "object.item.audioItem.musicTrack",
+        _ => "object.item.textItem",
+    };
+    let mime = crate::media::mime_type(path);
+    let url = escape((cx.url)(path));
+    let _ = write!(
+        out,
+        r#"<item id="{id}" parentID="{parent}" restricted="1"><dc:title>{title}</dc:title><upnp:class>{class}</upnp:class><res protocolInfo="http-get:*:{mime}:{CONTENT_FEATURES}" size="{size}">{url}</res>"#
+    );
+    if kind == Kind::Video {
+        for (sub, ext) in (cx.subtitles)(file) {
+            let sub_url = escape((cx.url)(&sub));
+            let sub_mime = subtitle_mime(&ext, &sub);
             let _ = write!(
                 out,
-                r#"<item id="{id}" parentID="{parent}" restricted="1"><dc:title>{title}</dc:title><upnp:class>{class}</upnp:class><res protocolInfo="http-get:*:{mime}:{CONTENT_FEATURES}" size="{size}">{url}</res>"#
+                r#"<res protocolInfo="http-get:*:{sub_mime}:*">{sub_url}</res><sec:CaptionInfoEx sec:type="{}">{sub_url}</sec:CaptionInfoEx>"#,
+                escape(ext.as_str())
             );
-            if *kind == Kind::Video {
-                for (sub, ext) in (cx.subtitles)(*file) {
-                    let sub_url = escape((cx.url)(&sub));
-                    let sub_mime = subtitle_mime(&ext, &sub);
-                    let _ = write!(
-                        out,
-                        r#"<res protocolInfo="http-get:*:{sub_mime}:*">{sub_url}</res><sec:CaptionInfoEx sec:type="{}">{sub_url}</sec:CaptionInfoEx>"#,
-                        escape(ext.as_str())
-                    );
-                }
-            }
-            out.push_str("</item>");
         }
     }
+    out.push_str("</item>");
 }
 
 /// The MIME type renderers expect of a subtitle: `text/srt` for SubRip, else the table's.

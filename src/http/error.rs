@@ -20,6 +20,10 @@ pub enum HttpError {
     Busy,
     Unavailable(String),
     Internal(String),
+    /// Something asked for is not there (not a file: those are `NotFound`).
+    Missing(String),
+    /// A device this server talks to (a renderer) failed.
+    Gateway(String),
 }
 
 impl warp::reject::Reject for HttpError {}
@@ -35,15 +39,19 @@ impl HttpError {
             HttpError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             HttpError::Busy | HttpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::Missing(_) => StatusCode::NOT_FOUND,
+            HttpError::Gateway(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
-    fn message(&self) -> &str {
+    pub fn message(&self) -> &str {
         match self {
             HttpError::Forbidden(m)
             | HttpError::BadRequest(m)
             | HttpError::Unavailable(m)
-            | HttpError::Internal(m) => m,
+            | HttpError::Internal(m)
+            | HttpError::Missing(m)
+            | HttpError::Gateway(m) => m,
             HttpError::Unauthorized => "Authentication required.",
             HttpError::NotFound => "No such file in this torrent.",
             HttpError::MethodNotAllowed => "Only GET and HEAD are served.",

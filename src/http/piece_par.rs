@@ -20,7 +20,7 @@ pub fn apply(state: &Arc<HttpState>) -> impl Filter<Extract = (), Error = Reject
         .and_then(
             |state: Arc<HttpState>, query: String, headers: HeaderMap| async move {
                 if let Some(value) = query_param(&query, "piece_par") {
-                    same_site(&state.hosts, &headers)?;
+                    same_site(&state.hosts, &headers, "piece_par")?;
                     let n = parse(&value)?;
                     tracing::info!("piece_par set to {n} over HTTP");
                     state.engine.set_piece_par(n);
@@ -31,18 +31,19 @@ pub fn apply(state: &Arc<HttpState>) -> impl Filter<Extract = (), Error = Reject
         .untuple_one()
 }
 
-/// Only requests through a name of this server, and not sent by another site.
-fn same_site(hosts: &HostNames, headers: &HeaderMap) -> Result<(), HttpError> {
+/// Only requests through a name of this server, and not sent by another site: `what` (such
+/// as `piece_par`) is named in the refusal.
+pub(super) fn same_site(hosts: &HostNames, headers: &HeaderMap, what: &str) -> Result<(), HttpError> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     if !hosts.accepts(host) {
         return Err(HttpError::Forbidden(format!(
-            "piece_par can only be changed through a name of this server; '{host}' is not one (set --domain-name to the name you use)."
+            "{what} can only be changed through a name of this server; '{host}' is not one (set --domain-name to the name you use)."
         )));
     }
-    let other_site = || HttpError::Forbidden("piece_par cannot be changed from another site.".into());
+    let other_site = || HttpError::Forbidden(format!("{what} cannot be changed from another site."));
     if headers
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site")
@@ -106,7 +107,7 @@ mod tests {
             for (k, v) in pairs {
                 headers.insert(*k, v.parse().unwrap());
             }
-            match (same_site(&hosts, &headers), refusal) {
+            match (same_site(&hosts, &headers, "piece_par"), refusal) {
                 (Ok(()), None) => {}
                 (Err(HttpError::Forbidden(m)), Some(want)) => assert!(m.contains(want), "{m}"),
                 (got, want) => panic!("{pairs:?}: {got:?}, want {want:?}"),

@@ -8,7 +8,7 @@ use warp::Filter;
 use warp::reject::Rejection;
 
 use super::filters::exact;
-use super::{HttpState, Reply, dlna, error, files, guards, index, metrics, playlist, status, torrent};
+use super::{HttpState, Reply, cast, dlna, error, files, guards, index, metrics, playlist, status, torrent};
 use crate::links::{INDEX, PLAYLIST, STATUS};
 
 /// Every answer the server gives.
@@ -22,7 +22,11 @@ pub fn table(
         torrent::route(state).or(files::route(state)).unify(),
     );
     let routes = metrics::route(state).or(routes).unify();
-    let routes = dlna::route(state).or(guards::get_or_head().and(routes)).unify();
+    let routes = dlna::route(state)
+        .or(cast::route(state))
+        .unify()
+        .or(guards::get_or_head().and(routes))
+        .unify();
     guards::admitted(state.allow.clone(), state.auth.clone())
         .and(routes)
         .recover(error::recover)

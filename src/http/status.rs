@@ -15,7 +15,8 @@ use crate::links::Links;
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
     with_state(state).and(head()).map(|state: Arc<HttpState>, head| {
         let snap = state.engine.snapshot_now();
-        let json = StatusJson::new(&snap, state.links());
+        let mut json = StatusJson::new(&snap, state.links());
+        json.cast = state.cast.status();
         let body = serde_json::to_vec_pretty(&json).unwrap_or_default();
         simple(StatusCode::OK, "application/json", body, head)
     })
@@ -65,6 +66,8 @@ pub struct StatusJson<'a> {
     have_pieces: u32,
     /// Runs `[start, end)` of verified pieces.
     verified_pieces: Vec<(u32, u32)>,
+    /// The cast to a TV: its renderer, file, state and position.
+    pub cast: Option<crate::cast::CastStatus>,
 }
 
 #[derive(Debug, Serialize)]
@@ -116,6 +119,7 @@ impl<'a> StatusJson<'a> {
             index_url: links.index(),
             have_pieces: s.have.count(),
             verified_pieces: s.have.runs(),
+            cast: None,
         }
     }
 }
@@ -188,6 +192,7 @@ mod tests {
         want_obj.insert("index_url".into(), json!("http://h:1/"));
         want_obj.insert("have_pieces".into(), json!(4));
         want_obj.insert("verified_pieces".into(), json!([[0, 2], [3, 4], [9, 10]]));
+        want_obj.insert("cast".into(), json!(null));
         assert_eq!(got, want);
         assert_eq!(got["eta_secs"], json!(7));
         assert_eq!(got["error"], Value::Null);

@@ -133,3 +133,43 @@ fn pages_and_missing_objects() {
     assert_eq!(browse("-1", true, 0, 0), None);
     assert_eq!(browse("x", false, 0, 0), None);
 }
+
+/// What a renderer is told of a file it is cast: well-formed DIDL-Lite whatever the name
+/// holds, with the title, the MIME type, the URL and the subtitle as a second `res`.
+#[test]
+fn a_lone_item_for_a_renderer() {
+    let url = |p: &str| format!("http://h:1/{}", crate::links::encode_path(p));
+    let subs = |video: usize| match video {
+        4 => vec![("Show/Ep 1 & <Ünï> 映画.srt".to_string(), "srt".to_string())],
+        _ => vec![],
+    };
+    let cx = Context {
+        url: &url,
+        subtitles: &subs,
+        update_id: 0,
+    };
+    let d = lone_item(4, "Show/Ep 1 & <Ünï> 映画.mkv", 1234, &cx);
+    let mut reader = quick_xml::Reader::from_str(&d);
+    let mut texts = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed DIDL-Lite") {
+            quick_xml::events::Event::Text(t) => texts.push(t.decode().unwrap().into_owned()),
+            quick_xml::events::Event::GeneralRef(r) => {
+                let entity = format!("&{};", r.decode().unwrap());
+                texts.push(quick_xml::escape::unescape(&entity).unwrap().into_owned());
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    let all = texts.concat();
+    assert!(all.starts_with("Ep 1 & <Ünï> 映画.mkv"), "{all}");
+    assert!(d.contains(r#"protocolInfo="http-get:*:video/x-matroska:"#), "{d}");
+    assert!(d.contains(r#"size="1234""#), "{d}");
+    assert!(
+        d.contains("http://h:1/Show/Ep%201%20%26%20%3C%C3%9Cn%C3%AF%3E%20%E6%98%A0%E7%94%BB.mkv</res>"),
+        "{d}"
+    );
+    assert!(d.contains(r#"<res protocolInfo="http-get:*:text/srt:*">"#), "{d}");
+    assert!(d.contains(r#"<sec:CaptionInfoEx sec:type="srt">"#), "{d}");
+}
