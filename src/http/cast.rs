@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use warp::Filter;
-use warp::http::{HeaderMap, StatusCode};
+use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reject::Rejection;
 
 use super::filters::{exact, query_param, raw_query, with_state};
@@ -21,13 +21,16 @@ use crate::links::CAST;
 pub const SEARCH_FOR: Duration = Duration::from_secs(3);
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
-    warp::post()
-        .and(exact(CAST))
+    exact(CAST)
+        .and(warp::method())
         .and(with_state(state))
         .and(raw_query())
         .and(warp::header::headers_cloned())
         .then(
-            |state: Arc<HttpState>, query: String, headers: HeaderMap| async move {
+            |method: Method, state: Arc<HttpState>, query: String, headers: HeaderMap| async move {
+                if method != Method::POST {
+                    return post_only();
+                }
                 answer(&state, &query, &headers)
                     .await
                     .unwrap_or_else(|e| e.reply())
@@ -68,6 +71,22 @@ async fn answer(state: &HttpState, query: &str, headers: &HeaderMap) -> Result<R
     };
     let body = serde_json::to_vec_pretty(&status).unwrap_or_default();
     Ok(simple(StatusCode::OK, "application/json", body, false))
+}
+
+/// Any other method than POST on `/cast`.
+fn post_only() -> Reply {
+    let msg = "Casting is asked for with POST /cast?renderer=NAME (or ?action=pause, resume, stop, seek&by=SECONDS).\n";
+    let mut r = simple(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "text/plain; charset=utf-8",
+        msg.as_bytes().to_vec(),
+        false,
+    );
+    r.headers_mut().insert(
+        warp::http::header::ALLOW,
+        warp::http::HeaderValue::from_static("POST"),
+    );
+    r
 }
 
 fn steer_of(action: &str, by: Option<&str>) -> Result<Steer, HttpError> {
