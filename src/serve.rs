@@ -117,15 +117,7 @@ pub async fn serve_on(
     if common.wants_tui() {
         let theme = ui::theme::Theme::from_env(common.ascii);
         let player = common.player.clone().unwrap_or_default();
-        if let Err(e) = ui::run(
-            engine.clone(),
-            state.base_url.clone(),
-            theme,
-            player,
-            cancel.clone(),
-        )
-        .await
-        {
+        if let Err(e) = ui::run(state.clone(), theme, player, cancel.clone()).await {
             cancel.cancel();
             return Err(Error::Dashboard(e));
         }

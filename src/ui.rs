@@ -12,7 +12,7 @@ pub mod terminal;
 pub mod theme;
 mod window;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::player::PlayerCommand;
@@ -28,7 +28,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::cast::Renderer;
 use crate::engine::{Engine, Snapshot};
+use crate::http::HttpState;
 use app::{App, Effect, Overlay};
 use theme::Theme;
 
@@ -45,6 +47,14 @@ pub trait Control: Send + Sync {
     fn toggle_pause(&self);
     /// Starts the player on `url`, with `subtitle`.
     fn play(&self, url: String, subtitle: Option<String>);
+    /// Searches the LAN for TVs; what it finds comes back through `casting`.
+    fn search_renderers(&self) {}
+    /// Casts file `file` to the renderer named `renderer` that the search found.
+    fn cast(&self, _renderer: String, _file: usize) {}
+    fn steer(&self, _steer: crate::cast::Steer) {}
+    fn casting(&self) -> app::Casting {
+        app::Casting::default()
+    }
 }
 
 /// The engine, driven from the dashboard's thread; its work runs on the main runtime.
@@ -52,6 +62,9 @@ struct EngineControl {
     engine: Arc<Engine>,
     runtime: tokio::runtime::Handle,
     player: PlayerCommand,
+    http: Arc<HttpState>,
+    /// The last search for TVs: under way, and what it found.
+    found: Arc<Mutex<(bool, Vec<Renderer>)>>,
 }
 
 impl Control for EngineControl {
@@ -78,6 +91,58 @@ impl Control for EngineControl {
         self.runtime
             .spawn(async move { player.play(url, subtitle).await });
     }
+
+    fn search_renderers(&self) {
+        let (found, http) = (self.found.clone(), self.http.clone());
+        if let Ok(mut f) = found.lock() {
+            f.0 = true;
+        }
+        self.runtime.spawn(async move {
+            let list =
+                crate::cast::discover(crate::http::cast::SEARCH_FOR, |ip| http.allow.permits(ip)).await;
+            tracing::info!("{} renderer(s) answered the search for TVs", list.len());
+            if let Ok(mut f) = found.lock() {
+                *f = (false, list);
+            }
+        });
+    }
+
+    fn cast(&self, renderer: String, file: usize) {
+        let found = self
+            .found
+            .lock()
+            .ok()
+            .and_then(|f| f.1.iter().find(|r| r.name == renderer).cloned());
+        let Some(r) = found else { return };
+        let http = self.http.clone();
+        self.runtime.spawn(async move {
+            if let Err(e) = crate::http::cast::cast_file(&http, r, file).await {
+                tracing::error!("{}", e.message());
+            }
+        });
+    }
+
+    fn steer(&self, steer: crate::cast::Steer) {
+        let http = self.http.clone();
+        self.runtime.spawn(async move {
+            if let Err(e) = http.cast.steer(steer).await {
+                tracing::error!("the TV: {e}");
+            }
+        });
+    }
+
+    fn casting(&self) -> app::Casting {
+        let (searching, renderers) = self
+            .found
+            .lock()
+            .map(|f| (f.0, f.1.iter().map(|r| r.name.clone()).collect()))
+            .unwrap_or_default();
+        app::Casting {
+            searching,
+            renderers,
+            status: self.http.cast.status(),
+        }
+    }
 }
 
 /// Runs the dashboard on the real terminal until `q`, Ctrl-C or `cancel`.
@@ -85,17 +150,19 @@ impl Control for EngineControl {
 /// It has a thread of its own: writing to a slow terminal (a stalled SSH link) blocks only
 /// that thread, never the engine or the HTTP server.
 pub async fn run(
-    engine: Arc<Engine>,
-    base_url: String,
+    http: Arc<HttpState>,
     theme: Theme,
     player: PlayerCommand,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
+    let (engine, base_url) = (http.engine.clone(), http.base_url.clone());
     let snaps = engine.snapshot();
     let control = EngineControl {
         engine,
         runtime: tokio::runtime::Handle::current(),
         player,
+        http,
+        found: Arc::default(),
     };
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
@@ -179,6 +246,9 @@ where
                             Some(Effect::TogglePause) => control.toggle_pause(),
                             Some(Effect::Copy(url)) => terminal::copy_to_clipboard(&url),
                             Some(Effect::Play(url, subtitle)) => control.play(url, subtitle),
+                            Some(Effect::SearchRenderers) => control.search_renderers(),
+                            Some(Effect::Cast(renderer, file)) => control.cast(renderer, file),
+                            Some(Effect::Steer(steer)) => control.steer(steer),
                             None => {}
                         }
                     }
@@ -196,6 +266,7 @@ where
                 }
                 snap = snaps.borrow_and_update().clone();
                 app.on_snapshot(&snap);
+                app.casting = control.casting();
                 app.on_errors(crate::logging::errors_logged());
                 dirty = true;
             }
@@ -250,6 +321,7 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
         Some(Overlay::Help) => overlay::help(f, area, t),
         Some(Overlay::Url) => overlay::url(f, area, app, s, t),
         Some(Overlay::Qr) => overlay::qr(f, area, app, s, t),
+        Some(Overlay::Cast) => overlay::cast(f, area, app, s, t),
         None => {}
     }
 }

@@ -594,3 +594,66 @@ fn qr_overlay_says_when_it_cannot_be_drawn() {
     assert!(text.contains("A QR code needs a UTF-8 terminal"), "{text}");
     assert!(text.is_ascii(), "{text}");
 }
+
+/// `t` lists the TVs a search found; ↑ ↓ and Enter cast the selected file to one; then Space,
+/// `[ ] { }` and `s` steer it, and the header follows it.
+#[test]
+fn a_tv_is_picked_cast_to_and_steered_from_the_keys() {
+    use bt2p_tui::cast::{CastStatus, Steer};
+    use bt2p_tui::ui::app::{Action, Casting, Effect, Overlay};
+    let s = snapshot();
+    let mut a = app(&s);
+    assert_eq!(a.apply(Action::CastPause, &s), None, "nothing is cast yet");
+    assert!(a.note.as_deref().unwrap().contains("t casts"), "{:?}", a.note);
+    assert_eq!(a.apply(Action::Cast, &s), Some(Effect::SearchRenderers));
+    assert_eq!(a.overlay, Some(Overlay::Cast));
+    let text = lines(&render(80, 24, &a, &s, UTF8)).join("\n");
+    assert!(text.contains("searching the LAN for TVs"), "{text}");
+
+    a.casting = Casting {
+        searching: false,
+        renderers: vec!["Kitchen".into(), "Living room & Ünï".into()],
+        status: None,
+    };
+    let text = lines(&render(80, 24, &a, &s, UTF8)).join("\n");
+    assert!(
+        text.contains("▶ Kitchen") && text.contains("  Living room & Ünï"),
+        "{text}"
+    );
+    assert!(text.contains("bbb.mkv"), "the file to cast is named: {text}");
+    a.apply(Action::Down, &s);
+    let file = a.selected;
+    assert_eq!(
+        a.apply(Action::ShowUrl, &s),
+        Some(Effect::Cast("Living room & Ünï".into(), file))
+    );
+    assert_eq!(a.overlay, None);
+
+    a.casting.status = Some(CastStatus {
+        renderer: "Living room & Ünï".into(),
+        path: "bbb.mkv".into(),
+        state: "PLAYING".into(),
+        position_secs: Some(62.0),
+        duration_secs: Some(600.0),
+        error: None,
+    });
+    let text = lines(&render(100, 30, &a, &s, UTF8)).join("\n");
+    assert!(
+        text.contains(" TV Living room & Ünï playing 0:01:02 / 0:10:00"),
+        "{text}"
+    );
+    assert_eq!(a.apply(Action::CastPause, &s), Some(Effect::Steer(Steer::Pause)));
+    assert_eq!(
+        a.apply(Action::CastSeek(30), &s),
+        Some(Effect::Steer(Steer::SeekBy(30.0)))
+    );
+    assert_eq!(a.apply(Action::CastStop, &s), Some(Effect::Steer(Steer::Stop)));
+    a.casting.status.as_mut().unwrap().state = "PAUSED_PLAYBACK".into();
+    assert_eq!(a.apply(Action::CastPause, &s), Some(Effect::Steer(Steer::Resume)));
+    a.casting.status.as_mut().unwrap().error = Some("the renderer did not answer Pause within 5 s".into());
+    let text = lines(&render(100, 30, &a, &s, UTF8)).join("\n");
+    assert!(
+        text.contains("paused 0:01:02 / 0:10:00  the renderer did not answer Pause"),
+        "{text}"
+    );
+}

@@ -20,6 +20,8 @@ pub enum Overlay {
     Help,
     Url,
     Qr,
+    /// The TVs of the LAN, to cast the selected file to.
+    Cast,
 }
 
 /// What a key asks for.
@@ -34,6 +36,12 @@ pub enum Action {
     ShowQr,
     CopyUrl,
     Play,
+    /// Lists the TVs of the LAN to cast the selected file to.
+    Cast,
+    /// The TV playing: pause or resume, seek by seconds, stop.
+    CastPause,
+    CastSeek(i32),
+    CastStop,
     TogglePause,
     ToggleLog,
     NextFocus,
@@ -43,14 +51,27 @@ pub enum Action {
 }
 
 /// What an action asks of the world outside the dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     SetPiecePar(u32),
     TogglePause,
     Copy(String),
     /// Start the player on a URL, with a subtitle's.
     Play(String, Option<String>),
+    /// Search the LAN for TVs (the answer comes back in `Casting`).
+    SearchRenderers,
+    /// Cast file (index) to the renderer of that name.
+    Cast(String, usize),
+    Steer(crate::cast::Steer),
     Quit,
+}
+
+/// What the dashboard knows of casting: the TVs a search found, and the cast now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Casting {
+    pub searching: bool,
+    pub renderers: Vec<String>,
+    pub status: Option<crate::cast::CastStatus>,
 }
 
 /// Everything the dashboard remembers between frames.
@@ -74,6 +95,9 @@ pub struct App {
     /// Indices of the visible files in the order they are listed: each video followed by its
     /// subtitles (paired by the engine, carried in the snapshot).
     pub order: Vec<usize>,
+    pub casting: Casting,
+    /// The renderer picked in the cast overlay.
+    pub cast_pick: usize,
 }
 
 impl App {
@@ -90,6 +114,8 @@ impl App {
             errors_seen: 0,
             base_url,
             order: Vec::new(),
+            casting: Casting::default(),
+            cast_pick: 0,
         }
     }
 
@@ -160,6 +186,20 @@ impl App {
             Action::Quit => return Some(Effect::Quit),
             Action::Close => self.overlay = None,
             Action::Help => self.toggle(Overlay::Help),
+            Action::ShowUrl if self.overlay == Some(Overlay::Cast) => return self.cast_picked(),
+            Action::Up | Action::Down if self.overlay == Some(Overlay::Cast) => {
+                let max = self.casting.renderers.len().saturating_sub(1);
+                self.cast_pick = step(self.cast_pick, a == Action::Down, max);
+            }
+            Action::Cast => {
+                self.toggle(Overlay::Cast);
+                if self.overlay == Some(Overlay::Cast) {
+                    self.cast_pick = 0;
+                    self.casting.searching = true;
+                    return Some(Effect::SearchRenderers);
+                }
+            }
+            Action::CastPause | Action::CastSeek(_) | Action::CastStop => return self.steer(a),
             Action::ShowUrl => self.toggle(Overlay::Url),
             Action::ShowQr => self.toggle(Overlay::Qr),
             Action::PieceParAdd(d) => return set((i64::from(pp) + i64::from(d)).max(1) as u64),
@@ -200,6 +240,30 @@ impl App {
             }
         }
         None
+    }
+
+    /// Enter in the cast overlay: the selected file to the renderer picked.
+    fn cast_picked(&mut self) -> Option<Effect> {
+        let name = self.casting.renderers.get(self.cast_pick)?.clone();
+        self.overlay = None;
+        self.note = Some(format!("casting to {name}…"));
+        Some(Effect::Cast(name, self.selected))
+    }
+
+    /// A key for the TV playing; a note when nothing is cast.
+    fn steer(&mut self, a: Action) -> Option<Effect> {
+        use crate::cast::Steer;
+        let Some(status) = &self.casting.status else {
+            self.note = Some("nothing is cast: t casts the selected file to a TV".into());
+            return None;
+        };
+        let steer = match a {
+            Action::CastPause if status.state == "PLAYING" => Steer::Pause,
+            Action::CastPause => Steer::Resume,
+            Action::CastSeek(by) => Steer::SeekBy(f64::from(by)),
+            _ => Steer::Stop,
+        };
+        Some(Effect::Steer(steer))
     }
 
     fn toggle(&mut self, o: Overlay) {

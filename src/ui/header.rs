@@ -98,6 +98,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 
     let url = app.selected_url(s).unwrap_or_default();
     let mut line = vec![Span::raw(" open "), Span::styled(url, t.accent())];
+    if let Some(c) = &app.casting.status {
+        line = cast_line(c, t);
+    }
     if let Some(cause) = &s.stall {
         line = vec![Span::styled(format!(" stalled: {cause}"), t.receiving())];
     }
@@ -105,6 +108,32 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         line = vec![Span::styled(format!(" error: {e}"), t.error())];
     }
     f.render_widget(Paragraph::new(Line::from(line)), rows[3]);
+}
+
+/// The TV cast to: its name, state and position, or what went wrong.
+fn cast_line<'a>(c: &crate::cast::CastStatus, t: &Theme) -> Vec<Span<'a>> {
+    let time = |s: Option<f64>| s.map_or("-".to_string(), crate::cast::soap::format_time);
+    let state = match c.state.as_str() {
+        "PLAYING" => "playing",
+        "PAUSED_PLAYBACK" => "paused",
+        "STOPPED" => "stopped",
+        "TRANSITIONING" => "starting",
+        "NOT_CAST" => "not cast",
+        other => other,
+    };
+    let mut line = vec![
+        Span::raw(" TV "),
+        Span::styled(c.renderer.clone(), t.accent()),
+        Span::raw(format!(
+            " {state} {} / {}",
+            time(c.position_secs),
+            time(c.duration_secs)
+        )),
+    ];
+    if let Some(e) = &c.error {
+        line.push(Span::styled(format!("  {e}"), t.error()));
+    }
+    line
 }
 
 fn short_hash(h: &str) -> &str {

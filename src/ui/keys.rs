@@ -103,6 +103,20 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(plain('o'), Action::Play)],
     },
     Binding {
+        label: "t Spc [] s",
+        help: "cast to a TV; then pause/resume, seek 30 s ({} 5 min), stop",
+        hint: None,
+        keys: &[
+            (plain('t'), Action::Cast),
+            (code(KeyCode::Char(' ')), Action::CastPause),
+            (plain('['), Action::CastSeek(-30)),
+            (plain(']'), Action::CastSeek(30)),
+            (plain('{'), Action::CastSeek(-300)),
+            (plain('}'), Action::CastSeek(300)),
+            (plain('s'), Action::CastStop),
+        ],
+    },
+    Binding {
         label: "c",
         help: "QR code of the selected URL, to open it on a phone",
         hint: None,

@@ -210,3 +210,43 @@ fn draw_code(
         r,
     );
 }
+
+/// The TVs a search of the LAN found, to cast the selected file to.
+pub fn cast(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
+    let w = area.width.saturating_sub(4).min(72);
+    let file = s.files.get(app.selected).map_or("", |f| f.path.as_str());
+    let mut lines = vec![
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(" cast ", t.dim()),
+            Span::styled(file.to_string(), t.accent()),
+        ]),
+        Line::raw(""),
+    ];
+    let c = &app.casting;
+    if c.renderers.is_empty() {
+        lines.push(Line::raw(match c.searching {
+            true => " searching the LAN for TVs (3 s)…",
+            false => " no TV answered: is it on, on this LAN, within --allow? t searches again",
+        }));
+    }
+    let mark = if t.ascii { ">" } else { "▶" };
+    for (i, name) in c.renderers.iter().enumerate() {
+        let picked = i == app.cast_pick;
+        let style = if picked { t.selected() } else { t.accent() };
+        let m = if picked { mark } else { " " };
+        lines.push(Line::styled(format!(" {m} {name}"), style));
+    }
+    if c.searching && !c.renderers.is_empty() {
+        lines.push(Line::styled(" (searching again…)", t.dim()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(" ↑ ↓ pick, Enter casts, Esc closes", t.dim()));
+    let p = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(t.block().title(" Cast to a TV "));
+    let h = p.line_count(w.saturating_sub(2)).min(usize::from(u16::MAX)) as u16;
+    let r = centered(area, w, h);
+    f.render_widget(Clear, r);
+    f.render_widget(p, r);
+}
