@@ -55,8 +55,11 @@ pub struct Caster {
 impl Caster {
     pub fn new(cancel: CancellationToken) -> Arc<Caster> {
         Arc::new(Caster {
+            // A connection per action: renderers' UPnP stacks (libupnp among them) close a
+            // connection after answering, and a reused one fails the next action.
             http: reqwest::Client::builder()
                 .timeout(soap::ANSWER_WITHIN)
+                .pool_max_idle_per_host(0)
                 .build()
                 .unwrap_or_default(),
             active: Mutex::new(None),
