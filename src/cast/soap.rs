@@ -208,6 +208,82 @@ mod tests {
         assert!(e.to_string().contains("no PlayResponse"), "{e}");
     }
 
+    /// A renderer on a socket that answers every request with `answer` (raw HTTP), or
+    /// never answers when it is None; its control URL.
+    async fn renderer(answer: Option<String>) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let _ = sock.read(&mut buf).await;
+                    match &answer {
+                        Some(a) => {
+                            let _ = sock.write_all(a.as_bytes()).await;
+                        }
+                        None => std::future::pending::<()>().await,
+                    }
+                });
+            }
+        });
+        format!("http://{addr}/control")
+    }
+
+    /// What a misbehaving renderer gets: one line naming the action and what went wrong, and
+    /// no wait beyond `ANSWER_WITHIN`.
+    #[tokio::test]
+    async fn a_renderer_that_faults_garbles_or_says_nothing() {
+        let http = reqwest::Client::new();
+        let http_answer = |status: &str, body: &str| {
+            format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        let fault = http_answer(
+            "500 Internal Server Error",
+            r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><detail><UPnPError xmlns="urn:schemas-upnp-org:control-1-0"><errorCode>701</errorCode><errorDescription>Transition not available</errorDescription></UPnPError></detail></s:Fault></s:Body></s:Envelope>"#,
+        );
+        let url = renderer(Some(fault)).await;
+        let e = call(&http, &url, "Pause", &[("InstanceID", "0")])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the renderer refused Pause: UPnP error 701 (Transition not available)"
+        );
+
+        let garbage = http_answer("200 OK", "<u:Play><");
+        let url = renderer(Some(garbage)).await;
+        let e = call(&http, &url, "Play", &[]).await.unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("the renderer's answer to Play is not the XML UPnP asks for"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains('\n'), "one line: {e}");
+
+        let url = renderer(None).await;
+        let started = std::time::Instant::now();
+        let e = call(&http, &url, "GetPositionInfo", &[]).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the renderer did not answer GetPositionInfo within 5 s"
+        );
+        assert!(started.elapsed() < ANSWER_WITHIN + Duration::from_secs(2));
+
+        let e = call(&http, "http://127.0.0.1:9/control", "Stop", &[])
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("cannot reach the renderer for Stop"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn times() {
         assert_eq!(parse_time("1:02:03"), Some(3723.0));
