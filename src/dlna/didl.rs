@@ -174,6 +174,14 @@ fn item(out: &mut String, ids: (&str, &str), title: &str, of: (usize, &str, Kind
                 r#"<res protocolInfo="http-get:*:{sub_mime}:*">{sub_url}</res><sec:CaptionInfoEx sec:type="{}">{sub_url}</sec:CaptionInfoEx>"#,
                 escape(ext.as_str())
             );
+            // Its WebVTT twin, for renderers that read only that.
+            if let Some(vtt) = crate::webvtt::vtt_path(&sub) {
+                let vtt_url = escape((cx.url)(&vtt));
+                let _ = write!(
+                    out,
+                    r#"<res protocolInfo="http-get:*:text/vtt:*">{vtt_url}</res>"#
+                );
+            }
         }
     }
     out.push_str("</item>");

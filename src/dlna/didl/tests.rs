@@ -172,4 +172,8 @@ fn a_lone_item_for_a_renderer() {
     );
     assert!(d.contains(r#"<res protocolInfo="http-get:*:text/srt:*">"#), "{d}");
     assert!(d.contains(r#"<sec:CaptionInfoEx sec:type="srt">"#), "{d}");
+    assert!(
+        d.contains(r#"<res protocolInfo="http-get:*:text/vtt:*">http://h:1/Show/Ep%201%20%26%20%3C%C3%9Cn%C3%AF%3E%20%E6%98%A0%E7%94%BB.vtt</res>"#),
+        "{d}"
+    );
 }
