@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod ebml;
+pub mod tracks;
 
 /// What a file is to a player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

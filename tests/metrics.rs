@@ -206,6 +206,7 @@ fn the_window_panel_shows_a_line_per_player() {
         players: 1,
         duration_secs: None,
         prefetch: None,
+        subtitle_tracks: Vec::new(),
     }]);
     let mut app = App::new("http://192.168.1.20:17580".into());
     app.on_snapshot(&s);

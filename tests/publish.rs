@@ -244,3 +244,133 @@ async fn pages_in_a_torrent_are_sandboxed() {
         assert_eq!(csp.as_deref() == Some("sandbox"), sandboxed, "{path}: {csp:?}");
     }
 }
+
+/// The subtitle tracks inside an MKV and an MP4 (made by ffmpeg) are read from their headers
+/// and listed in status.json and the index, with language, format and the forced flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subtitle_tracks_inside_the_films_are_listed() {
+    require("ffmpeg", "ffmpeg");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Films");
+    std::fs::create_dir_all(&root).unwrap();
+    let srt = dir.path().join("en.srt");
+    std::fs::write(&srt, "1\n00:00:00,500 --> 00:00:01,500\nHello\n\n").unwrap();
+    let ass = dir.path().join("fr.ass");
+    std::fs::write(
+        &ass,
+        "[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\nStyle: Default,Arial,20\n\n[Events]\nFormat: Layer, Start, End, Style, Text\nDialogue: 0,0:00:00.50,0:00:01.50,Default,Bonjour\n",
+    )
+    .unwrap();
+    let (srt, ass) = (srt.to_str().unwrap(), ass.to_str().unwrap());
+    let ffmpeg = |args: &[&str]| {
+        let st = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=160x120:rate=25:duration=2",
+            ])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(st.success(), "ffmpeg {args:?}");
+    };
+    let mkv = root.join("film.mkv");
+    ffmpeg(&[
+        "-i",
+        srt,
+        "-i",
+        ass,
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-map",
+        "2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:s:0",
+        "srt",
+        "-c:s:1",
+        "ass",
+        "-metadata:s:s:0",
+        "language=eng",
+        "-metadata:s:s:1",
+        "language=fre",
+        "-metadata:s:s:1",
+        "title=Signs",
+        "-disposition:s:1",
+        "forced",
+        mkv.to_str().unwrap(),
+    ]);
+    let mp4 = root.join("clip.mp4");
+    ffmpeg(&[
+        "-i",
+        srt,
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:s",
+        "mov_text",
+        "-metadata:s:s:0",
+        "language=jpn",
+        mp4.to_str().unwrap(),
+    ]);
+    let torrent = dir.path().join("t.torrent");
+    std::fs::write(&torrent, make_torrent(&root, 16 * 1024).await).unwrap();
+    // The data is all there: bt2p-tui checks it, seeds, and reads the headers.
+    let c = lone_client(&torrent, dir.path(), &[]).await;
+    let tracks = |st: &serde_json::Value, path: &str| {
+        let files = st["files"].as_array().unwrap();
+        files.iter().find(|f| f["path"] == path).unwrap()["subtitle_tracks"].clone()
+    };
+    let st = wait_status(&c, "the tracks of both films", |st| {
+        let both =
+            tracks(st, "film.mkv").as_array()?.len() == 2 && tracks(st, "clip.mp4").as_array()?.len() == 1;
+        both.then(|| st.clone())
+    })
+    .await;
+    let mkv = tracks(&st, "film.mkv");
+    assert_eq!(mkv[0]["codec"], "srt", "{mkv}");
+    assert_eq!(mkv[0]["language"], "eng", "{mkv}");
+    assert_eq!(mkv[0]["forced"], false, "{mkv}");
+    assert_eq!(
+        (&mkv[1]["codec"], &mkv[1]["language"]),
+        (&"ass".into(), &"fre".into()),
+        "{mkv}"
+    );
+    assert_eq!(
+        (&mkv[1]["name"], &mkv[1]["forced"]),
+        (&"Signs".into(), &true.into()),
+        "{mkv}"
+    );
+    let mp4 = tracks(&st, "clip.mp4");
+    assert_eq!(
+        (&mp4[0]["codec"], &mp4[0]["language"]),
+        (&"mov_text".into(), &"jpn".into()),
+        "{mp4}"
+    );
+    let page = http()
+        .get(format!("{}/", c.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("(subtitles inside: eng srt, Signs (fre ass, forced))"),
+        "{page}"
+    );
+    assert!(page.contains("(subtitles inside: jpn mov_text)"), "{page}");
+}

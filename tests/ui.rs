@@ -37,6 +37,7 @@ fn snapshot() -> Snapshot {
             players: 1,
             duration_secs: Some(600.0),
             prefetch: None,
+            subtitle_tracks: Vec::new(),
         },
         FileSnap {
             index: 1,
@@ -50,6 +51,7 @@ fn snapshot() -> Snapshot {
             players: 0,
             duration_secs: None,
             prefetch: None,
+            subtitle_tracks: Vec::new(),
         },
     ];
     // Pieces 0..=49 and 60..=70 verified; 50 is where the player waits; 51, 52 receiving.

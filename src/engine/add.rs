@@ -127,6 +127,7 @@ pub(super) fn layout(torrent: &ManagedTorrent) -> Result<Layout, Error> {
                     players: 0,
                     duration_secs: None,
                     prefetch: None,
+                    subtitle_tracks: Vec::new(),
                 })
                 .collect();
             let l = m.lengths();

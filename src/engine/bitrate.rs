@@ -1,6 +1,7 @@
-//! The bitrate of each media file, from the duration its container declares: read from the
-//! pieces already verified on disk (the head, and the tail the window fetches early), never
-//! asking the engine for anything. It turns piece_par and buffered bytes into seconds.
+//! The bitrate of each media file, from the duration its container declares, and the subtitle
+//! tracks inside it: read from the pieces already verified on disk (the head, and the tail the
+//! window fetches early), never asking the engine for anything. The bitrate turns piece_par
+//! and buffered bytes into seconds.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -9,6 +10,7 @@ use std::sync::Mutex;
 
 use super::snapshot::{FileSnap, Have};
 use crate::media::duration::container_duration;
+use crate::media::tracks::{SubtitleTrack, subtitle_tracks};
 
 #[derive(Debug, Default)]
 pub struct Bitrates {
@@ -16,6 +18,8 @@ pub struct Bitrates {
     root: PathBuf,
     /// Durations found, in seconds, by file index.
     known: Mutex<HashMap<usize, f64>>,
+    /// Subtitle tracks found inside, by file index (empty: the header says none).
+    tracks: Mutex<HashMap<usize, Vec<SubtitleTrack>>>,
     /// Verified pieces when a file was last tried: tried again only once more arrive.
     /// `u32::MAX` once the file is whole and has no duration to read.
     tried: Mutex<HashMap<usize, u32>>,
@@ -34,6 +38,19 @@ impl Bitrates {
         self.known.lock().ok()?.get(&file).copied()
     }
 
+    /// The subtitle tracks inside the file, once its header was read.
+    pub fn subtitle_tracks(&self, file: usize) -> Vec<SubtitleTrack> {
+        self.tracks
+            .lock()
+            .ok()
+            .and_then(|t| t.get(&file).cloned())
+            .unwrap_or_default()
+    }
+
+    fn tracks_known(&self, file: usize) -> bool {
+        self.tracks.lock().is_ok_and(|t| t.contains_key(&file))
+    }
+
     /// Bytes per second of playback of a file of `len` bytes, once its duration is known.
     pub fn bytes_per_sec(&self, file: usize, len: u64) -> Option<f64> {
         self.duration(file).map(|d| len as f64 / d)
@@ -42,7 +59,8 @@ impl Bitrates {
     /// Reads the file's duration if it is not known yet and more pieces arrived since the last
     /// try (`count` verified pieces now). Reads a few kilobytes, and only of verified pieces.
     pub fn probe(&self, f: &FileSnap, have: &Have, count: u32, piece_len: u64) {
-        if f.padding || !crate::media::is_media(&f.path) || self.duration(f.index).is_some() {
+        let known = self.duration(f.index).is_some() && self.tracks_known(f.index);
+        if f.padding || !crate::media::is_media(&f.path) || known {
             return;
         }
         let Ok(mut tried) = self.tried.lock() else { return };
@@ -67,10 +85,20 @@ impl Bitrates {
             disk.read_exact(&mut buf).ok()?;
             Some(buf)
         };
-        if let Some(secs) = container_duration(f.length, &mut read) {
+        if self.duration(f.index).is_none()
+            && let Some(secs) = container_duration(f.length, &mut read)
+        {
             tracing::debug!("{} lasts {secs:.1} s", f.path);
             if let Ok(mut known) = self.known.lock() {
                 known.insert(f.index, secs);
+            }
+        }
+        if !self.tracks_known(f.index)
+            && let Some(found) = subtitle_tracks(f.length, &mut read)
+        {
+            tracing::debug!("{} holds {} subtitle track(s)", f.path, found.len());
+            if let Ok(mut tracks) = self.tracks.lock() {
+                tracks.insert(f.index, found);
             }
         }
     }

@@ -59,6 +59,7 @@ mod tests {
                 players: 0,
                 duration_secs: None,
                 prefetch: None,
+                subtitle_tracks: Vec::new(),
             })
             .collect()
     }

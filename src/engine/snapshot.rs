@@ -118,6 +118,8 @@ pub struct FileSnap {
     pub duration_secs: Option<f64>,
     /// Fetched ahead as the next file of the playlist: `fetching`, then `ready`.
     pub prefetch: Option<super::next::Prefetch>,
+    /// The subtitle tracks inside the file, once its container's header has been read.
+    pub subtitle_tracks: Vec<crate::media::tracks::SubtitleTrack>,
 }
 
 #[derive(Debug, Clone, Serialize)]

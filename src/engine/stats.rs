@@ -137,6 +137,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
         src.bitrates.probe(f, &have, verified, s.piece_len);
         f.duration_secs = src.bitrates.duration(i);
         f.prefetch = src.prefetches.get(i);
+        f.subtitle_tracks = src.bitrates.subtitle_tracks(i);
     }
     s.progress_bytes = files
         .iter()

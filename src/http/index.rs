@@ -133,6 +133,23 @@ fn summary(s: &Snapshot) -> [(&'static str, String); 9] {
     ]
 }
 
+/// An embedded track as the index names it: `eng srt`, `fre ass, forced`, `English (eng srt)`.
+fn track_label(t: &crate::media::tracks::SubtitleTrack) -> String {
+    let mut what = [t.language.as_deref().unwrap_or(""), t.codec.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if t.forced {
+        what.push_str(", forced");
+    }
+    match &t.name {
+        Some(name) => format!("{name} ({what})"),
+        None => what,
+    }
+}
+
 fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
     let link = format!("<a href=\"{}\">{}</a>", attr(&links.file(&f.path)), text(&f.path));
     let playing = match (f.players, f.prefetch) {
@@ -151,11 +168,19 @@ fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
             format!("<span class=sub>↳ subtitles: {link}{vtt}{playing}</span>")
         }
         None => {
-            let note = match pairs.of(f.index).len() {
+            let mut note = match pairs.of(f.index).len() {
                 0 => String::new(),
                 1 => " <small>(1 subtitle file)</small>".into(),
                 n => format!(" <small>({n} subtitle files)</small>"),
             };
+            if !f.subtitle_tracks.is_empty() {
+                let tracks: Vec<String> = f.subtitle_tracks.iter().map(track_label).collect();
+                let _ = write!(
+                    note,
+                    " <small>(subtitles inside: {})</small>",
+                    text(&tracks.join(", "))
+                );
+            }
             let watch = match crate::media::is_media(&f.path) {
                 true => format!(" · <a href=\"/?play={}\">play here</a>", f.index),
                 false => String::new(),

@@ -35,7 +35,7 @@ fn is_mp4_box(kind: &[u8]) -> bool {
     )
 }
 
-fn be(bytes: &[u8]) -> u64 {
+pub(super) fn be(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0, |acc, b| (acc << 8) | u64::from(*b))
 }
 
@@ -91,7 +91,7 @@ fn mvhd(mut at: u64, end: u64, read: &mut ReadAt) -> Option<f64> {
 
 /// An EBML element's ID and data size (None: unknown) at `at` of `b`, and where its data
 /// starts; read even when its data runs past `b`, as a Segment's does in a file's head.
-fn element(b: &[u8], at: usize) -> Option<(u32, Option<u64>, usize)> {
+pub(super) fn ebml_header(b: &[u8], at: usize) -> Option<(u32, Option<u64>, usize)> {
     let (id, id_len) = ebml::vint(b.get(at..)?, true)?;
     let (size, size_len) = ebml::vint(b.get(at + id_len..)?, false)?;
     let unknown = size == (1u64 << (7 * size_len)) - 1;
@@ -105,13 +105,13 @@ fn element(b: &[u8], at: usize) -> Option<(u32, Option<u64>, usize)> {
 /// Finds `Segment/Info` in the head and reads its `Duration` × `TimestampScale` (ns).
 fn matroska(file_len: u64, read: &mut ReadAt) -> Option<f64> {
     let head = read(0, MKV_HEAD.min(file_len) as usize)?;
-    let (_, size, data) = element(&head, 0)?;
-    let (id, _, mut child) = element(&head, data + usize::try_from(size?).ok()?)?;
+    let (_, size, data) = ebml_header(&head, 0)?;
+    let (id, _, mut child) = ebml_header(&head, data + usize::try_from(size?).ok()?)?;
     if id != SEGMENT {
         return None;
     }
     // The Segment's children, up to the first Cluster.
-    while let Some((id, size, data)) = element(&head, child) {
+    while let Some((id, size, data)) = ebml_header(&head, child) {
         if id == CLUSTER {
             return None;
         }

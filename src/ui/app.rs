@@ -296,6 +296,7 @@ mod tests {
             players: 0,
             duration_secs: None,
             prefetch: None,
+            subtitle_tracks: Vec::new(),
         };
         let mut s = Snapshot {
             piece_par: pp,
