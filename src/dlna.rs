@@ -119,6 +119,7 @@ impl Dlna {
         host: Option<&str>,
         fallback_base: &str,
         subtitles: &crate::subtitles::Pairs,
+        listing: &crate::engine::Listing,
     ) -> Option<String> {
         let base = match (&self.fixed_base, host) {
             (Some(b), _) => b.clone(),
@@ -131,7 +132,10 @@ impl Dlna {
             subtitles
                 .for_player(video)
                 .iter()
-                .filter_map(|s| self.path_of(s.key).map(|p| (p, s.ext.clone())))
+                .filter_map(|s| {
+                    let twin = listing.webvtt.get(&s.key).cloned();
+                    self.path_of(s.key).map(|p| (p, s.ext.clone(), twin))
+                })
                 .collect()
         };
         let update_id = self

@@ -20,11 +20,12 @@ pub fn format_of(path: &str) -> Option<Format> {
     }
 }
 
-/// The `.vtt` name a subtitle file is also served under, if it can be converted.
-pub fn vtt_path(path: &str) -> Option<String> {
+/// The `.vtt` names a subtitle file may also be served under, if it can be converted: its
+/// stem's (`movie.en.vtt`), else, when that is taken, its whole name's (`movie.en.ass.vtt`).
+pub fn twin_names(path: &str) -> Option<[String; 2]> {
     format_of(path)?;
     let (stem, _) = path.rsplit_once('.')?;
-    Some(format!("{stem}.vtt"))
+    Some([format!("{stem}.vtt"), format!("{path}.vtt")])
 }
 
 /// A subtitle file's bytes as WebVTT.
@@ -223,12 +224,14 @@ mod tests {
 
     #[test]
     fn vtt_names() {
-        assert_eq!(vtt_path("Show/Ep 1.en.srt").as_deref(), Some("Show/Ep 1.en.vtt"));
-        assert_eq!(vtt_path("A.SRT").as_deref(), Some("A.vtt"));
-        assert_eq!(vtt_path("Subs/a.fr.ass").as_deref(), Some("Subs/a.fr.vtt"));
-        assert_eq!(vtt_path("a.SSA").as_deref(), Some("a.vtt"));
-        assert_eq!(vtt_path("a.sub"), None);
-        assert_eq!(vtt_path("srt"), None);
+        let first = |p: &str| twin_names(p).map(|[a, _]| a);
+        assert_eq!(first("Show/Ep 1.en.srt").as_deref(), Some("Show/Ep 1.en.vtt"));
+        assert_eq!(first("A.SRT").as_deref(), Some("A.vtt"));
+        assert_eq!(first("Subs/a.fr.ass").as_deref(), Some("Subs/a.fr.vtt"));
+        assert_eq!(first("a.SSA").as_deref(), Some("a.vtt"));
+        assert_eq!(twin_names("a.ass").map(|[_, b]| b).as_deref(), Some("a.ass.vtt"));
+        assert_eq!(first("a.sub"), None);
+        assert_eq!(first("srt"), None);
     }
 
     #[test]

@@ -65,8 +65,8 @@ impl Browse {
 /// What the answer needs besides the tree: the file URLs, and a video's subtitles.
 pub struct Context<'a> {
     pub url: &'a dyn Fn(&str) -> String,
-    /// (path, extension) of the subtitles of a video, by its file index.
-    pub subtitles: &'a dyn Fn(usize) -> Vec<(String, String)>,
+    /// (path, extension, WebVTT twin's path) of the subtitles of a video, by its file index.
+    pub subtitles: &'a dyn Fn(usize) -> Vec<(String, String, Option<String>)>,
     pub update_id: u64,
 }
 
@@ -166,7 +166,7 @@ fn item(out: &mut String, ids: (&str, &str), title: &str, of: (usize, &str, Kind
         r#"<item id="{id}" parentID="{parent}" restricted="1"><dc:title>{title}</dc:title><upnp:class>{class}</upnp:class><res protocolInfo="http-get:*:{mime}:{CONTENT_FEATURES}" size="{size}">{url}</res>"#
     );
     if kind == Kind::Video {
-        for (sub, ext) in (cx.subtitles)(file) {
+        for (sub, ext, twin) in (cx.subtitles)(file) {
             let sub_url = escape((cx.url)(&sub));
             let sub_mime = subtitle_mime(&ext, &sub);
             let _ = write!(
@@ -175,7 +175,7 @@ fn item(out: &mut String, ids: (&str, &str), title: &str, of: (usize, &str, Kind
                 escape(ext.as_str())
             );
             // Its WebVTT twin, for renderers that read only that.
-            if let Some(vtt) = crate::webvtt::vtt_path(&sub) {
+            if let Some(vtt) = twin {
                 let vtt_url = escape((cx.url)(&vtt));
                 let _ = write!(
                     out,

@@ -2,6 +2,8 @@
 //! dashboard, the index page, the headless URLs and `--qr`, the playlist and the next episode
 //! fetched ahead all read this.
 
+use std::collections::{BTreeMap, HashSet};
+
 use super::snapshot::FileSnap;
 use crate::media;
 use crate::subtitles::{self, Pairs};
@@ -15,6 +17,9 @@ pub struct Listing {
     pub playlist: Vec<usize>,
     /// What the user came for: the first video or audio file, else the first file.
     pub first_to_play: Option<usize>,
+    /// The path each SRT, ASS and SSA file is also served under as WebVTT, by file index: its
+    /// stem's `.vtt` unless a file of the torrent or another twin has that name.
+    pub webvtt: BTreeMap<usize, String>,
 }
 
 impl Listing {
@@ -29,7 +34,13 @@ impl Listing {
             order,
             playlist,
             first_to_play,
+            webvtt: webvtt_twins(files),
         }
+    }
+
+    /// The subtitle file whose WebVTT twin is at `path`.
+    pub fn webvtt_of(&self, path: &str) -> Option<usize> {
+        self.webvtt.iter().find(|(_, p)| *p == path).map(|(i, _)| *i)
     }
 
     /// The file after `file` in the playlist.
@@ -37,6 +48,22 @@ impl Listing {
         let at = self.playlist.iter().position(|i| *i == file)?;
         self.playlist.get(at + 1).copied()
     }
+}
+
+fn webvtt_twins(files: &[FileSnap]) -> BTreeMap<usize, String> {
+    let shown = || files.iter().filter(|f| !f.padding);
+    let mut taken: HashSet<String> = shown().map(|f| f.path.clone()).collect();
+    let mut twins = BTreeMap::new();
+    for f in shown() {
+        let Some(names) = crate::webvtt::twin_names(&f.path) else {
+            continue;
+        };
+        if let Some(name) = names.into_iter().find(|n| !taken.contains(n)) {
+            taken.insert(name.clone());
+            twins.insert(f.index, name);
+        }
+    }
+    twins
 }
 
 #[cfg(test)]
@@ -92,6 +119,25 @@ mod tests {
         assert_eq!(l.next_in_playlist(3), Some(1));
         assert_eq!(l.next_in_playlist(1), None);
         assert_eq!(l.next_in_playlist(2), None, "a subtitle is no episode");
+    }
+
+    #[test]
+    fn each_subtitle_has_a_webvtt_twin_of_its_own() {
+        let l = listing(&["m.mkv", "m.srt", "m.ass", "n.srt", "n.vtt", "o.sub"]);
+        assert_eq!(l.webvtt.get(&1).map(String::as_str), Some("m.vtt"));
+        assert_eq!(
+            l.webvtt.get(&2).map(String::as_str),
+            Some("m.ass.vtt"),
+            "m.vtt is the SRT's"
+        );
+        assert_eq!(
+            l.webvtt.get(&3).map(String::as_str),
+            Some("n.srt.vtt"),
+            "n.vtt is a real file"
+        );
+        assert_eq!(l.webvtt.get(&5), None, "VobSub is not converted");
+        assert_eq!(l.webvtt_of("m.ass.vtt"), Some(2));
+        assert_eq!(l.webvtt_of("n.vtt"), None);
     }
 
     #[test]

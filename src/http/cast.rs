@@ -164,7 +164,10 @@ fn metadata(state: &HttpState, file: usize, path: &str, size: u64) -> String {
         pairs
             .for_player(video)
             .iter()
-            .filter_map(|s| files.get(s.key).map(|f| (f.path.clone(), s.ext.clone())))
+            .filter_map(|s| {
+                let twin = state.engine.listing().webvtt.get(&s.key).cloned();
+                files.get(s.key).map(|f| (f.path.clone(), s.ext.clone(), twin))
+            })
             .collect()
     };
     let cx = crate::dlna::didl::Context {

@@ -29,10 +29,11 @@ pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = 
                         .await
                         .map_err(Rejection::from);
                 }
-                let twin = |f: &crate::engine::FileSnap| {
-                    !f.padding && webvtt::vtt_path(&f.path).as_deref() == Some(path.as_str())
-                };
-                let idx = files.iter().position(twin).ok_or_else(warp::reject::not_found)?;
+                let idx = state
+                    .engine
+                    .listing()
+                    .webvtt_of(&path)
+                    .ok_or_else(warp::reject::not_found)?;
                 serve_vtt(&state, idx, head, remote)
                     .await
                     .map_err(Rejection::from)

@@ -75,7 +75,7 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
     let links = state.links();
     // As the dashboard lists them: each video's subtitles right under it, marked as such.
     for f in s.listing.order.iter().filter_map(|i| s.files.get(*i)) {
-        file_row(&mut h, links, pairs, f);
+        file_row(&mut h, links, pairs, &s.listing.webvtt, f);
     }
     h.push_str("</table><p>Open a file's link in mpv, VLC or Kodi. bt2p-tui</p></body></html>\n");
     let mut r = simple(StatusCode::OK, "text/html; charset=utf-8", h.into_bytes(), head);
@@ -150,7 +150,13 @@ fn track_label(t: &crate::media::tracks::SubtitleTrack) -> String {
     }
 }
 
-fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
+fn file_row(
+    h: &mut String,
+    links: Links,
+    pairs: &Pairs,
+    webvtt: &std::collections::BTreeMap<usize, String>,
+    f: &FileSnap,
+) {
     let link = format!("<a href=\"{}\">{}</a>", attr(&links.file(&f.path)), text(&f.path));
     let playing = match (f.players, f.prefetch) {
         (1.., _) => " ▶",
@@ -161,8 +167,8 @@ fn file_row(h: &mut String, links: Links, pairs: &Pairs, f: &FileSnap) {
     let name = match pairs.video_of(f.index) {
         Some(_) => {
             // Browsers read subtitles only as WebVTT: SRT, ASS and SSA are offered that way too.
-            let vtt = match crate::webvtt::vtt_path(&f.path) {
-                Some(v) => format!(" (<a href=\"{}\">WebVTT</a>)", attr(&links.file(&v))),
+            let vtt = match webvtt.get(&f.index) {
+                Some(v) => format!(" (<a href=\"{}\">WebVTT</a>)", attr(&links.file(v))),
                 None => String::new(),
             };
             format!("<span class=sub>↳ subtitles: {link}{vtt}{playing}</span>")

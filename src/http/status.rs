@@ -184,10 +184,10 @@ mod tests {
             json!([
                 {"index": 0, "path": "Season 1/Ep 1.mkv", "length": 10, "offset": 0,
                  "progress_bytes": 5, "first_piece": 0, "end_piece": 1, "padding": false,
-                 "players": 0, "duration_secs": null, "prefetch": null, "url": "http://h:1/Season%201/Ep%201.mkv"},
+                 "players": 0, "duration_secs": null, "prefetch": null, "subtitle_tracks": [], "url": "http://h:1/Season%201/Ep%201.mkv"},
                 {"index": 2, "path": "a&b.srt", "length": 10, "offset": 20,
                  "progress_bytes": 5, "first_piece": 2, "end_piece": 3, "padding": false,
-                 "players": 0, "duration_secs": null, "prefetch": null, "url": "http://h:1/a%26b.srt"},
+                 "players": 0, "duration_secs": null, "prefetch": null, "subtitle_tracks": [], "url": "http://h:1/a%26b.srt"},
             ]),
         );
         want_obj.insert("index_url".into(), json!("http://h:1/"));

@@ -6,7 +6,7 @@ use warp::http::{HeaderValue, StatusCode, header};
 
 use super::{HttpState, Reply, simple};
 use crate::links::Links;
-use crate::{media, webvtt};
+use crate::media;
 
 /// Media from this server only; no script.
 const CSP: &str = "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
@@ -21,7 +21,7 @@ pub fn page(state: &HttpState, idx: usize, head: bool) -> Option<Reply> {
     let pairs = state.engine.subtitles();
     let mut tracks = String::new();
     for (n, sub) in pairs.of(idx).iter().enumerate() {
-        let Some(vtt) = files.get(sub.key).and_then(|s| webvtt::vtt_path(&s.path)) else {
+        let Some(vtt) = state.engine.listing().webvtt.get(&sub.key) else {
             continue;
         };
         let label = if sub.label.is_empty() {
@@ -38,7 +38,7 @@ pub fn page(state: &HttpState, idx: usize, head: bool) -> Option<Reply> {
         };
         tracks.push_str(&format!(
             "<track kind=subtitles src=\"{}\" label=\"{}\"{lang}{}>",
-            attr(&root.file(&vtt)),
+            attr(&root.file(vtt)),
             attr(&label),
             if n == 0 { " default" } else { "" },
         ));

@@ -44,7 +44,7 @@ fn tree() -> Tree {
 fn browse(object: &str, children: bool, start: usize, count: usize) -> Option<String> {
     let url = |p: &str| format!("http://h:1/{}", crate::links::encode_path(p));
     let subs = |video: usize| match video {
-        0 => vec![("a<b>&\"c\"/Ünïcödé 映画.srt".to_string(), "srt".to_string())],
+        0 => vec![("a<b>&\"c\"/Ünïcödé 映画.srt".to_string(), "srt".to_string(), None)],
         _ => vec![],
     };
     let cx = Context {
@@ -140,7 +140,11 @@ fn pages_and_missing_objects() {
 fn a_lone_item_for_a_renderer() {
     let url = |p: &str| format!("http://h:1/{}", crate::links::encode_path(p));
     let subs = |video: usize| match video {
-        4 => vec![("Show/Ep 1 & <Ünï> 映画.srt".to_string(), "srt".to_string())],
+        4 => vec![(
+            "Show/Ep 1 & <Ünï> 映画.srt".to_string(),
+            "srt".to_string(),
+            Some("Show/Ep 1 & <Ünï> 映画.vtt".to_string()),
+        )],
         _ => vec![],
     };
     let cx = Context {
