@@ -118,8 +118,7 @@ impl Dlna {
         b: &Browse,
         host: Option<&str>,
         fallback_base: &str,
-        subtitles: &crate::subtitles::Pairs,
-        listing: &crate::engine::Listing,
+        subtitles: &dyn Fn(usize) -> Vec<(String, String, Option<String>)>,
     ) -> Option<String> {
         let base = match (&self.fixed_base, host) {
             (Some(b), _) => b.clone(),
@@ -128,16 +127,7 @@ impl Dlna {
         };
         let links = crate::links::Links::new(&base);
         let url = |p: &str| links.file(p);
-        let subs = |video: usize| {
-            subtitles
-                .for_player(video)
-                .iter()
-                .filter_map(|s| {
-                    let twin = listing.webvtt.get(&s.key).cloned();
-                    self.path_of(s.key).map(|p| (p, s.ext.clone(), twin))
-                })
-                .collect()
-        };
+        let subs = |video: usize| subtitles(video);
         let update_id = self
             .started
             .duration_since(std::time::UNIX_EPOCH)
@@ -148,13 +138,6 @@ impl Dlna {
             update_id,
         };
         didl::answer(&self.tree, b, &cx)
-    }
-
-    fn path_of(&self, file: usize) -> Option<String> {
-        match &self.tree.get(self.tree.item_of(file)?)?.what {
-            tree::What::Item { path, .. } => Some(path.clone()),
-            tree::What::Folder(_) => None,
-        }
     }
 
     /// The engine family's router, for the description, ConnectionManager and the rest.

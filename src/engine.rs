@@ -317,6 +317,43 @@ impl Engine {
         self.subs.pairs()
     }
 
+    /// Waits until file `idx` has its first piece verified, so that a player or a TV pointed at
+    /// it gets its first bytes at once; false when `cancel` (or the engine) ends first.
+    pub async fn first_piece_verified(&self, idx: usize, cancel: &CancellationToken) -> bool {
+        let Some(first) = self.files.get(idx).map(|f| f.first_piece) else {
+            return false;
+        };
+        let mut snap = self.snapshot.clone();
+        let ready = async {
+            loop {
+                if snap.borrow_and_update().have.get(first) {
+                    return true;
+                }
+                if snap.changed().await.is_err() {
+                    return false;
+                }
+            }
+        };
+        tokio::select! {
+            r = ready => r,
+            _ = cancel.cancelled() => false,
+        }
+    }
+
+    /// The subtitles a player of `video` is offered: (path, extension, WebVTT twin's path).
+    pub fn subtitles_for(&self, video: usize) -> Vec<(String, String, Option<String>)> {
+        self.subs
+            .pairs()
+            .for_player(video)
+            .iter()
+            .filter_map(|s| {
+                let twin = self.listing.webvtt.get(&s.key).cloned();
+                let file = self.files.get(s.key)?;
+                Some((file.path.clone(), s.ext.clone(), twin))
+            })
+            .collect()
+    }
+
     /// Starts fetching the subtitles of `video` that are neither complete nor being fetched;
     /// returns how many it started.
     pub fn fetch_subtitles(&self, video: usize) -> usize {

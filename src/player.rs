@@ -71,22 +71,7 @@ impl PlayerCommand {
         };
         let files = state.engine.files().clone();
         let file = &files[idx];
-        let mut snap = state.engine.snapshot().clone();
-        let ready = async {
-            loop {
-                if snap.borrow_and_update().have.get(file.first_piece) {
-                    return true;
-                }
-                if snap.changed().await.is_err() {
-                    return false;
-                }
-            }
-        };
-        let ready = tokio::select! {
-            r = ready => r,
-            _ = cancel.cancelled() => false,
-        };
-        if !ready {
+        if !state.engine.first_piece_verified(idx, &cancel).await {
             return;
         }
         let links = state.links();

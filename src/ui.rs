@@ -49,8 +49,8 @@ pub trait Control: Send + Sync {
     fn play(&self, url: String, subtitle: Option<String>);
     /// Searches the LAN for TVs; what it finds comes back through `casting`.
     fn search_renderers(&self) {}
-    /// Casts file `file` to the renderer named `renderer` that the search found.
-    fn cast(&self, _renderer: String, _file: usize) {}
+    /// Casts file `file` to `renderer`.
+    fn cast(&self, _renderer: Renderer, _file: usize) {}
     fn steer(&self, _steer: crate::cast::Steer) {}
     fn casting(&self) -> app::Casting {
         app::Casting::default()
@@ -98,8 +98,7 @@ impl Control for EngineControl {
             f.0 = true;
         }
         self.runtime.spawn(async move {
-            let list =
-                crate::cast::discover(crate::http::cast::SEARCH_FOR, |ip| http.allow.permits(ip)).await;
+            let list = crate::http::cast::search(&http).await;
             tracing::info!("{} renderer(s) answered the search for TVs", list.len());
             if let Ok(mut f) = found.lock() {
                 *f = (false, list);
@@ -107,13 +106,7 @@ impl Control for EngineControl {
         });
     }
 
-    fn cast(&self, renderer: String, file: usize) {
-        let found = self
-            .found
-            .lock()
-            .ok()
-            .and_then(|f| f.1.iter().find(|r| r.name == renderer).cloned());
-        let Some(r) = found else { return };
+    fn cast(&self, r: Renderer, file: usize) {
         let http = self.http.clone();
         self.runtime.spawn(async move {
             if let Err(e) = crate::http::cast::cast_file(&http, r, file).await {
@@ -132,11 +125,7 @@ impl Control for EngineControl {
     }
 
     fn casting(&self) -> app::Casting {
-        let (searching, renderers) = self
-            .found
-            .lock()
-            .map(|f| (f.0, f.1.iter().map(|r| r.name.clone()).collect()))
-            .unwrap_or_default();
+        let (searching, renderers) = self.found.lock().map(|f| f.clone()).unwrap_or_default();
         app::Casting {
             searching,
             renderers,

@@ -516,7 +516,12 @@ async fn the_next_episode_is_fetched_ahead_and_the_playlist_resumes_there() {
     let url1 = format!("{}/Ep%201.mkv", c.base);
     player(&url1, 0, 4 * MIB, T).assert_got(ep1).await;
     player(&url1, 8 * MIB - 300_000, 300_000, T).assert_got(ep1).await;
-    let st = status(&c).await;
+    // Once a snapshot has seen those reads served, the next file is not being fetched.
+    let served = (4 * MIB + 300_000) as u64;
+    let st = wait_status(&c, "the reads served", |st| {
+        (st["viewing"]["bytes_served"].as_u64()? >= served).then(|| st.clone())
+    })
+    .await;
     assert_eq!(file(&st, "Ep 2.mkv")["prefetch"], serde_json::Value::Null, "{st}");
 
     // Read on through 90 %: episode 2's start and end come without a player.

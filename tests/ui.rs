@@ -614,7 +614,12 @@ fn a_tv_is_picked_cast_to_and_steered_from_the_keys() {
 
     a.casting = Casting {
         searching: false,
-        renderers: vec!["Kitchen".into(), "Living room & Ünï".into()],
+        renderers: ["Kitchen", "Living room & Ünï"]
+            .map(|n| bt2p_tui::cast::Renderer {
+                name: n.into(),
+                control: format!("http://10.0.0.9/{n}"),
+            })
+            .to_vec(),
         status: None,
     };
     let text = lines(&render(80, 24, &a, &s, UTF8)).join("\n");
@@ -625,10 +630,8 @@ fn a_tv_is_picked_cast_to_and_steered_from_the_keys() {
     assert!(text.contains("bbb.mkv"), "the file to cast is named: {text}");
     a.apply(Action::Down, &s);
     let file = a.selected;
-    assert_eq!(
-        a.apply(Action::ShowUrl, &s),
-        Some(Effect::Cast("Living room & Ünï".into(), file))
-    );
+    let picked = a.casting.renderers[1].clone();
+    assert_eq!(a.apply(Action::ShowUrl, &s), Some(Effect::Cast(picked, file)));
     assert_eq!(a.overlay, None);
 
     a.casting.status = Some(CastStatus {

@@ -19,14 +19,14 @@ const DESCRIPTION_WITHIN: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renderer {
     pub name: String,
-    /// The address it answered from.
-    pub addr: IpAddr,
-    /// Its AVTransport service's control URL.
+    /// Its AVTransport service's control URL, on the address that answered the search.
     pub control: String,
 }
 
 /// The renderers that answer a search within `wait`, from addresses `allowed` admits, sorted
-/// by name. One that answers but gives no usable description is left out (and logged).
+/// by name. One that answers but gives no usable description is left out (and logged), and so
+/// is one whose description or control URL is on another host than the one that answered: a
+/// reply to a search must not send us to addresses `--allow` never admitted.
 pub async fn discover(wait: Duration, allowed: impl Fn(IpAddr) -> bool) -> Vec<Renderer> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     if let Err(e) = discover_once(&tx, MEDIA_RENDERER, wait, None).await {
@@ -36,10 +36,14 @@ pub async fn discover(wait: Duration, allowed: impl Fn(IpAddr) -> bool) -> Vec<R
     drop(tx);
     let mut locations = BTreeMap::new();
     while let Some(r) = rx.recv().await {
-        if allowed(r.received_from.ip()) {
+        let same_host = r.location.host_str().and_then(host_ip) == Some(r.received_from.ip());
+        if allowed(r.received_from.ip()) && same_host {
             locations.insert(r.location.to_string(), (r.location, r.received_from.ip()));
         } else {
-            tracing::debug!("a renderer at {} is outside --allow", r.received_from);
+            tracing::debug!(
+                "a renderer at {} is outside --allow, or describes itself elsewhere",
+                r.received_from
+            );
         }
     }
     let mut found = Vec::new();
@@ -58,11 +62,13 @@ pub async fn discover(wait: Duration, allowed: impl Fn(IpAddr) -> bool) -> Vec<R
         for d in &desc.devices {
             if let Some((name, control)) = av_transport(d) {
                 match location.join(&control) {
-                    Ok(url) => found.push(Renderer {
+                    Ok(url) if url.host_str().and_then(host_ip) == Some(addr) => found.push(Renderer {
                         name,
-                        addr,
                         control: url.to_string(),
                     }),
+                    Ok(url) => tracing::info!(
+                        "the renderer at {location} names a control URL on another host: {url}"
+                    ),
                     Err(e) => tracing::info!("the renderer at {location} has a bad control URL: {e}"),
                 }
             }
@@ -71,6 +77,11 @@ pub async fn discover(wait: Duration, allowed: impl Fn(IpAddr) -> bool) -> Vec<R
     found.sort_by(|a, b| a.name.cmp(&b.name).then(a.control.cmp(&b.control)));
     found.dedup_by(|a, b| a.control == b.control);
     found
+}
+
+/// A URL's host as an address (`[::1]` included).
+fn host_ip(host: &str) -> Option<IpAddr> {
+    host.trim_start_matches('[').trim_end_matches(']').parse().ok()
 }
 
 /// The name and the AVTransport control URL of `d` or of a device inside it.

@@ -14,6 +14,9 @@ use super::soap::{self, SoapError, format_time, parse_time};
 /// How often a renderer playing is asked where it is.
 const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 
+/// Failed questions in a row after which a renderer is taken for gone.
+const GIVE_UP_AFTER: u32 = 10;
+
 /// What the dashboard, status.json and the log say of the cast.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct CastStatus {
@@ -73,10 +76,6 @@ impl Caster {
         self.status.borrow().clone()
     }
 
-    pub fn watch(&self) -> watch::Receiver<Option<CastStatus>> {
-        self.status.subscribe()
-    }
-
     /// Tells `renderer` to play `url` (the file `path`, described by `didl`), then follows it.
     /// A cast already running is left to its renderer and no longer followed.
     pub async fn cast(
@@ -105,13 +104,21 @@ impl Caster {
         .await;
         if let Err(e) = &result {
             tracing::warn!("cannot cast {path} to {}: {e}", renderer.name);
-            self.status.send_replace(Some(CastStatus {
-                renderer: renderer.name.clone(),
-                path: path.to_string(),
-                state: "NOT_CAST".into(),
-                error: Some(e.to_string()),
-                ..Default::default()
-            }));
+            let failed = format!("cannot cast to {}: {e}", renderer.name);
+            // A cast under way goes on, followed as before, with the failure said beside it.
+            let active = self.active.lock().is_ok_and(|a| a.is_some());
+            match active {
+                true => self.note(|s| s.error = Some(failed)),
+                false => {
+                    self.status.send_replace(Some(CastStatus {
+                        renderer: renderer.name.clone(),
+                        path: path.to_string(),
+                        state: "NOT_CAST".into(),
+                        error: Some(e.to_string()),
+                        ..Default::default()
+                    }));
+                }
+            }
             return result.map(|_| ());
         }
         tracing::info!("casting {path} to {}", renderer.name);
@@ -151,7 +158,12 @@ impl Caster {
             Steer::Stop => soap::call(&self.http, &control, "Stop", &[id]).await,
             Steer::SeekBy(by) => {
                 let now = self.status().and_then(|s| s.position_secs).unwrap_or(0.0);
-                let limit = self.status().and_then(|s| s.duration_secs).unwrap_or(f64::MAX);
+                // A renderer starting, or playing a stream, may say its duration is 0.
+                let limit = self
+                    .status()
+                    .and_then(|s| s.duration_secs)
+                    .filter(|d| *d > 0.0)
+                    .unwrap_or(f64::MAX);
                 let target = format_time((now + by).clamp(0.0, limit));
                 let args = [id, ("Unit", "REL_TIME"), ("Target", target.as_str())];
                 soap::call(&self.http, &control, "Seek", &args).await
@@ -172,9 +184,11 @@ impl Caster {
         });
     }
 
-    /// Asks the renderer its state and position once a second until `done`.
+    /// Asks the renderer its state and position once a second until `done`, or until it has
+    /// failed to answer `GIVE_UP_AFTER` times in a row.
     async fn follow(self: Arc<Self>, control: String, done: CancellationToken) {
         let id = [("InstanceID", "0")];
+        let mut failed = 0;
         loop {
             let info = soap::call(&self.http, &control, "GetTransportInfo", &id).await;
             let position = soap::call(&self.http, &control, "GetPositionInfo", &id).await;
@@ -192,6 +206,16 @@ impl Caster {
                 }
                 (Err(e), _) | (_, Err(e)) => s.error = Some(e.to_string()),
             });
+            failed = if info.is_ok() && position.is_ok() {
+                0
+            } else {
+                failed + 1
+            };
+            if failed >= GIVE_UP_AFTER {
+                tracing::warn!("the TV stopped answering: no longer followed");
+                self.note(|s| s.state = "GONE".into());
+                return;
+            }
             tokio::select! {
                 _ = done.cancelled() => return,
                 _ = tokio::time::sleep(FOLLOW_EVERY) => {}

@@ -7,6 +7,9 @@ use quick_xml::events::Event;
 
 pub const AV_TRANSPORT: &str = "urn:schemas-upnp-org:service:AVTransport:1";
 
+/// The most of an answer read.
+const MAX_ANSWER: usize = 64 * 1024;
+
 /// How long a renderer may take to answer one action.
 pub const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 
@@ -53,9 +56,17 @@ pub async fn call(
         .body(envelope(action, args))
         .send();
     let answered = async {
-        let response = request.await?;
+        let mut response = request.await?;
         let status = response.status().as_u16();
-        Ok::<_, reqwest::Error>((status, response.text().await?))
+        // An answer is a few hundred bytes: more than `MAX_ANSWER` is cut, and then not XML.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_ANSWER {
+                break;
+            }
+        }
+        Ok::<_, reqwest::Error>((status, String::from_utf8_lossy(&body).into_owned()))
     };
     let (status, text) = match tokio::time::timeout(ANSWER_WITHIN, answered).await {
         Err(_) => {

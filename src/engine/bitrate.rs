@@ -57,7 +57,8 @@ impl Bitrates {
     }
 
     /// Reads the file's duration if it is not known yet and more pieces arrived since the last
-    /// try (`count` verified pieces now). Reads a few kilobytes, and only of verified pieces.
+    /// try (`count` verified pieces now). Reads the head (256 KiB at most) and an MP4's `moov` (16 MiB at
+    /// most, once), and only verified pieces.
     pub fn probe(&self, f: &FileSnap, have: &Have, count: u32, piece_len: u64) {
         let known = self.duration(f.index).is_some() && self.tracks_known(f.index);
         if f.padding || !crate::media::is_media(&f.path) || known {

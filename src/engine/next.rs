@@ -109,8 +109,19 @@ fn missing_starts(f: &FileSnap, parts: &[(u32, u32)], have: &Have, piece_len: u6
 fn players_hold_their_buffers(s: &Snapshot, need: u64) -> bool {
     s.streams.iter().all(|st| {
         let ahead = st.metrics.as_ref().map_or(0, |m| m.buffer_ahead_bytes);
-        !st.stalled_now && ahead >= need.min(st.file_len.saturating_sub(st.position))
+        holds(
+            ahead,
+            st.file_len.saturating_sub(st.position),
+            st.stalled_now,
+            need,
+        )
     })
+}
+
+/// A player with `ahead` bytes verified past its position and `left` to its file's end holds
+/// its buffer: not stalled, and `need` ahead or all that is left.
+fn holds(ahead: u64, left: u64, stalled: bool, need: u64) -> bool {
+    !stalled && ahead >= need.min(left)
 }
 
 /// Keeps the next files' heads coming, and notes where playback stopped.
@@ -167,15 +178,17 @@ pub async fn run(
                     Opened::Failed(e) => tracing::debug!("cannot open a stream ahead: {e}"),
                 }
             }
-            open.insert(file, streams);
+            if !streams.is_empty() {
+                open.insert(file, streams);
+            }
         }
     }
 }
 
-/// The media file a connection began sending last is where playback stopped.
+/// The media file a connection began watching last is where playback stopped.
 fn note_last_watched(players: &Players, s: &Snapshot, last: &LastWatched) {
     let newest = players
-        .take_first_reads()
+        .take_watching()
         .into_iter()
         .filter_map(|i| s.files.get(i))
         .rfind(|f| media::is_media(&f.path));
@@ -236,6 +249,18 @@ mod tests {
         have.bits[1] = 0xff;
         have.bits[2] = 0x80;
         assert!(missing_starts(&f, &parts, &have, MIB).is_empty());
+    }
+
+    #[test]
+    fn the_next_file_waits_for_every_players_buffer() {
+        // Streams open at `COMFORT` ahead, and stay open down to half of it.
+        assert!(holds(COMFORT, 100 * MIB, false, COMFORT));
+        assert!(!holds(COMFORT - 1, 100 * MIB, false, COMFORT));
+        assert!(holds(COMFORT / 2, 100 * MIB, false, COMFORT / 2));
+        // Near its file's end, all that is left is enough.
+        assert!(holds(MIB, MIB, false, COMFORT));
+        assert!(!holds(MIB - 1, MIB, false, COMFORT));
+        assert!(!holds(100 * MIB, 100 * MIB, true, COMFORT), "a stalled player");
     }
 
     #[test]

@@ -120,19 +120,23 @@ impl PlayerInfo {
 pub struct Players {
     next_id: AtomicU64,
     map: Mutex<BTreeMap<u64, Arc<PlayerInfo>>>,
-    /// Woken when a player comes or goes.
+    /// Woken when a player comes or goes, and when one reads through a file's `NEAR_END`.
     pub changed: Notify,
     pub viewers: Viewers,
     /// The files' bitrates, to tell a player's real stalls from waits its buffer covers.
     pub(super) bitrates: Arc<super::bitrate::Bitrates>,
     /// Files some player has read through the `NEAR_END` mark of (see `next`).
     near_end: Mutex<BTreeSet<usize>>,
-    /// The file of each connection that sent its first byte, oldest first, until taken.
-    first_reads: Mutex<Vec<usize>>,
+    /// The file of each connection that has sent `WATCHING` bytes, oldest first, until taken.
+    watching: Mutex<Vec<usize>>,
 }
 
-/// First reads kept until taken: the newest matter.
-const FIRST_READS_KEPT: usize = 64;
+/// Files kept until taken: the newest matter.
+const WATCHING_KEPT: usize = 64;
+
+/// A connection that has sent this much is watching its file, not probing its head (a TV
+/// making thumbnails, ffprobe).
+const WATCHING: u64 = 1024 * 1024;
 
 /// The share of a file a player has read through when its next episode is fetched ahead.
 pub const NEAR_END: f64 = 0.9;
@@ -175,17 +179,18 @@ impl Players {
             .unwrap_or_default()
     }
 
-    /// The files that connections began sending since the last call, oldest first.
-    pub fn take_first_reads(&self) -> Vec<usize> {
-        self.first_reads
+    /// The files that connections began watching (`WATCHING` bytes sent) since the last call,
+    /// oldest first.
+    pub fn take_watching(&self) -> Vec<usize> {
+        self.watching
             .lock()
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default()
     }
 
-    fn first_read(&self, file: usize) {
-        if let Ok(mut v) = self.first_reads.lock() {
-            if v.len() >= FIRST_READS_KEPT {
+    fn now_watching(&self, file: usize) {
+        if let Ok(mut v) = self.watching.lock() {
+            if v.len() >= WATCHING_KEPT {
                 v.remove(0);
             }
             v.push(file);
@@ -293,9 +298,12 @@ impl PlayerStream {
     /// waited `waited` ms.
     fn served(&mut self, n: u64, now: u64, waited: u64) {
         let (viewer, totals) = (&self.info.viewer, &self.players.viewers.totals);
+        let before = self.info.bytes.load(Ordering::Relaxed);
+        if before < WATCHING && before + n >= WATCHING {
+            self.players.now_watching(self.info.file);
+        }
         if !self.served_any {
             self.served_any = true;
-            self.players.first_read(self.info.file);
             self.info.first_byte_ms.store(now + 1, Ordering::Relaxed);
             if viewer.first_byte(now) {
                 totals.set_ttfb(now);

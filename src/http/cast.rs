@@ -108,12 +108,16 @@ fn steer_of(action: &str, by: Option<&str>) -> Result<Steer, HttpError> {
     })
 }
 
-/// `--cast NAME`: searches every 5 s until the renderer called `name` answers, then casts the
-/// first file to play to it, once.
+/// `--cast NAME`: once the first file to play has its first piece (a TV gives up on a URL
+/// that answers nothing for long), searches every 5 s until the renderer called `name`
+/// answers, then casts that file to it, once.
 pub async fn when_found(state: Arc<HttpState>, name: String, cancel: tokio_util::sync::CancellationToken) {
     let Some(file) = state.engine.listing().first_to_play else {
         return;
     };
+    if !state.engine.first_piece_verified(file, &cancel).await {
+        return;
+    }
     let mut said = String::new();
     loop {
         match find(&state, &name).await {
@@ -136,9 +140,14 @@ pub async fn when_found(state: Arc<HttpState>, name: String, cancel: tokio_util:
     }
 }
 
+/// The renderers that answer a search now, within `--allow`.
+pub async fn search(state: &HttpState) -> Vec<Renderer> {
+    cast::discover(SEARCH_FOR, |ip| state.allow.permits(ip)).await
+}
+
 /// The renderer called `name` (any case) among those that answer a search now.
 pub async fn find(state: &HttpState, name: &str) -> Result<Renderer, HttpError> {
-    let found = cast::discover(SEARCH_FOR, |ip| state.allow.permits(ip)).await;
+    let found = search(state).await;
     if let Some(r) = found.iter().find(|r| r.name.eq_ignore_ascii_case(name)) {
         return Ok(r.clone());
     }
@@ -158,18 +167,7 @@ pub async fn find(state: &HttpState, name: &str) -> Result<Renderer, HttpError> 
 fn metadata(state: &HttpState, file: usize, path: &str, size: u64) -> String {
     let links = state.links();
     let url = |p: &str| links.file(p);
-    let files = state.engine.files();
-    let subs = |video: usize| {
-        let pairs = state.engine.subtitles();
-        pairs
-            .for_player(video)
-            .iter()
-            .filter_map(|s| {
-                let twin = state.engine.listing().webvtt.get(&s.key).cloned();
-                files.get(s.key).map(|f| (f.path.clone(), s.ext.clone(), twin))
-            })
-            .collect()
-    };
+    let subs = |video: usize| state.engine.subtitles_for(video);
     let cx = crate::dlna::didl::Context {
         url: &url,
         subtitles: &subs,
@@ -188,6 +186,12 @@ pub async fn cast_file(state: &HttpState, renderer: Renderer, file: usize) -> Re
         .ok_or_else(|| {
             HttpError::BadRequest(format!("No file {file} in this torrent: the index lists them."))
         })?;
+    if !crate::media::is_media(&f.path) {
+        return Err(HttpError::BadRequest(format!(
+            "{} is no video or audio file: a TV plays only those.",
+            f.path
+        )));
+    }
     let didl = metadata(state, file, &f.path, f.length);
     let links = state.links();
     let name = renderer.name.clone();

@@ -82,8 +82,8 @@ async fn answer(
             .and_then(Browse::parse)
             .ok_or_else(|| HttpError::BadRequest("Not a Browse request.".into()))?;
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-        let subtitles = state.engine.subtitles();
-        let (status, xml) = match dlna.browse(&b, host, &state.base_url, subtitles, state.engine.listing()) {
+        let subtitles = |video: usize| state.engine.subtitles_for(video);
+        let (status, xml) = match dlna.browse(&b, host, &state.base_url, &subtitles) {
             Some(xml) => (StatusCode::OK, xml),
             None => (StatusCode::INTERNAL_SERVER_ERROR, no_such_object().to_string()),
         };

@@ -28,7 +28,7 @@ pub fn container_duration(file_len: u64, read: &mut ReadAt) -> Option<f64> {
     (secs.is_finite() && secs > 0.0).then_some(secs)
 }
 
-fn is_mp4_box(kind: &[u8]) -> bool {
+pub(super) fn is_mp4_box(kind: &[u8]) -> bool {
     matches!(
         kind,
         b"ftyp" | b"moov" | b"mdat" | b"free" | b"skip" | b"wide" | b"pnot"

@@ -44,7 +44,7 @@ pub fn subtitle_tracks(file_len: u64, read: &mut ReadAt) -> Option<Vec<SubtitleT
     let head = read(0, 12.min(file_len as usize))?;
     if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
         matroska(file_len, read)
-    } else if head.len() >= 8 && matches!(&head[4..8], b"ftyp" | b"moov" | b"mdat" | b"free" | b"wide") {
+    } else if head.len() >= 8 && super::duration::is_mp4_box(&head[4..8]) {
         mp4(file_len, read)
     } else {
         None
@@ -170,10 +170,27 @@ fn mp4(file_len: u64, read: &mut ReadAt) -> Option<Vec<SubtitleTrack>> {
 }
 
 fn mp4_tracks(moov: &[u8], body: usize) -> Vec<SubtitleTrack> {
-    boxes(moov, body, moov.len())
+    let traks: Vec<(usize, usize)> = boxes(moov, body, moov.len())
         .into_iter()
         .filter(|(k, _, _)| k == b"trak")
-        .filter_map(|(_, s, e)| mp4_track(moov, s, e))
+        .map(|(_, s, e)| (s, e))
+        .collect();
+    // QuickTime keeps chapter titles in text tracks that others name in `tref/chap`.
+    let chapters: Vec<u64> = traks
+        .iter()
+        .filter_map(|(s, e)| find(moov, *s, *e, b"tref"))
+        .filter_map(|(s, e)| find(moov, s, e, b"chap"))
+        .flat_map(|(s, e)| {
+            moov[s..e]
+                .chunks_exact(4)
+                .map(super::duration::be)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    traks
+        .into_iter()
+        .filter_map(|(s, e)| mp4_track(moov, s, e))
+        .filter(|t| !chapters.contains(&t.number))
         .collect()
 }
 
@@ -310,6 +327,24 @@ mod tests {
         file.extend(b(b"moov", &moov));
         let got = subtitle_tracks(file.len() as u64, &mut reader(&file)).unwrap();
         assert_eq!(got.len(), 2, "{got:?}");
+        // A text track that the video names as its chapters is no subtitle.
+        let mut chaptered = b(b"mvhd", &[0; 100]);
+        let mut video = trak(1, b"vide", "und", b"avc1");
+        let tref = b(b"tref", &b(b"chap", &4u32.to_be_bytes()));
+        let len = u32::from_be_bytes(video[..4].try_into().unwrap()) + tref.len() as u32;
+        video[..4].copy_from_slice(&len.to_be_bytes());
+        video.extend(tref);
+        chaptered.extend(video);
+        chaptered.extend(trak(2, b"sbtl", "eng", b"tx3g"));
+        chaptered.extend(trak(4, b"text", "eng", b"text"));
+        let mut f2 = b(b"ftyp", b"isom");
+        f2.extend(b(b"moov", &chaptered));
+        let only: Vec<u64> = subtitle_tracks(f2.len() as u64, &mut reader(&f2))
+            .unwrap()
+            .iter()
+            .map(|t| t.number)
+            .collect();
+        assert_eq!(only, vec![2]);
         assert_eq!(
             (got[0].number, got[0].codec.as_str(), got[0].language.as_deref()),
             (2, "mov_text", Some("eng"))

@@ -60,8 +60,8 @@ pub enum Effect {
     Play(String, Option<String>),
     /// Search the LAN for TVs (the answer comes back in `Casting`).
     SearchRenderers,
-    /// Cast file (index) to the renderer of that name.
-    Cast(String, usize),
+    /// Cast file (index) to that renderer.
+    Cast(crate::cast::Renderer, usize),
     Steer(crate::cast::Steer),
     Quit,
 }
@@ -70,7 +70,7 @@ pub enum Effect {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Casting {
     pub searching: bool,
-    pub renderers: Vec<String>,
+    pub renderers: Vec<crate::cast::Renderer>,
     pub status: Option<crate::cast::CastStatus>,
 }
 
@@ -244,10 +244,10 @@ impl App {
 
     /// Enter in the cast overlay: the selected file to the renderer picked.
     fn cast_picked(&mut self) -> Option<Effect> {
-        let name = self.casting.renderers.get(self.cast_pick)?.clone();
+        let renderer = self.casting.renderers.get(self.cast_pick)?.clone();
         self.overlay = None;
-        self.note = Some(format!("casting to {name}…"));
-        Some(Effect::Cast(name, self.selected))
+        self.note = Some(format!("casting to {}…", renderer.name));
+        Some(Effect::Cast(renderer, self.selected))
     }
 
     /// A key for the TV playing; a note when nothing is cast.

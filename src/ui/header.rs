@@ -98,7 +98,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 
     let url = app.selected_url(s).unwrap_or_default();
     let mut line = vec![Span::raw(" open "), Span::styled(url, t.accent())];
-    if let Some(c) = &app.casting.status {
+    // The TV while it plays, or says what went wrong; the URL again once it has stopped.
+    if let Some(c) =
+        app.casting.status.as_ref().filter(|c| {
+            c.error.is_some() || !matches!(c.state.as_str(), "STOPPED" | "GONE" | "NO_MEDIA_PRESENT")
+        })
+    {
         line = cast_line(c, t);
     }
     if let Some(cause) = &s.stall {

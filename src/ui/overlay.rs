@@ -231,7 +231,7 @@ pub fn cast(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         }));
     }
     let mark = if t.ascii { ">" } else { "▶" };
-    for (i, name) in c.renderers.iter().enumerate() {
+    for (i, name) in c.renderers.iter().map(|r| &r.name).enumerate() {
         let picked = i == app.cast_pick;
         let style = if picked { t.selected() } else { t.accent() };
         let m = if picked { mark } else { " " };
