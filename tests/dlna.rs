@@ -441,7 +441,11 @@ impl Lan {
     const CLIENT: &str = "10.47.0.2";
 
     fn new() -> Lan {
-        let id = std::process::id();
+        // The process and the count of Lans it made: tests running at once each get their own
+        // (interface names stay within the kernel's 15 bytes).
+        static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{}{n}", std::process::id());
         // Named before anything is made, so that drop removes whatever a failure left.
         let (server_end, client_end) = (format!("bt2p{id}s"), format!("bt2p{id}c"));
         let lan = Lan {
