@@ -163,7 +163,16 @@ impl Cell {
             self.carries(net, p) && p["fetched_bytes"].as_u64() > Some(0)
         })
         .await;
-        let (status, _, body) = body.await.unwrap();
+        // A stream that stops is reported with what bt2p-tui saw then: its pieces in flight,
+        // its peers and its log.
+        let (status, _, body) = match body.await {
+            Ok(got) => got,
+            Err(e) => panic!(
+                "{who} over {net:?}: the stream failed ({e}); status.json: {}\nbt2p-tui's log: {}",
+                status(c).await,
+                c.stderr()
+            ),
+        };
         assert_eq!(status, 200, "{who} over {net:?}");
         assert!(
             sha(&body) == sha(&self.bytes),
