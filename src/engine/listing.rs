@@ -75,18 +75,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, p)| FileSnap {
-                index: i,
-                path: p.to_string(),
-                length: 10,
-                offset: 10 * i as u64,
-                progress_bytes: 0,
-                first_piece: i as u32,
-                end_piece: i as u32 + 1,
                 padding: p.starts_with(".pad/"),
-                players: 0,
-                duration_secs: None,
-                prefetch: None,
-                subtitle_tracks: Vec::new(),
+                ..FileSnap::new(i, p, 10 * i as u64, 10, 10)
             })
             .collect()
     }

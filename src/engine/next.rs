@@ -204,20 +204,7 @@ mod tests {
     const MIB: u64 = 1024 * 1024;
 
     fn file(index: usize, path: &str, offset: u64, length: u64, piece_len: u64) -> FileSnap {
-        FileSnap {
-            index,
-            path: path.to_string(),
-            length,
-            offset,
-            progress_bytes: 0,
-            first_piece: (offset / piece_len) as u32,
-            end_piece: (offset + length).div_ceil(piece_len) as u32,
-            padding: false,
-            players: 0,
-            duration_secs: None,
-            prefetch: None,
-            subtitle_tracks: Vec::new(),
-        }
+        FileSnap::new(index, path, offset, length, piece_len)
     }
 
     #[test]

@@ -122,6 +122,28 @@ pub struct FileSnap {
     pub subtitle_tracks: Vec<crate::media::tracks::SubtitleTrack>,
 }
 
+impl FileSnap {
+    /// File `index` at `path`, `length` bytes from `offset` in a torrent of `piece_len`-byte
+    /// pieces, with nothing downloaded, played or read yet.
+    pub fn new(index: usize, path: &str, offset: u64, length: u64, piece_len: u64) -> FileSnap {
+        let piece_len = piece_len.max(1);
+        FileSnap {
+            index,
+            path: path.to_string(),
+            length,
+            offset,
+            progress_bytes: 0,
+            first_piece: (offset / piece_len) as u32,
+            end_piece: (offset + length).div_ceil(piece_len) as u32,
+            padding: false,
+            players: 0,
+            duration_secs: None,
+            prefetch: None,
+            subtitle_tracks: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PeerSnap {
     pub addr: String,

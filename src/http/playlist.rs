@@ -79,20 +79,7 @@ mod tests {
     use crate::links::Links;
 
     fn file(index: usize, path: &str) -> FileSnap {
-        FileSnap {
-            index,
-            path: path.into(),
-            length: 10,
-            offset: 10 * index as u64,
-            progress_bytes: 0,
-            first_piece: index as u32,
-            end_piece: index as u32 + 1,
-            padding: false,
-            players: 0,
-            duration_secs: None,
-            prefetch: None,
-            subtitle_tracks: Vec::new(),
-        }
+        FileSnap::new(index, path, 10 * index as u64, 10, 10)
     }
 
     #[test]

@@ -135,18 +135,9 @@ mod tests {
 
     fn file(index: usize, path: &str, padding: bool) -> FileSnap {
         FileSnap {
-            index,
-            path: path.into(),
-            length: 10,
-            offset: 10 * index as u64,
             progress_bytes: 5,
-            first_piece: index as u32,
-            end_piece: index as u32 + 1,
             padding,
-            players: 0,
-            duration_secs: None,
-            prefetch: None,
-            subtitle_tracks: Vec::new(),
+            ..FileSnap::new(index, path, 10 * index as u64, 10, 10)
         }
     }
 
