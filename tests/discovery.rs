@@ -186,8 +186,9 @@ async fn streams_from_a_peer_a_tracker_names(scheme: &str) {
     let seeder = seeding_lt(&torrent, &dir.path().join("seed"), &["--upload-rate", "1000000"]).await;
     wait_tracker_seeder(port, &hash).await;
     let save = dir.path().join("dl");
-    // No --peer, no --no-trackers; no DHT either, so the tracker is the only source.
-    let args = ["--no-dht", "--no-resume", "--bind", "127.0.0.1"];
+    // No --peer, no --no-trackers; no DHT or local discovery either (nor multicast on the
+    // host's interfaces), so the tracker is the only source.
+    let args = ["--no-dht", "--no-lsd", "--no-resume", "--bind", "127.0.0.1"];
     let c = started(&torrent, &save, &args).await;
     // The seeder's own count: bt2p-tui drops a seeder once it has the whole file, so on a busy
     // machine status.json may never be seen listing it.

@@ -59,7 +59,6 @@ impl Net {
 
 /// bt2p-tui's rate in every cell: 4 MiB take about 4 s, long enough to see who carries them.
 const RATE: &str = "1MiB";
-const RATE_BYTES: u64 = 1 << 20;
 const LEN: usize = 4 << 20;
 
 /// One cell's data: a file, its .torrent (mktorrent, 256 KiB pieces, a tracker nobody answers
@@ -125,17 +124,13 @@ impl Cell {
 
     /// bt2p-tui downloading into `dl`, dialling `peers`, at `RATE`.
     async fn leecher(&self, peers: &[SocketAddr]) -> Client {
-        self.leecher_with(peers, &["--download-limit", RATE]).await
-    }
-
-    /// bt2p-tui downloading into `dl`, dialling `peers`, with `extra` options.
-    async fn leecher_with(&self, peers: &[SocketAddr], extra: &[&str]) -> Client {
         let save = self.dl();
+        let extra = ["--download-limit", RATE];
         wait_up(spawn_client(
             &self.torrent,
             peers,
             &save,
-            extra,
+            &extra,
             &[("RUST_LOG", "warn")],
         ))
         .await
@@ -270,22 +265,17 @@ async fn libtorrent_seeds(cell: &Cell, net: Net) {
     ];
     args.extend_from_slice(lt_transport(net));
     args.extend_from_slice(lt_encryption(cell));
-    // libtorrent paces the transfer at `RATE` itself: with bt2p-tui's own --download-limit the
-    // stream stalled about one run in three here, at a piece whose last chunks were never
-    // requested again (an engine bug, open).
-    let rate = RATE_BYTES.to_string();
-    args.extend(["--upload-rate", &rate]);
     // uTP: libtorrent dials bt2p-tui (which tries TCP first and gives up on a peer whose TCP
     // accepts and hangs up); TCP and IPv6: bt2p-tui dials libtorrent.
     let (c, lt) = if net == Net::Utp {
-        let c = cell.leecher_with(&[], &[]).await;
+        let c = cell.leecher(&[]).await;
         let to = c.listen.to_string();
         args.extend(["--peer", &to]);
         (c, LtPeer::start(&args, lt_listen(net)))
     } else {
         let lt = LtPeer::start(&args, lt_listen(net));
         lt.wait("libtorrent to seed", |s| s["seeding"] == true).await;
-        (cell.leecher_with(&[net.addr(lt.port)], &[]).await, lt)
+        (cell.leecher(&[net.addr(lt.port)]).await, lt)
     };
     let what = format!("libtorrent sending over {net:?}");
     let seen = lt.wait(&what, |s| lt_sees(s, net, cell));
