@@ -51,22 +51,49 @@ async fn a_seek_wakes_the_peers_that_have_nothing_to_do() {
     .await;
 
     let before = c.stderr().len();
-    let from = 60 * 1024 * 1024;
-    let range = format!("bytes={from}-");
-    let url = format!("{}/film.mkv", c.base);
-    let (status, _, body) = get(&url, Some(&range), DEADLINE).await;
-    assert_eq!(status, 206);
-    assert_eq!(
-        sha(&body),
-        sha(&bytes[from..]),
-        "the seek's bytes are not the file's"
-    );
+    seek_reads(&format!("{}/film.mkv", c.base), &bytes, 60 * 1024 * 1024).await;
     let log = c.stderr();
     assert!(
         log[before..].contains("woken up: the streams' priorities changed"),
         "the seek did not wake the idle peer; the log after it:\n{}",
         &log[before..]
     );
+}
+
+/// A seek makes a peer send the pieces under the new position next: the requests queued for
+/// what the player left behind are cancelled. The engine used to leave them queued, so the new
+/// position's pieces waited behind each peer's whole request window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seek_cancels_the_requests_for_what_the_player_left() {
+    let (dir, torrent, bytes) = content(64 * 1024 * 1024);
+    // 2 MB/s: the 64 MiB take half a minute, and half a second of it is 61 requests.
+    let extra = ["--seed-mode", "--upload-rate", "2000000", "--peer-log"];
+    let lt = seeding_lt(&torrent, &dir.path().join("seed"), "127.0.0.1", &extra).await;
+    let addr = format!("127.0.0.1:{}", lt.port);
+    let save = dir.path().join("dl");
+    let c = client(&torrent, addr.parse().unwrap(), &save, &[]).await;
+    let url = format!("{}/film.mkv", c.base);
+    let first = hold(&url).await;
+    wait_status(&c, "requests in flight to the seeder", |st| {
+        let p = st["peers"]
+            .as_array()?
+            .iter()
+            .find(|p| p["addr"] == addr.as_str())?;
+        (p["requests_in_flight"].as_u64()? >= 8).then_some(())
+    })
+    .await;
+    let cancels = |s: &serde_json::Value| s["cancels"].as_u64().unwrap_or(0);
+    assert_eq!(cancels(&lt.state()), 0, "CANCEL before any seek");
+
+    // The player seeks to 48 MiB: it closes its connection and asks for a range there.
+    drop(first);
+    seek_reads(&url, &bytes, 48 * 1024 * 1024).await;
+    let seen = lt
+        .wait("the seeder to receive CANCEL for the requests left behind", |s| {
+            cancels(s) > 0
+        })
+        .await;
+    eprintln!("CANCEL received by the seeder: {}", cancels(&seen));
 }
 
 /// Each peer's queue of requests holds about half a second of its own data: a slow peer gets a short
@@ -165,4 +192,17 @@ async fn an_idle_connection_sends_keep_alives() {
             .is_some_and(|p| p.iter().any(|p| p["keepalives"].as_u64().unwrap_or(0) > 0))
     })
     .await;
+}
+
+/// A player's seek: a Range request from `from` to the end of `url`, whose bytes must be the
+/// file's (`bytes`).
+async fn seek_reads(url: &str, bytes: &[u8], from: usize) {
+    let range = format!("bytes={from}-");
+    let (status, _, body) = get(url, Some(&range), DEADLINE).await;
+    assert_eq!(status, 206);
+    assert_eq!(
+        sha(&body),
+        sha(&bytes[from..]),
+        "the seek's bytes are not the file's"
+    );
 }

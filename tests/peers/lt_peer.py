@@ -159,6 +159,9 @@ def main():
         }
         if cycle:
             line["chokes"] = cycle["chokes"]
+        if a.peer_log:
+            # Every CANCEL received so far, from peers connected or gone.
+            line["cancels"] = sum(received["<== CANCEL"].values())
         if h is not None:
             st = h.status()
             peers = []
