@@ -332,7 +332,9 @@ async fn o_plays_the_selected_file_in_the_local_player() {
     let tmux = Session::dashboard("bt2p-play", &h, port, listen, &env, "");
     tmux.wait_for("piece_par 16").await;
     let _seeder = h.release(SocketAddr::from(([127, 0, 0, 1], listen)), None).await;
-    // The first episode is selected at start; one down is the second.
+    // The first episode is selected once the files are listed; one down is the second. A key
+    // pressed before the list is drawn has nothing to move.
+    tmux.wait_for("Ep 2").await;
     tmux.keys(&["j", "o"]);
     tmux.wait_for("starting the player").await;
     let want = &h.files.iter().find(|(p, _)| p == "Ep 2.mkv").unwrap().1;
