@@ -31,9 +31,57 @@ const MAX_DEFAULT_PIECE_LEN: u64 = 16 * 1024 * 1024;
 /// unless the clamp decides: a small .torrent, and pieces small enough to stream.
 const DEFAULT_MAX_PIECES: u64 = 2000;
 
+/// What `create` was asked for, checked before any file is read.
+struct Plan {
+    piece_len: Option<u32>,
+    trackers: Vec<String>,
+    web_seeds: Vec<String>,
+    /// The file or folder, and the folder holding it (where the engine finds the data).
+    path: PathBuf,
+    parent: PathBuf,
+    name: String,
+    output: PathBuf,
+}
+
 /// `bt2p-tui create`.
 pub async fn run(args: CreateArgs, cancel: CancellationToken) -> Result<(), Error> {
-    let chosen_piece_len = args.piece_size.map(check_piece_size).transpose()?;
+    let plan = plan(&args)?;
+    let content = {
+        let path = plan.path.clone();
+        tokio::task::spawn_blocking(move || scan(&path))
+            .await
+            .map_err(|e| Error::Other(format!("listing the files failed: {e}")))??
+    };
+    let piece_len = plan.piece_len.unwrap_or_else(|| default_piece_len(content.total));
+    announce(&plan, &content, piece_len);
+    let hashes = hash_all(&content, piece_len, &cancel).await?;
+    let meta = Meta {
+        trackers: plan.trackers.clone(),
+        comment: args.comment.clone().filter(|c| !c.is_empty()),
+        private: args.private,
+        web_seeds: plan.web_seeds.clone(),
+        creation_date: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|d| d.as_secs()),
+    };
+    let torrent = encode(&content, &plan.name, piece_len, &hashes, &meta);
+    write_new(&plan.output, &torrent.bytes)?;
+    eprintln!("wrote {}", plan.output.display());
+    println!("info hash: {}", torrent.info_hash_hex());
+    println!(
+        "magnet: {}",
+        magnet(&torrent.info_hash_hex(), &plan.name, &meta.trackers)
+    );
+    if !args.serve {
+        return Ok(());
+    }
+    serve_created(&args, torrent, plan, cancel).await
+}
+
+/// Every option checked, and the output refused if it exists, before anything is read.
+fn plan(args: &CreateArgs) -> Result<Plan, Error> {
+    let piece_len = args.piece_size.map(check_piece_size).transpose()?;
     let trackers = check_urls(
         &args.trackers,
         "--tracker",
@@ -63,28 +111,37 @@ pub async fn run(args: CreateArgs, cancel: CancellationToken) -> Result<(), Erro
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("/"));
     refuse_existing(&output, args.serve.then_some(parent.as_path()))?;
+    Ok(Plan {
+        piece_len,
+        trackers,
+        web_seeds,
+        path,
+        parent,
+        name,
+        output,
+    })
+}
 
-    let content = {
-        let path = path.clone();
-        tokio::task::spawn_blocking(move || scan(&path))
-            .await
-            .map_err(|e| Error::Other(format!("listing the files failed: {e}")))??
-    };
-    let piece_len = chosen_piece_len.unwrap_or_else(|| default_piece_len(content.total));
+/// One line on what is about to be hashed.
+fn announce(plan: &Plan, content: &Content, piece_len: u32) {
     let pieces = content.total.div_ceil(u64::from(piece_len));
     eprintln!(
-        "{name}: {} file{}, {} in {pieces} pieces of {}{}",
+        "{}: {} file{}, {} in {pieces} pieces of {}{}",
+        plan.name,
         content.files.len(),
         if content.files.len() == 1 { "" } else { "s" },
         crate::fmt::size(content.total),
         crate::fmt::size(u64::from(piece_len)),
-        if chosen_piece_len.is_some() {
+        if plan.piece_len.is_some() {
             ""
         } else {
             " (chosen from the total size; --piece-size changes it)"
         }
     );
+}
 
+/// Every piece's hash, off the runtime, with a progress bar.
+async fn hash_all(content: &Content, piece_len: u32, cancel: &CancellationToken) -> Result<Vec<u8>, Error> {
     let bar = hash::progress_bar(content.total);
     let hashes = {
         let (content, bar, cancel) = (content.clone(), bar.clone(), cancel.clone());
@@ -93,39 +150,27 @@ pub async fn run(args: CreateArgs, cancel: CancellationToken) -> Result<(), Erro
             .map_err(|e| Error::Other(format!("hashing failed: {e}")))??
     };
     bar.finish_and_clear();
+    Ok(hashes)
+}
 
-    let meta = Meta {
-        trackers,
-        comment: args.comment.clone().filter(|c| !c.is_empty()),
-        private: args.private,
-        web_seeds,
-        creation_date: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .ok()
-            .map(|d| d.as_secs()),
-    };
-    let torrent = encode(&content, &name, piece_len, &hashes, &meta);
-    write_new(&output, &torrent.bytes)?;
-    eprintln!("wrote {}", output.display());
-    println!("info hash: {}", torrent.info_hash_hex());
-    println!(
-        "magnet: {}",
-        magnet(&torrent.info_hash_hex(), &name, &meta.trackers)
-    );
-
-    if !args.serve {
-        return Ok(());
-    }
-    let source = crate::source::from_torrent_bytes(torrent.bytes.into(), &output.display().to_string())?;
+/// `create --serve`: the new torrent seeded from the data where it lies.
+async fn serve_created(
+    args: &CreateArgs,
+    torrent: Torrent,
+    plan: Plan,
+    cancel: CancellationToken,
+) -> Result<(), Error> {
+    let output = plan.output.display().to_string();
+    let source = crate::source::from_torrent_bytes(torrent.bytes.into(), &output)?;
     let mut opts = crate::serve::engine_options(&args.engine, &args.common);
-    if opts.save_path != Path::new(".") && opts.save_path != parent {
+    if opts.save_path != Path::new(".") && opts.save_path != plan.parent {
         tracing::warn!(
             "--save-path {} is not used with create --serve: the data is seeded from {}",
             opts.save_path.display(),
-            parent.display()
+            plan.parent.display()
         );
     }
-    opts.save_path = parent;
+    opts.save_path = plan.parent;
     crate::serve::serve(&args.common, opts, source, cancel).await
 }
 

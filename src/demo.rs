@@ -1,7 +1,7 @@
 //! `bt2p-tui demo`: a built-in video, a seeder on 127.0.0.1 throttled like a swarm, and the
 //! normal client streaming from it. No internet needed.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -110,19 +110,36 @@ fn demo_dir() -> PathBuf {
     crate::paths::cache_dir().join("demo")
 }
 
+fn fail(what: &'static str, source: impl Into<crate::error::BoxError>) -> Error {
+    Error::Demo {
+        what,
+        source: source.into(),
+    }
+}
+
 pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error> {
     let _log = crate::logging::init(&args.common, args.common.wants_tui())?;
     // The port before anything else: a second demo started beside a running one must leave
     // the first one's files alone, and say where it is.
     let listener = bind(&args.common).await?;
     let root = demo_dir();
+    let (seeder, torrent) = seed(&root, &args).await?;
+    // A fresh download every time, so the window fills in from nothing.
+    let (download, _lock) =
+        own_download(&root).map_err(|e| fail("cannot create the demo's download folder", e))?;
+    let source = crate::source::from_torrent_bytes(torrent, NAME)?;
+    let opts = engine_options(download.path(), seeder.addr, &args)?;
+    let mut common = args.common.clone();
+    common.read_timeout = common.read_timeout.max(slowest_piece(args.rate));
+    let r = crate::serve::serve_on(listener, &common, opts, source, cancel).await;
+    let _ = tokio::time::timeout(Duration::from_millis(100), seeder.stop()).await;
+    r
+}
+
+/// The demo video (written once into the cache folder), its torrent, and a seeder of it at
+/// `--rate`.
+async fn seed(root: &Path, args: &DemoArgs) -> Result<(Seeder, bytes::Bytes), Error> {
     let seed_dir = root.join("seed");
-    fn fail(what: &'static str, source: impl Into<crate::error::BoxError>) -> Error {
-        Error::Demo {
-            what,
-            source: source.into(),
-        }
-    }
     std::fs::create_dir_all(&seed_dir).map_err(|e| fail("cannot create the demo folder", e))?;
     let _ = std::fs::remove_file(seed_dir.join(OLD_VIDEO));
     let video = seed_dir.join(NAME);
@@ -140,13 +157,13 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         seeder.addr,
         crate::fmt::size(args.rate)
     );
+    Ok((seeder, torrent))
+}
 
-    // A fresh download every time, so the window fills in from nothing.
-    let (download, _lock) =
-        own_download(&root).map_err(|e| fail("cannot create the demo's download folder", e))?;
-    let source = crate::source::from_torrent_bytes(torrent, NAME)?;
-    let opts = EngineOptions {
-        save_path: download.path().to_path_buf(),
+/// The engine on loopback with the seeder as its only peer: no DHT, trackers or discovery.
+fn engine_options(save_path: &Path, seeder: SocketAddr, args: &DemoArgs) -> Result<EngineOptions, Error> {
+    Ok(EngineOptions {
+        save_path: save_path.to_path_buf(),
         resume_dir: None,
         recheck: false,
         listen_ip: Ipv4Addr::LOCALHOST.into(),
@@ -161,7 +178,7 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         dht_bootstrap: Vec::new(),
         trackers: false,
         lsd: false,
-        peers: vec![seeder.addr],
+        peers: vec![seeder],
         download_limit: None,
         upload_limit: None,
         on_demand: false,
@@ -169,10 +186,5 @@ pub async fn run(args: DemoArgs, cancel: CancellationToken) -> Result<(), Error>
         metadata_timeout: Duration::from_secs(30),
         max_players: args.common.max_players as usize,
         request_window: DEFAULT_REQUEST_WINDOW as usize,
-    };
-    let mut common = args.common.clone();
-    common.read_timeout = common.read_timeout.max(slowest_piece(args.rate));
-    let r = crate::serve::serve_on(listener, &common, opts, source, cancel).await;
-    let _ = tokio::time::timeout(Duration::from_millis(100), seeder.stop()).await;
-    r
+    })
 }

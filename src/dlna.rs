@@ -74,7 +74,7 @@ impl Dlna {
             &name,
             files
                 .iter()
-                .filter(|f| !f.padding)
+                .filter(|f| f.shown())
                 .map(|f| (f.index, f.path.as_str(), f.length)),
         );
         let mut server = UpnpServer::new(UpnpServerOptions {

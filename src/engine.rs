@@ -289,7 +289,7 @@ impl Engine {
         let file = self
             .files
             .get(index)
-            .filter(|f| !f.padding)
+            .filter(|f| f.shown())
             .ok_or(OpenError::NoSuchFile)?;
         let slot = self
             .slots

@@ -16,7 +16,7 @@ pub fn print_urls(state: &HttpState) {
     println!("bt2p-tui: {} ({})", snap.name, snap.info_hash);
     let links = state.links();
     println!("index: {}", links.index());
-    for f in snap.files.iter().filter(|f| !f.padding) {
+    for f in snap.files.iter().filter(|f| f.shown()) {
         println!("{}", links.file(&f.path));
     }
     if let Some(d) = &state.dlna {

@@ -4,6 +4,18 @@
 //! wires the engine (librqbit), the HTTP server (warp) and the front end (the dashboard or
 //! headless status lines).
 
+// Shipped code (tests are exempt): functions short enough to read whole (the threshold is in
+// clippy.toml), and no unwrap, expect or panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::too_many_lines,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 pub mod access;
 pub mod cast;
 pub mod cli;

@@ -1,3 +1,17 @@
+//! The `bt2p-tui` command.
+
+// Shipped code (tests are exempt): functions short enough to read whole (the threshold is in
+// clippy.toml), and no unwrap, expect or panic.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::too_many_lines,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

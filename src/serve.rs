@@ -68,6 +68,23 @@ pub fn url_host(common: &CommonArgs) -> String {
         .unwrap_or_else(|| net::url_host(&net::advertised_ip(common.bind)))
 }
 
+/// The DLNA MediaServer (`--dlna`), under `--dlna-name` or the torrent's name.
+async fn start_dlna(
+    common: &CommonArgs,
+    engine: &Engine,
+    port: u16,
+    base_url: &str,
+    cancel: &CancellationToken,
+) -> Result<Arc<crate::dlna::Dlna>, Error> {
+    let name = common
+        .dlna_name
+        .clone()
+        .unwrap_or_else(|| engine.snapshot().borrow().name.clone());
+    let fixed = common.domain_name.as_ref().map(|_| base_url.to_string());
+    let allow = AllowList::new(&common.allow);
+    crate::dlna::Dlna::start(name, port, engine, &allow, fixed, cancel).await
+}
+
 /// [`serve`] on a listener already bound to `common`'s address.
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
@@ -81,15 +98,7 @@ pub async fn serve_on(
 
     let base_url = format!("http://{}:{port}", url_host(common));
     let dlna = match common.dlna {
-        true => {
-            let name = common
-                .dlna_name
-                .clone()
-                .unwrap_or_else(|| engine.snapshot().borrow().name.clone());
-            let fixed = common.domain_name.as_ref().map(|_| base_url.clone());
-            let allow = AllowList::new(&common.allow);
-            Some(crate::dlna::Dlna::start(name, port, &engine, &allow, fixed, &cancel).await?)
-        }
+        true => Some(start_dlna(common, &engine, port, &base_url, &cancel).await?),
         false => None,
     };
     let hosts = HostNames::new(common.domain_name.as_deref(), &net::local_addresses());

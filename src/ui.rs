@@ -207,10 +207,7 @@ where
             term.draw(|f| draw(f, app, &snap, &theme)).map_err(io)?;
             last_frame = Some(Instant::now());
             dirty = false;
-            // Fault injection for the terminal-restore test: a panic with the screen taken.
-            if std::env::var_os("BT2P_FAULT").is_some_and(|v| v == "dashboard-panic") {
-                panic!("fault injected (BT2P_FAULT=dashboard-panic)");
-            }
+            fault_injected();
         }
         let frame_due = async {
             if dirty {
@@ -225,21 +222,13 @@ where
                 None => break,
                 Some(Err(e)) => return Err(e),
                 Some(Ok(Event::Key(k))) => {
-                    if let Some(a) = keys::action_of(k) {
-                        match app.apply(a, &snap) {
-                            Some(Effect::Quit) => {
-                                cancel.cancel();
-                                break;
-                            }
-                            Some(Effect::SetPiecePar(n)) => snap.set_piece_par(control.set_piece_par(n)),
-                            Some(Effect::TogglePause) => control.toggle_pause(),
-                            Some(Effect::Copy(url)) => terminal::copy_to_clipboard(&url),
-                            Some(Effect::Play(url, subtitle)) => control.play(url, subtitle),
-                            Some(Effect::SearchRenderers) => control.search_renderers(),
-                            Some(Effect::Cast(renderer, file)) => control.cast(renderer, file),
-                            Some(Effect::Steer(steer)) => control.steer(steer),
-                            None => {}
-                        }
+                    let effect = keys::action_of(k).and_then(|a| app.apply(a, &snap));
+                    if let Some(Effect::Quit) = effect {
+                        cancel.cancel();
+                        break;
+                    }
+                    if let Some(e) = effect {
+                        carry_out(e, &mut snap, control);
                     }
                     dirty = true;
                 }
@@ -263,6 +252,28 @@ where
         }
     }
     Ok(())
+}
+
+/// What a key asked of the rest of the program (Quit is the loop's own).
+fn carry_out(effect: Effect, snap: &mut Snapshot, control: &dyn Control) {
+    match effect {
+        Effect::Quit => {}
+        Effect::SetPiecePar(n) => snap.set_piece_par(control.set_piece_par(n)),
+        Effect::TogglePause => control.toggle_pause(),
+        Effect::Copy(url) => terminal::copy_to_clipboard(&url),
+        Effect::Play(url, subtitle) => control.play(url, subtitle),
+        Effect::SearchRenderers => control.search_renderers(),
+        Effect::Cast(renderer, file) => control.cast(renderer, file),
+        Effect::Steer(steer) => control.steer(steer),
+    }
+}
+
+/// Fault injection for the terminal-restore test: a panic with the screen taken.
+#[expect(clippy::panic, reason = "the test of the panic hook needs a real panic")]
+fn fault_injected() {
+    if std::env::var_os("BT2P_FAULT").is_some_and(|v| v == "dashboard-panic") {
+        panic!("fault injected (BT2P_FAULT=dashboard-panic)");
+    }
 }
 
 /// One frame.

@@ -64,79 +64,107 @@ impl Clip {
             .iter()
             .find(|e| e.id == id::TRACKS)
             .ok_or(BadClip("no Tracks"))?;
-        let entries: Vec<_> = ebml::children(tracks.data)
-            .ok_or(BadClip("broken Tracks"))?
-            .into_iter()
-            .filter(|t| t.id == id::TRACK_ENTRY)
-            .collect();
-        let number =
-            |t: &ebml::Element<'_>| ebml::child(t.data, id::TRACK_NUMBER).map(|n| ebml::uint(n.data));
-        let video_track = entries
-            .iter()
-            .find(|t| ebml::child(t.data, id::TRACK_TYPE).is_some_and(|k| ebml::uint(k.data) == 1))
-            .and_then(number)
-            .ok_or(BadClip("no video track"))?;
-        let mut cue_tracks: Vec<u64> = entries.iter().filter_map(number).collect();
-        cue_tracks.sort_by_key(|&n| n != video_track);
-        if cue_tracks.iter().any(|&n| n > 0xFF) {
-            return Err(BadClip("track numbers above 255"));
-        }
-
-        // (block's track, timestamp in the clip, its bytes, where its timestamp is)
-        let mut blocks = Vec::new();
-        for cluster in parts.iter().filter(|e| e.id == id::CLUSTER) {
-            let els = ebml::children(cluster.data).ok_or(BadClip("a broken Cluster"))?;
-            let base = els
-                .iter()
-                .find(|e| e.id == id::TIMESTAMP)
-                .map(|e| ebml::uint(e.data))
-                .ok_or(BadClip("a Cluster without Timestamp"))?;
-            for block in els.iter().filter(|e| e.id == id::SIMPLE_BLOCK) {
-                let (track, n) = ebml::vint(block.data, false).ok_or(BadClip("a broken block"))?;
-                let head = block.data.get(n..n + 3).ok_or(BadClip("a short block"))?;
-                let ts = base as i64 + i64::from(i16::from_be_bytes([head[0], head[1]]));
-                let key = track == video_track && head[2] & 0x80 != 0;
-                blocks.push((key, ts, block.data, n));
-            }
-        }
-        // The clip starts at its first key frame: the audio encoder's priming frame before it
-        // is left out, and so is what lies past the clip's length.
-        let origin = blocks
-            .iter()
-            .find(|b| b.0)
-            .map(|b| b.1)
-            .ok_or(BadClip("no key frame"))?;
-        let mut clusters: Vec<ClusterTpl> = Vec::new();
-        for (key, ts, data, n) in blocks {
-            let ts = ts - origin;
-            if !(0..clip_ms as i64).contains(&ts) {
-                continue;
-            }
-            let ts = ts as u64;
-            if key || clusters.is_empty() {
-                clusters.push(ClusterTpl {
-                    ts,
-                    blocks: Vec::new(),
-                });
-            }
-            let Some(current) = clusters.last_mut() else {
-                continue;
-            };
-            let rel = i16::try_from(ts as i64 - current.ts as i64)
-                .map_err(|_| BadClip("key frames too far apart"))?;
-            let mut data = data.to_vec();
-            data[n..n + 2].copy_from_slice(&rel.to_be_bytes());
-            current.blocks.extend(ebml::element(id::SIMPLE_BLOCK, &data));
-        }
-        if clusters.is_empty() {
-            return Err(BadClip("no blocks"));
-        }
+        let (video_track, cue_tracks) = track_numbers(tracks)?;
+        let blocks = blocks(&parts, video_track)?;
         Ok(Clip {
             tracks: tracks.raw.to_vec(),
             cue_tracks,
-            clusters,
+            clusters: cut(blocks, clip_ms)?,
         })
     }
+}
+
+/// The video track's number, and every track's with the video first.
+fn track_numbers(tracks: &ebml::Element<'_>) -> Result<(u64, Vec<u64>), BadClip> {
+    let entries: Vec<_> = ebml::children(tracks.data)
+        .ok_or(BadClip("broken Tracks"))?
+        .into_iter()
+        .filter(|t| t.id == id::TRACK_ENTRY)
+        .collect();
+    let number = |t: &ebml::Element<'_>| ebml::child(t.data, id::TRACK_NUMBER).map(|n| ebml::uint(n.data));
+    let video_track = entries
+        .iter()
+        .find(|t| ebml::child(t.data, id::TRACK_TYPE).is_some_and(|k| ebml::uint(k.data) == 1))
+        .and_then(number)
+        .ok_or(BadClip("no video track"))?;
+    let mut cue_tracks: Vec<u64> = entries.iter().filter_map(number).collect();
+    cue_tracks.sort_by_key(|&n| n != video_track);
+    if cue_tracks.iter().any(|&n| n > 0xFF) {
+        return Err(BadClip("track numbers above 255"));
+    }
+    Ok((video_track, cue_tracks))
+}
+
+/// A SimpleBlock of the clip.
+struct Block<'a> {
+    /// A video key frame.
+    key: bool,
+    /// Its timestamp in the clip, in ms.
+    ts: i64,
+    data: &'a [u8],
+    /// Where its relative timestamp is in `data`.
+    ts_at: usize,
+}
+
+/// Every SimpleBlock of the clip's Clusters, in order.
+fn blocks<'a>(parts: &[ebml::Element<'a>], video_track: u64) -> Result<Vec<Block<'a>>, BadClip> {
+    let mut blocks = Vec::new();
+    for cluster in parts.iter().filter(|e| e.id == id::CLUSTER) {
+        let els = ebml::children(cluster.data).ok_or(BadClip("a broken Cluster"))?;
+        let base = els
+            .iter()
+            .find(|e| e.id == id::TIMESTAMP)
+            .map(|e| ebml::uint(e.data))
+            .ok_or(BadClip("a Cluster without Timestamp"))?;
+        for block in els.iter().filter(|e| e.id == id::SIMPLE_BLOCK) {
+            let (track, n) = ebml::vint(block.data, false).ok_or(BadClip("a broken block"))?;
+            let head = block.data.get(n..n + 3).ok_or(BadClip("a short block"))?;
+            blocks.push(Block {
+                key: track == video_track && head[2] & 0x80 != 0,
+                ts: base as i64 + i64::from(i16::from_be_bytes([head[0], head[1]])),
+                data: block.data,
+                ts_at: n,
+            });
+        }
+    }
+    Ok(blocks)
+}
+
+/// The blocks from the first key frame on, cut into one ClusterTpl per key frame. The audio
+/// encoder's priming frame before that key frame is left out, and so is what lies past the
+/// clip's length.
+fn cut(blocks: Vec<Block<'_>>, clip_ms: u64) -> Result<Vec<ClusterTpl>, BadClip> {
+    let origin = blocks
+        .iter()
+        .find(|b| b.key)
+        .map(|b| b.ts)
+        .ok_or(BadClip("no key frame"))?;
+    let mut clusters: Vec<ClusterTpl> = Vec::new();
+    for b in blocks {
+        let ts = b.ts - origin;
+        if !(0..clip_ms as i64).contains(&ts) {
+            continue;
+        }
+        let ts = ts as u64;
+        if b.key || clusters.is_empty() {
+            clusters.push(ClusterTpl {
+                ts,
+                blocks: Vec::new(),
+            });
+        }
+        let Some(current) = clusters.last_mut() else {
+            continue;
+        };
+        let rel =
+            i16::try_from(ts as i64 - current.ts as i64).map_err(|_| BadClip("key frames too far apart"))?;
+        let mut data = b.data.to_vec();
+        data[b.ts_at..b.ts_at + 2].copy_from_slice(&rel.to_be_bytes());
+        current.blocks.extend(ebml::element(id::SIMPLE_BLOCK, &data));
+    }
+    if clusters.is_empty() {
+        return Err(BadClip("no blocks"));
+    }
+    Ok(clusters)
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ impl Bitrates {
     /// most, once), and only verified pieces.
     pub fn probe(&self, f: &FileSnap, have: &Have, count: u32, piece_len: u64) {
         let known = self.duration(f.index).is_some() && self.tracks_known(f.index);
-        if f.padding || !crate::media::is_media(&f.path) || known {
+        if !f.shown() || !crate::media::is_media(&f.path) || known {
             return;
         }
         let Ok(mut tried) = self.tried.lock() else { return };

@@ -24,7 +24,7 @@ pub struct Listing {
 
 impl Listing {
     pub fn new(files: &[FileSnap], pairs: &Pairs) -> Listing {
-        let mut shown: Vec<&FileSnap> = files.iter().filter(|f| !f.padding).collect();
+        let mut shown: Vec<&FileSnap> = files.iter().filter(|f| f.shown()).collect();
         shown.sort_by(|a, b| subtitles::natural_path(&a.path, &b.path));
         let order = pairs.listing_order(shown.into_iter().map(|f| f.index));
         let is_media = |i: &usize| files.get(*i).is_some_and(|f| media::is_media(&f.path));
@@ -51,7 +51,7 @@ impl Listing {
 }
 
 fn webvtt_twins(files: &[FileSnap]) -> BTreeMap<usize, String> {
-    let shown = || files.iter().filter(|f| !f.padding);
+    let shown = || files.iter().filter(|f| f.shown());
     let mut taken: HashSet<String> = shown().map(|f| f.path.clone()).collect();
     let mut twins = BTreeMap::new();
     for f in shown() {
@@ -83,11 +83,7 @@ mod tests {
 
     fn listing(paths: &[&str]) -> Listing {
         let f = files(paths);
-        let pairs = Pairs::new(
-            f.iter()
-                .filter(|f| !f.padding)
-                .map(|f| (f.index, f.path.as_str())),
-        );
+        let pairs = Pairs::new(f.iter().filter(|f| f.shown()).map(|f| (f.index, f.path.as_str())));
         Listing::new(&f, &pairs)
     }
 

@@ -92,7 +92,7 @@ impl Snapshot {
 
     /// Sets the torrent's files, pairs their subtitles with their videos and lists them, once.
     pub fn set_files(&mut self, files: Vec<FileSnap>) {
-        let visible = files.iter().filter(|f| !f.padding);
+        let visible = files.iter().filter(|f| f.shown());
         self.subtitles = Arc::new(crate::subtitles::Pairs::new(
             visible.map(|f| (f.index, f.path.as_str())),
         ));
@@ -141,6 +141,11 @@ impl FileSnap {
             prefetch: None,
             subtitle_tracks: Vec::new(),
         }
+    }
+
+    /// Listed, played and served: every file but BEP 47's padding.
+    pub fn shown(&self) -> bool {
+        !self.padding
     }
 }
 

@@ -107,17 +107,43 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     let t = &src.torrent;
     let stats = t.stats();
     let mut s = base.clone();
-    s.error = stats
+    s.error = error_of(src, &stats);
+    s.uploaded_bytes = stats.uploaded_bytes;
+    let (have, have_ok) = haves(src);
+    let players = src.players.list();
+    let files = files_now(src, base, &stats, &have, &players);
+    s.progress_bytes = files.iter().filter(|f| f.shown()).map(|f| f.progress_bytes).sum();
+    let total_shown: u64 = files.iter().filter(|f| f.shown()).map(|f| f.length).sum();
+    s.state = state_of(&stats.state, have_ok && s.progress_bytes >= total_shown).to_string();
+    let inflight = peers_now(&mut s, &stats, t, rates);
+    let remaining = stats.total_bytes.saturating_sub(stats.progress_bytes);
+    let down = s.download_bps;
+    s.eta_secs = (down > 1.0 && remaining > 0).then(|| (remaining as f64 / down) as u64);
+    s.streams = streams_now(src, &s, &players, &files, &have, &inflight);
+    s.viewing = src.players.viewers.totals.snapshot();
+    s.receiving = src.receiving.current();
+    s.receiving.retain(|(p, _)| !have.get(*p));
+    s.have = Arc::new(have);
+    s.files = Arc::new(files);
+    apply_piece_par(&mut s, *src.piece_par.borrow(), &src.bitrates);
+    s
+}
+
+/// The torrent's error as the user can act on it: a full disk is named as such.
+fn error_of(src: &Sources, stats: &librqbit::TorrentStats) -> Option<String> {
+    stats
         .error
         .as_deref()
         .map(|e| match src.receiving.disk_was_full() {
             true => format!("the disk is full, cannot write downloaded data ({e}). Free some space: the download resumes by itself"),
             false => e.to_string(),
         })
-        .or_else(|| src.receiving.write_error());
-    s.uploaded_bytes = stats.uploaded_bytes;
+        .or_else(|| src.receiving.write_error())
+}
 
-    let (have, have_ok) = match src.api.api_dump_haves(super::id_of(t)) {
+/// The verified pieces, and whether the engine could tell (not while it checks or starts).
+fn haves(src: &Sources) -> (Have, bool) {
+    match src.api.api_dump_haves(super::id_of(&src.torrent)) {
         Ok((bf, len)) => (
             Have {
                 bits: bf.as_raw_slice().to_vec(),
@@ -126,35 +152,48 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
             true,
         ),
         Err(_) => (Have::default(), false),
-    };
+    }
+}
 
-    let players = src.players.list();
+/// Each file's progress, players, bitrate, duration, prefetch and subtitle tracks.
+fn files_now(
+    src: &Sources,
+    base: &Snapshot,
+    stats: &librqbit::TorrentStats,
+    have: &Have,
+    players: &[Arc<super::players::PlayerInfo>],
+) -> Vec<FileSnap> {
     let mut files: Vec<FileSnap> = base.files.as_ref().clone();
     let verified = have.count();
     for (i, f) in files.iter_mut().enumerate() {
         f.progress_bytes = stats.file_progress.get(i).copied().unwrap_or(0);
         f.players = players.iter().filter(|p| p.file == i).count() as u32;
-        src.bitrates.probe(f, &have, verified, s.piece_len);
+        src.bitrates.probe(f, have, verified, base.piece_len);
         f.duration_secs = src.bitrates.duration(i);
         f.prefetch = src.prefetches.get(i);
         f.subtitle_tracks = src.bitrates.subtitle_tracks(i);
     }
-    s.progress_bytes = files
-        .iter()
-        .filter(|f| !f.padding)
-        .map(|f| f.progress_bytes)
-        .sum();
-    let total_visible: u64 = files.iter().filter(|f| !f.padding).map(|f| f.length).sum();
+    files
+}
 
-    s.state = match stats.state {
+fn state_of(state: &TorrentStatsState, complete: bool) -> &'static str {
+    match state {
         TorrentStatsState::Initializing { .. } => "checking",
         TorrentStatsState::Paused => "paused",
         TorrentStatsState::Error => "error",
-        TorrentStatsState::Live if have_ok && s.progress_bytes >= total_visible => "seeding",
+        TorrentStatsState::Live if complete => "seeding",
         TorrentStatsState::Live => "downloading",
     }
-    .to_string();
+}
 
+/// The peer counts, each connected peer's row and the torrent's speeds (their sum); returns
+/// the pieces being fetched now and from whom: why a player waits.
+fn peers_now(
+    s: &mut Snapshot,
+    stats: &librqbit::TorrentStats,
+    t: &ManagedTorrent,
+    rates: &mut Rates,
+) -> Vec<librqbit::InflightPieceInfo> {
     if let Some(live) = &stats.live {
         let ps = &live.snapshot.peer_stats;
         s.peers_connected = ps.live;
@@ -164,48 +203,54 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
         s.peers_queued = ps.queued;
         s.peers_seen = ps.seen;
     }
+    let Some(live) = t.live() else {
+        return Vec::new();
+    };
+    let snapshot = live.per_peer_stats_snapshot(Default::default());
+    let now = Instant::now();
+    let mut peers: Vec<PeerSnap> = snapshot
+        .peers
+        .iter()
+        .map(|(addr, p)| {
+            let counter = rates.peers.entry(addr.clone()).or_default();
+            let (d, u) = counter.push(now, p.counters.fetched_bytes, p.counters.uploaded_bytes);
+            PeerSnap {
+                addr: addr.clone(),
+                client: p.client_name.clone(),
+                state: p.state.to_string(),
+                download_bps: d,
+                upload_bps: u,
+                fetched_bytes: p.counters.fetched_bytes,
+                uploaded_bytes: p.counters.uploaded_bytes,
+                transport: p.conn_kind.as_ref().map(transport),
+                encrypted: p.encrypted,
+                requests_in_flight: p.requests_in_flight,
+                request_window: p.request_window,
+            }
+        })
+        .collect();
+    rates.peers.retain(|a, _| snapshot.peers.contains_key(a));
+    s.download_bps = peers.iter().map(|p| p.download_bps).sum();
+    s.upload_bps = peers.iter().map(|p| p.upload_bps).sum();
+    peers.sort_by(|a, b| {
+        b.download_bps
+            .total_cmp(&a.download_bps)
+            .then_with(|| a.addr.cmp(&b.addr))
+    });
+    s.peers = peers;
+    live.inflight_pieces()
+}
 
-    // The pieces being fetched now, and from whom: why a player waits.
-    let mut inflight: Vec<librqbit::InflightPieceInfo> = Vec::new();
-    if let Some(live) = t.live() {
-        let snapshot = live.per_peer_stats_snapshot(Default::default());
-        let now = Instant::now();
-        let mut peers: Vec<PeerSnap> = snapshot
-            .peers
-            .iter()
-            .map(|(addr, p)| {
-                let counter = rates.peers.entry(addr.clone()).or_default();
-                let (d, u) = counter.push(now, p.counters.fetched_bytes, p.counters.uploaded_bytes);
-                PeerSnap {
-                    addr: addr.clone(),
-                    client: p.client_name.clone(),
-                    state: p.state.to_string(),
-                    download_bps: d,
-                    upload_bps: u,
-                    fetched_bytes: p.counters.fetched_bytes,
-                    uploaded_bytes: p.counters.uploaded_bytes,
-                    transport: p.conn_kind.as_ref().map(transport),
-                    encrypted: p.encrypted,
-                    requests_in_flight: p.requests_in_flight,
-                    request_window: p.request_window,
-                }
-            })
-            .collect();
-        rates.peers.retain(|a, _| snapshot.peers.contains_key(a));
-        s.download_bps = peers.iter().map(|p| p.download_bps).sum();
-        s.upload_bps = peers.iter().map(|p| p.upload_bps).sum();
-        peers.sort_by(|a, b| {
-            b.download_bps
-                .total_cmp(&a.download_bps)
-                .then_with(|| a.addr.cmp(&b.addr))
-        });
-        s.peers = peers;
-        inflight = live.inflight_pieces();
-    }
-    let remaining = stats.total_bytes.saturating_sub(stats.progress_bytes);
-    let down = s.download_bps;
-    s.eta_secs = (down > 1.0 && remaining > 0).then(|| (remaining as f64 / down) as u64);
-
+/// Each player's row: where it reads, what it waits for and from whom, its viewer's figures.
+/// piece_par's figures are set afterwards, with the header's (`apply_piece_par`).
+fn streams_now(
+    src: &Sources,
+    s: &Snapshot,
+    players: &[Arc<super::players::PlayerInfo>],
+    files: &[FileSnap],
+    have: &Have,
+    inflight: &[librqbit::InflightPieceInfo],
+) -> Vec<StreamSnap> {
     // A stall is counted while it lasts: every player's current wait first, then the figures.
     let totals = &src.players.viewers.totals;
     let waits: HashMap<u64, (Option<f64>, u64)> = players
@@ -217,7 +262,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
         .collect();
     // A viewer's connections (a player seeking) share one record: its figures are taken once.
     let mut viewers: HashMap<*const super::viewing::Record, super::Viewing> = HashMap::new();
-    s.streams = players
+    players
         .iter()
         .filter_map(|p| {
             let f = files.get(p.file)?;
@@ -229,11 +274,15 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 bytes_per_sec: None,
             };
             let pos = p.position();
-            let ahead = buffered_ahead(&have, s.piece_len, f.offset, f.length, pos);
+            let ahead = buffered_ahead(have, s.piece_len, f.offset, f.length, pos);
             let piece = g.piece_at(pos) as u32;
             let fetching: Vec<_> = inflight.iter().filter(|i| i.piece == piece).collect();
             // The file's bitrate, and how long the player has had nothing to play.
             let (bps, frozen) = waits.get(&p.id).copied().unwrap_or_default();
+            let viewing = viewers
+                .entry(Arc::as_ptr(&p.viewer))
+                .or_insert_with(|| p.viewer.snapshot())
+                .clone();
             Some(StreamSnap {
                 id: p.id,
                 client: p.client.to_string(),
@@ -242,7 +291,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 end: p.end,
                 file_len: p.file_len,
                 piece,
-                // Set with piece_par's other figures, below.
+                // Set with piece_par's other figures, by `apply_piece_par`.
                 window_end_piece: 0,
                 window_pieces: 0,
                 piece_par: 0,
@@ -257,31 +306,21 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
                 piece_asked_ms: fetching.iter().map(|f| f.elapsed.as_millis() as u64).max(),
                 age_secs: p.started.elapsed().as_secs(),
                 metrics: Some(StreamMetrics::new(
-                    viewers
-                        .entry(Arc::as_ptr(&p.viewer))
-                        .or_insert_with(|| p.viewer.snapshot())
-                        .clone(),
+                    viewing,
                     ahead,
                     bps,
                     bps.and_then(|b| p.held_secs(b)),
                 )),
             })
         })
-        .collect();
-    s.viewing = src.players.viewers.totals.snapshot();
-    s.receiving = src.receiving.current();
-    s.receiving.retain(|(p, _)| !have.get(*p));
-    s.have = Arc::new(have);
-    s.files = Arc::new(files);
-    apply_piece_par(&mut s, *src.piece_par.borrow(), &src.bitrates);
-    s
+        .collect()
 }
 
 /// The largest video or audio file: the one piece_par is shown for while nobody plays.
 fn largest_media(files: &[FileSnap]) -> Option<usize> {
     let media = files
         .iter()
-        .filter(|f| !f.padding && crate::media::is_media(&f.path));
+        .filter(|f| f.shown() && crate::media::is_media(&f.path));
     media.max_by_key(|f| f.length).map(|f| f.index)
 }
 

@@ -163,34 +163,27 @@ pub async fn run(
     snapshot: watch::Receiver<super::Snapshot>,
     cancel: CancellationToken,
 ) {
-    let mut helpers: HashMap<u64, Vec<(u64, BoxStream)>> = HashMap::new();
-    let mut tails: HashMap<usize, BoxStream> = HashMap::new();
+    let mut w = Windows {
+        torrent,
+        geometry,
+        cancel,
+        helpers: HashMap::new(),
+        tails: HashMap::new(),
+    };
     loop {
         let changed = players.changed.notified();
         tokio::select! {
-            _ = cancel.cancelled() => break,
+            _ = w.cancel.cancelled() => break,
             _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             _ = changed => {}
             r = piece_par.changed() => if r.is_err() { break },
         }
         let pp = *piece_par.borrow_and_update();
         let list = players.list();
-        helpers.retain(|id, _| list.iter().any(|p| p.id == *id));
-        tails.retain(|file, _| list.iter().any(|p| p.file == *file));
-        for p in &list {
-            if tails.contains_key(&p.file) {
-                continue;
-            }
-            let Some(pos) = geometry(p.file).as_ref().and_then(tail_start) else {
-                continue;
-            };
-            match open_at(&torrent, p.file, pos, &cancel).await {
-                Opened::Cancelled => return,
-                Opened::Stream(s) => {
-                    tails.insert(p.file, s);
-                }
-                Opened::Failed(e) => tracing::debug!("cannot open a tail stream: {e}"),
-            }
+        w.helpers.retain(|id, _| list.iter().any(|p| p.id == *id));
+        w.tails.retain(|file, _| list.iter().any(|p| p.file == *file));
+        if w.open_tails(&list).await.is_err() {
+            return;
         }
         let buffers: HashMap<u64, (u64, bool)> = snapshot
             .borrow()
@@ -203,38 +196,89 @@ pub async fn run(
             .collect();
         let mut budget = HELPER_BUDGET;
         for p in &list {
-            let Some(g) = geometry(p.file) else { continue };
-            // In seconds, the file's bitrate, else the rate its player reads at.
-            let bps = g.bytes_per_sec.or_else(|| p.viewer.read_rate());
-            let mut want = helper_positions(&g, p.position(), pp.pieces(bps, g.piece_len));
-            let (ahead, waiting) = buffers.get(&p.id).copied().unwrap_or((0, false));
-            let open = helpers.get(&p.id).is_some_and(|h| !h.is_empty());
-            if !helpers_allowed(ahead, waiting, open) {
-                want.clear();
+            let buffer = buffers.get(&p.id).copied().unwrap_or((0, false));
+            match w.place_helpers(p, pp, buffer, budget).await {
+                Ok(used) => budget -= used,
+                Err(Cancelled) => return,
             }
-            want.truncate(budget);
-            budget -= want.len();
-            let entry = helpers.entry(p.id).or_default();
-            entry.truncate(want.len());
-            for (i, pos) in want.into_iter().enumerate() {
-                if let Some((at, s)) = entry.get_mut(i) {
-                    if *at != pos && s.seek(std::io::SeekFrom::Start(pos)).await.is_ok() {
-                        *at = pos;
-                    }
-                    continue;
-                }
-                match open_at(&torrent, p.file, pos, &cancel).await {
-                    Opened::Cancelled => return,
-                    Opened::Stream(s) => entry.push((pos, s)),
-                    Opened::Failed(e) => {
-                        tracing::debug!("cannot open a window stream: {e}");
-                        break;
-                    }
-                }
-            }
-            p.window_helpers
-                .store(entry.len() as u32, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+}
+
+/// The task was cancelled while it opened a stream.
+struct Cancelled;
+
+/// The extra streams kept open: each player's helpers (their positions), each played file's
+/// tail (where its index lies).
+struct Windows {
+    torrent: Arc<ManagedTorrent>,
+    geometry: Geometries,
+    cancel: CancellationToken,
+    helpers: HashMap<u64, Vec<(u64, BoxStream)>>,
+    tails: HashMap<usize, BoxStream>,
+}
+
+impl Windows {
+    /// A stream at the tail of each played file whose container keeps its index at the end.
+    async fn open_tails(&mut self, list: &[Arc<super::players::PlayerInfo>]) -> Result<(), Cancelled> {
+        for p in list {
+            if self.tails.contains_key(&p.file) {
+                continue;
+            }
+            let Some(pos) = (self.geometry)(p.file).as_ref().and_then(tail_start) else {
+                continue;
+            };
+            match open_at(&self.torrent, p.file, pos, &self.cancel).await {
+                Opened::Cancelled => return Err(Cancelled),
+                Opened::Stream(s) => {
+                    self.tails.insert(p.file, s);
+                }
+                Opened::Failed(e) => tracing::debug!("cannot open a tail stream: {e}"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Player `p`'s helpers moved or opened where its window needs them, at most `budget`;
+    /// `buffer` is its verified bytes ahead and whether it waits. Returns how many it holds.
+    async fn place_helpers(
+        &mut self,
+        p: &super::players::PlayerInfo,
+        pp: PiecePar,
+        (ahead, waiting): (u64, bool),
+        budget: usize,
+    ) -> Result<usize, Cancelled> {
+        let Some(g) = (self.geometry)(p.file) else {
+            return Ok(0);
+        };
+        // In seconds, the file's bitrate, else the rate its player reads at.
+        let bps = g.bytes_per_sec.or_else(|| p.viewer.read_rate());
+        let mut want = helper_positions(&g, p.position(), pp.pieces(bps, g.piece_len));
+        let entry = self.helpers.entry(p.id).or_default();
+        if !helpers_allowed(ahead, waiting, !entry.is_empty()) {
+            want.clear();
+        }
+        want.truncate(budget);
+        entry.truncate(want.len());
+        for (i, pos) in want.into_iter().enumerate() {
+            if let Some((at, s)) = entry.get_mut(i) {
+                if *at != pos && s.seek(std::io::SeekFrom::Start(pos)).await.is_ok() {
+                    *at = pos;
+                }
+                continue;
+            }
+            match open_at(&self.torrent, p.file, pos, &self.cancel).await {
+                Opened::Cancelled => return Err(Cancelled),
+                Opened::Stream(s) => entry.push((pos, s)),
+                Opened::Failed(e) => {
+                    tracing::debug!("cannot open a window stream: {e}");
+                    break;
+                }
+            }
+        }
+        p.window_helpers
+            .store(entry.len() as u32, std::sync::atomic::Ordering::Relaxed);
+        Ok(entry.len())
     }
 }
 

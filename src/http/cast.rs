@@ -182,7 +182,7 @@ pub async fn cast_file(state: &HttpState, renderer: Renderer, file: usize) -> Re
         .engine
         .files()
         .get(file)
-        .filter(|f| !f.padding)
+        .filter(|f| f.shown())
         .ok_or_else(|| {
             HttpError::BadRequest(format!("No file {file} in this torrent: the index lists them."))
         })?;

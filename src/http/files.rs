@@ -24,7 +24,7 @@ pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = 
         .and_then(
             |path: String, state: Arc<HttpState>, head, headers: HeaderMap, remote| async move {
                 let files = state.engine.files();
-                if let Some(idx) = files.iter().position(|f| !f.padding && f.path == path) {
+                if let Some(idx) = files.iter().position(|f| f.shown() && f.path == path) {
                     return serve(&state, idx, head, &headers, remote)
                         .await
                         .map_err(Rejection::from);
@@ -70,18 +70,7 @@ async fn serve(
             return multipart::serve(state, idx, &file, ranges, head, etag, remote).await;
         }
         RangeAnswer::Single { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
-        RangeAnswer::Unsatisfiable => {
-            let mut r = simple(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "text/plain; charset=utf-8",
-                b"Requested range not satisfiable.\n".to_vec(),
-                head,
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                r.headers_mut().insert(header::CONTENT_RANGE, v);
-            }
-            return Ok(r);
-        }
+        RangeAnswer::Unsatisfiable => return Ok(unsatisfiable(len, head)),
     };
 
     let mut r: Reply = if head || start == end {
@@ -96,7 +85,35 @@ async fn serve(
     };
     *r.status_mut() = status;
     let h = r.headers_mut();
-    let mime = media::mime_type(&file.path);
+    type_headers(h, &file.path);
+    dlna::file_headers(state, idx, &file.path, headers, h);
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+    validator_headers(h, &validators);
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    Ok(r)
+}
+
+/// 416 with the file's length, as RFC 9110 asks.
+fn unsatisfiable(len: u64, head: bool) -> Reply {
+    let mut r = simple(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "text/plain; charset=utf-8",
+        b"Requested range not satisfiable.\n".to_vec(),
+        head,
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+        r.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    r
+}
+
+/// The file's type, never sniffed, and ranges accepted.
+fn type_headers(h: &mut HeaderMap, path: &str) {
+    let mime = media::mime_type(path);
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     if runs_script(mime) {
         // A page that came with the torrent opens in an origin of its own, without script:
@@ -107,19 +124,10 @@ async fn serve(
         );
     }
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    dlna::file_headers(state, idx, &file.path, headers, h);
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
-    validator_headers(h, &validators);
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if status == StatusCode::PARTIAL_CONTENT
-        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1))
-    {
-        h.insert(header::CONTENT_RANGE, v);
-    }
-    Ok(r)
 }
 
 /// Whether a browser may run script in a file of this type when it is opened.

@@ -89,7 +89,7 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
 /// The rows of the table at the top: a name, and its value as HTML.
 fn summary(s: &Snapshot) -> [(&'static str, String); 9] {
     let pct = fmt::percent(s.progress_bytes, s.total_bytes);
-    let files = match s.files.iter().filter(|f| !f.padding).count() {
+    let files = match s.files.iter().filter(|f| f.shown()).count() {
         1 => "1 file".to_string(),
         n => format!("{n} files"),
     };

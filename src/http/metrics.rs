@@ -49,68 +49,49 @@ type Player<'a> = [(&'static str, &'a str); 3];
 impl Collector for Scrape {
     fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let s = &self.0;
-        gauge(
-            &mut enc,
-            "progress_bytes",
-            "Verified bytes of all files",
-            s.progress_bytes,
-        )?;
-        gauge(&mut enc, "size_bytes", "Size of all files", s.total_bytes)?;
-        counter(
-            &mut enc,
-            "uploaded_bytes",
-            "Bytes sent to peers",
-            s.uploaded_bytes,
-        )?;
-        gauge(
-            &mut enc,
-            "download_bytes_per_second",
-            "Download speed",
-            s.download_bps,
-        )?;
-        gauge(&mut enc, "upload_bytes_per_second", "Upload speed", s.upload_bps)?;
-        gauge(&mut enc, "peers_connected", "Connected peers", s.peers_connected)?;
-        gauge(
-            &mut enc,
-            "seeders",
-            "Connected peers that have every piece",
-            s.seeders,
-        )?;
-        gauge(
-            &mut enc,
-            "leechers",
-            "Connected peers still downloading",
-            s.leechers,
-        )?;
-        gauge(
-            &mut enc,
-            "piece_par",
-            "Pieces fetched ahead of each player",
-            s.piece_par,
-        )?;
-        if let Some(secs) = s.piece_par_secs {
-            gauge(
-                &mut enc,
-                "piece_par_seconds",
-                "Seconds of playback those pieces hold, at the file's bitrate",
-                secs,
-            )?;
-        }
-        gauge(
-            &mut enc,
-            "players",
-            "Open player connections",
-            s.streams.len() as u64,
-        )?;
-        gauge(
-            &mut enc,
-            "players_stalled",
-            "Players that have had nothing to play for 1 s or more, now",
-            s.streams.iter().filter(|st| st.stalled_now).count() as u64,
-        )?;
+        torrent(&mut enc, s)?;
         totals(&mut enc, &s.viewing)?;
         players(&mut enc, s)
     }
+}
+
+/// The torrent's own figures: progress, speeds, peers, piece_par, players.
+fn torrent(enc: &mut DescriptorEncoder, s: &Snapshot) -> Result<(), std::fmt::Error> {
+    gauge(
+        enc,
+        "progress_bytes",
+        "Verified bytes of all files",
+        s.progress_bytes,
+    )?;
+    gauge(enc, "size_bytes", "Size of all files", s.total_bytes)?;
+    counter(enc, "uploaded_bytes", "Bytes sent to peers", s.uploaded_bytes)?;
+    gauge(enc, "download_bytes_per_second", "Download speed", s.download_bps)?;
+    gauge(enc, "upload_bytes_per_second", "Upload speed", s.upload_bps)?;
+    gauge(enc, "peers_connected", "Connected peers", s.peers_connected)?;
+    gauge(enc, "seeders", "Connected peers that have every piece", s.seeders)?;
+    gauge(enc, "leechers", "Connected peers still downloading", s.leechers)?;
+    gauge(
+        enc,
+        "piece_par",
+        "Pieces fetched ahead of each player",
+        s.piece_par,
+    )?;
+    if let Some(secs) = s.piece_par_secs {
+        gauge(
+            enc,
+            "piece_par_seconds",
+            "Seconds of playback those pieces hold, at the file's bitrate",
+            secs,
+        )?;
+    }
+    gauge(enc, "players", "Open player connections", s.streams.len() as u64)?;
+    gauge(
+        enc,
+        "players_stalled",
+        "Players that have had nothing to play for 1 s or more, now",
+        s.streams.iter().filter(|st| st.stalled_now).count() as u64,
+    )?;
+    Ok(())
 }
 
 /// What every viewer went through since start.

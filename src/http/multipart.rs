@@ -63,8 +63,19 @@ pub async fn serve(
         // broken 206.
         let (s0, e0) = ranges[0];
         let first = body::open(state, idx, s0, e0, remote).await?;
-        let body = parts_stream(state.clone(), idx, first, ranges, b.clone(), mime, len, remote);
-        warp::Reply::into_response(warp::reply::stream(body))
+        let parts = Parts {
+            state: state.clone(),
+            idx,
+            remote,
+            boundary: b.clone(),
+            mime,
+            len,
+            ranges: ranges.into(),
+            first: Some(first),
+            step: Step::Header,
+            chunks: Default::default(),
+        };
+        warp::Reply::into_response(warp::reply::stream(parts.stream()))
     };
     *r.status_mut() = StatusCode::PARTIAL_CONTENT;
     let h = r.headers_mut();
@@ -103,94 +114,91 @@ struct Parts {
     chunks: Chunks,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn parts_stream(
-    state: Arc<HttpState>,
-    idx: usize,
-    first: PlayerStream,
-    ranges: Vec<(u64, u64)>,
-    boundary: String,
-    mime: &'static str,
-    len: u64,
-    remote: SocketAddr,
-) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync + 'static {
-    let parts = Parts {
-        state,
-        idx,
-        remote,
-        boundary,
-        mime,
-        len,
-        ranges: ranges.into(),
-        first: Some(first),
-        step: Step::Header,
-        chunks: Default::default(),
-    };
-    futures::stream::unfold(parts, |mut p| async move {
-        loop {
-            match std::mem::replace(&mut p.step, Step::Done) {
-                Step::Done => return None,
-                Step::Trailer => return Some((Ok(Bytes::from(trailer(&p.boundary))), p)),
-                Step::Header => {
-                    let Some(&(start, end)) = p.ranges.front() else {
-                        p.step = Step::Trailer;
-                        continue;
-                    };
-                    let player = match p.first.take() {
-                        Some(first) => first,
-                        None => {
-                            // On a task of its own: the engine's open future is not Sync, and a
-                            // response body must be.
-                            let (state, idx, remote) = (p.state.clone(), p.idx, p.remote);
-                            let opened =
-                                tokio::spawn(
-                                    async move { body::open(&state, idx, start, end, remote).await },
-                                )
-                                .await;
-                            let problem = match opened {
-                                Ok(Ok(s)) => Ok(s),
-                                Ok(Err(e)) => Err(format!("{e:?}")),
-                                Err(e) => Err(e.to_string()),
-                            };
-                            match problem {
-                                Ok(s) => s,
-                                Err(problem) => {
-                                    let e = std::io::Error::other(problem);
-                                    tracing::error!("multipart answer to {} ended: {e}", p.remote);
-                                    return Some((Err(e), p));
-                                }
-                            }
-                        }
-                    };
-                    let head = part_header(&p.boundary, p.mime, (start, end), p.len);
-                    p.step = Step::Data(player, end - start);
-                    return Some((Ok(Bytes::from(head)), p));
-                }
-                Step::Data(mut player, remaining) => {
-                    if remaining == 0 {
-                        p.ranges.pop_front();
-                        p.step = Step::Header;
-                        continue;
-                    }
-                    let read = p
-                        .chunks
-                        .read(&mut player, remaining, p.state.read_timeout, &p.state.cancel)
-                        .await;
-                    match read {
-                        Ok(bytes) => {
-                            let left = remaining - bytes.len() as u64;
-                            p.step = Step::Data(player, left);
-                            return Some((Ok(bytes), p));
-                        }
-                        Err(e) => {
-                            tracing::error!("multipart answer to {} ended: {e}", p.remote);
-                            return Some((Err(e), p));
-                        }
-                    }
+/// What one step of the body gives: bytes to send, or nothing now and the next step.
+enum Next {
+    Send(Result<Bytes, std::io::Error>),
+    Again,
+}
+
+impl Parts {
+    /// The body: each part's header and bytes in turn, then the trailer.
+    fn stream(self) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + Sync + 'static {
+        futures::stream::unfold(self, |mut p| async move {
+            loop {
+                let next = match std::mem::replace(&mut p.step, Step::Done) {
+                    Step::Done => return None,
+                    Step::Trailer => Next::Send(Ok(Bytes::from(trailer(&p.boundary)))),
+                    Step::Header => p.header().await,
+                    Step::Data(player, remaining) => p.data(player, remaining).await,
+                };
+                if let Next::Send(item) = next {
+                    return Some((item, p));
                 }
             }
+        })
+    }
+
+    /// The next part's header, its stream opened (the first was opened before answering).
+    async fn header(&mut self) -> Next {
+        let Some(&(start, end)) = self.ranges.front() else {
+            self.step = Step::Trailer;
+            return Next::Again;
+        };
+        let player = match self.first.take() {
+            Some(first) => first,
+            None => {
+                // On a task of its own: the engine's open future is not Sync, and a response
+                // body must be.
+                let (state, idx, remote) = (self.state.clone(), self.idx, self.remote);
+                let opened =
+                    tokio::spawn(async move { body::open(&state, idx, start, end, remote).await }).await;
+                let problem = match opened {
+                    Ok(Ok(s)) => Ok(s),
+                    Ok(Err(e)) => Err(format!("{e:?}")),
+                    Err(e) => Err(e.to_string()),
+                };
+                match problem {
+                    Ok(s) => s,
+                    Err(problem) => return self.ended(std::io::Error::other(problem)),
+                }
+            }
+        };
+        let head = part_header(&self.boundary, self.mime, (start, end), self.len);
+        self.step = Step::Data(player, end - start);
+        Next::Send(Ok(Bytes::from(head)))
+    }
+
+    /// The next chunk of the current part's verified bytes.
+    async fn data(&mut self, mut player: PlayerStream, remaining: u64) -> Next {
+        if remaining == 0 {
+            self.ranges.pop_front();
+            self.step = Step::Header;
+            return Next::Again;
         }
-    })
+        let read = self
+            .chunks
+            .read(
+                &mut player,
+                remaining,
+                self.state.read_timeout,
+                &self.state.cancel,
+            )
+            .await;
+        match read {
+            Ok(bytes) => {
+                let left = remaining - bytes.len() as u64;
+                self.step = Step::Data(player, left);
+                Next::Send(Ok(bytes))
+            }
+            Err(e) => self.ended(e),
+        }
+    }
+
+    /// The answer ends with `e` (the step is left at Done).
+    fn ended(&self, e: std::io::Error) -> Next {
+        tracing::error!("multipart answer to {} ended: {e}", self.remote);
+        Next::Send(Err(e))
+    }
 }
 
 #[cfg(test)]

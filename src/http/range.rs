@@ -24,43 +24,9 @@ pub fn parse(value: &str, len: u64, max_ranges: usize) -> RangeAnswer {
     let mut ranges: Vec<(u64, u64)> = Vec::new();
     let mut total: u64 = 0;
     loop {
-        let mut start: u64 = 0;
-        let end: u64;
-        p.skip_spaces();
-        let suffix = p.peek() == Some(b'-');
-        if suffix {
-            p.i += 1;
-        } else {
-            let Some(n) = p.number() else {
-                return RangeAnswer::Unsatisfiable;
-            };
-            start = n;
-            p.skip_spaces();
-            if p.next() != Some(b'-') {
-                return RangeAnswer::Unsatisfiable;
-            }
-            p.skip_spaces();
-        }
-        if !suffix && matches!(p.peek(), Some(b',') | None) {
-            end = len;
-        } else {
-            let Some(n) = p.number() else {
-                return RangeAnswer::Unsatisfiable;
-            };
-            p.skip_spaces();
-            if !matches!(p.peek(), Some(b',') | None) {
-                return RangeAnswer::Unsatisfiable;
-            }
-            if suffix {
-                start = len.saturating_sub(n);
-                end = len;
-            } else {
-                end = if n >= len { len } else { n + 1 };
-            }
-            if suffix && n == 0 {
-                start = len;
-            }
-        }
+        let Some((start, end)) = p.range(len) else {
+            return RangeAnswer::Unsatisfiable;
+        };
         if start < end {
             ranges.push((start, end));
             total = total.saturating_add(end - start);
@@ -94,6 +60,37 @@ struct Cursor<'a> {
 }
 
 impl Cursor<'_> {
+    /// One range-spec, `first-last`, `first-` or `-suffix`, as `start..end` within `len`
+    /// (empty where it lies past the end); None where it is not one.
+    fn range(&mut self, len: u64) -> Option<(u64, u64)> {
+        self.skip_spaces();
+        let suffix = self.peek() == Some(b'-');
+        let mut start = 0;
+        if suffix {
+            self.i += 1;
+        } else {
+            start = self.number()?;
+            self.skip_spaces();
+            if self.next() != Some(b'-') {
+                return None;
+            }
+            self.skip_spaces();
+        }
+        if !suffix && matches!(self.peek(), Some(b',') | None) {
+            return Some((start, len));
+        }
+        let n = self.number()?;
+        self.skip_spaces();
+        if !matches!(self.peek(), Some(b',') | None) {
+            return None;
+        }
+        Some(match (suffix, n) {
+            (true, 0) => (len, len),
+            (true, n) => (len.saturating_sub(n), len),
+            (false, n) => (start, if n >= len { len } else { n + 1 }),
+        })
+    }
+
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }

@@ -79,7 +79,7 @@ struct FileJson<'a> {
 
 impl<'a> StatusJson<'a> {
     pub fn new(s: &'a Snapshot, links: Links) -> Self {
-        let files = s.files.iter().filter(|f| !f.padding);
+        let files = s.files.iter().filter(|f| f.shown());
         StatusJson {
             name: &s.name,
             info_hash: &s.info_hash,

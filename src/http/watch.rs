@@ -14,9 +14,7 @@ const CSP: &str = "default-src 'none'; media-src 'self'; style-src 'unsafe-inlin
 /// The player page for file `idx`, or None when it is no audio or video file of the torrent.
 pub fn page(state: &HttpState, idx: usize, head: bool) -> Option<Reply> {
     let files = state.engine.files();
-    let f = files
-        .get(idx)
-        .filter(|f| !f.padding && media::is_media(&f.path))?;
+    let f = files.get(idx).filter(|f| f.shown() && media::is_media(&f.path))?;
     let root = Links::root();
     let pairs = state.engine.subtitles();
     let mut tracks = String::new();

@@ -40,23 +40,7 @@ pub fn check_info<B: AsRef<[u8]>>(info: &TorrentMetaV1Info<B>) -> Result<(), Str
             "its piece length {pl} is not a power of two between 1 KiB and 256 MiB"
         ));
     }
-    let total = match (&info.length, &info.files) {
-        (Some(len), None) => *len,
-        (None, Some(files)) => {
-            if files.is_empty() {
-                return Err("it lists no files".into());
-            }
-            let mut total: u64 = 0;
-            for f in files {
-                total = total
-                    .checked_add(f.length)
-                    .ok_or("its file lengths add up to more than 2^64 bytes")?;
-            }
-            total
-        }
-        (Some(_), Some(_)) => return Err("it has both 'length' and 'files'".into()),
-        (None, None) => return Err("it has neither 'length' nor 'files'".into()),
-    };
+    let total = total_len(info)?;
     if total == 0 {
         return Err("its files add up to 0 bytes: there is nothing to download".into());
     }
@@ -82,6 +66,32 @@ pub fn check_info<B: AsRef<[u8]>>(info: &TorrentMetaV1Info<B>) -> Result<(), Str
     if let Some(name) = &info.name {
         check_component(name.as_ref()).map_err(|p| format!("its name {p}"))?;
     }
+    check_paths(info)
+}
+
+/// The size of all files, added without overflow.
+fn total_len<B: AsRef<[u8]>>(info: &TorrentMetaV1Info<B>) -> Result<u64, String> {
+    match (&info.length, &info.files) {
+        (Some(len), None) => Ok(*len),
+        (None, Some(files)) => {
+            if files.is_empty() {
+                return Err("it lists no files".into());
+            }
+            let mut total: u64 = 0;
+            for f in files {
+                total = total
+                    .checked_add(f.length)
+                    .ok_or("its file lengths add up to more than 2^64 bytes")?;
+            }
+            Ok(total)
+        }
+        (Some(_), Some(_)) => Err("it has both 'length' and 'files'".into()),
+        (None, None) => Err("it has neither 'length' nor 'files'".into()),
+    }
+}
+
+/// Every file path a plain, relative name, listed once.
+fn check_paths<B: AsRef<[u8]>>(info: &TorrentMetaV1Info<B>) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for f in info.files.iter().flatten() {
         if !seen.insert(f.path.iter().map(|c| c.as_ref()).collect::<Vec<&[u8]>>()) {

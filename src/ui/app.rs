@@ -160,7 +160,7 @@ impl App {
 
     /// The URL of the selected file.
     pub fn selected_url(&self, s: &Snapshot) -> Option<String> {
-        let f = s.files.get(self.selected).filter(|f| !f.padding)?;
+        let f = s.files.get(self.selected).filter(|f| f.shown())?;
         Some(Links::new(&self.base_url).file(&f.path))
     }
 

@@ -12,7 +12,7 @@ use crate::engine::{Prefetch, Snapshot};
 use crate::fmt;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
-    let visible: Vec<usize> = s.files.iter().filter(|f| !f.padding).map(|f| f.index).collect();
+    let visible: Vec<usize> = s.files.iter().filter(|f| f.shown()).map(|f| f.index).collect();
     // Before the first snapshot reached the app, the files as they come.
     let fresh = app.order.len() == visible.len();
     let order = if fresh { app.order.clone() } else { visible.clone() };

@@ -14,24 +14,38 @@ use crate::fmt;
 
 pub const HEIGHT: u16 = 4;
 
+/// One function per row: title, progress, figures, the URL (or what stops it).
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     let rows = Layout::vertical([Constraint::Length(1); 4]).split(area);
+    f.render_widget(Paragraph::new(title_row(s, t)), rows[0]);
+    progress_row(f, rows[1], s, t);
+    f.render_widget(
+        Paragraph::new(figures_row(s, t, usize::from(rows[2].width))),
+        rows[2],
+    );
+    f.render_widget(Paragraph::new(url_row(app, s, t)), rows[3]);
+}
+
+/// The torrent's name, state, short info hash and the name it is announced under over DLNA.
+fn title_row<'a>(s: &Snapshot, t: &Theme) -> Line<'a> {
     let state_style = match s.state.as_str() {
         "error" => t.error(),
         "paused" | "checking" => t.receiving(),
         _ => t.verified(),
     };
-    let title = Line::from(vec![
+    let mut title = Line::from(vec![
         Span::styled(format!(" {} ", s.name), t.title()),
         Span::styled(format!("[{}]", s.state), state_style),
         Span::styled(format!("  {}", short_hash(&s.info_hash)), t.dim()),
     ]);
-    let mut title = title;
     if let Some(name) = crate::dlna::announced_as() {
         title.push_span(Span::styled(format!("  DLNA: {name}"), t.accent()));
     }
-    f.render_widget(Paragraph::new(title), rows[0]);
+    title
+}
 
+/// The verified share as a gauge (a bar of '#' where block characters are not available).
+fn progress_row(f: &mut Frame, area: Rect, s: &Snapshot, t: &Theme) {
     let ratio = if s.total_bytes == 0 {
         1.0
     } else {
@@ -44,25 +58,27 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         fmt::size(s.total_bytes)
     );
     if t.ascii {
-        // Block characters are not ASCII: a bar of '#' instead.
-        let w = (rows[1].width as usize).saturating_sub(label.len() + 4);
+        let w = (area.width as usize).saturating_sub(label.len() + 4);
         let filled = (ratio * w as f64).round() as usize;
         let bar = format!("[{}{}] {label}", "#".repeat(filled), ".".repeat(w - filled));
-        f.render_widget(Paragraph::new(Span::styled(bar, t.verified())), rows[1]);
+        f.render_widget(Paragraph::new(Span::styled(bar, t.verified())), area);
     } else {
         let gauge = Gauge::default()
             .ratio(ratio)
             .label(label)
             .gauge_style(t.verified());
-        f.render_widget(gauge, rows[1]);
+        f.render_widget(gauge, area);
     }
+}
 
+/// Speeds, peers, ETA, piece_par and the pieces: what matters most comes first, and the rest
+/// is left out, whole, where `width` runs short.
+fn figures_row<'a>(s: &Snapshot, t: &Theme, width: usize) -> Line<'a> {
     let (down, up) = t.arrows();
     let eta = s
         .eta_secs
         .map(|e| fmt::duration(Duration::from_secs(e)))
         .unwrap_or_else(|| "-".into());
-    // What matters most comes first; the rest is left out, whole, where the width runs short.
     let mut parts = vec![
         Span::styled(
             format!(" {down} {}/s", fmt::compact(s.download_bps as u64)),
@@ -84,7 +100,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         Span::raw(format!("  ETA {eta}")),
         Span::raw(format!("  {}x{}", s.piece_count, fmt::compact(s.piece_len))),
     ];
-    let width = usize::from(rows[2].width);
     while parts.len() > 4 && parts.iter().map(Span::width).sum::<usize>() > width {
         parts.pop();
     }
@@ -93,26 +108,27 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
         let eta = parts.remove(4);
         parts.insert(2, eta);
     }
-    let stats = Line::from(parts);
-    f.render_widget(Paragraph::new(stats), rows[2]);
+    Line::from(parts)
+}
 
-    let url = app.selected_url(s).unwrap_or_default();
-    let mut line = vec![Span::raw(" open "), Span::styled(url, t.accent())];
+/// The URL to open; the TV while it plays; else why nothing arrives, or the error.
+fn url_row<'a>(app: &App, s: &Snapshot, t: &Theme) -> Line<'a> {
+    if let Some(e) = &s.error {
+        return Line::from(Span::styled(format!(" error: {e}"), t.error()));
+    }
+    if let Some(cause) = &s.stall {
+        return Line::from(Span::styled(format!(" stalled: {cause}"), t.receiving()));
+    }
     // The TV while it plays, or says what went wrong; the URL again once it has stopped.
     if let Some(c) =
         app.casting.status.as_ref().filter(|c| {
             c.error.is_some() || !matches!(c.state.as_str(), "STOPPED" | "GONE" | "NO_MEDIA_PRESENT")
         })
     {
-        line = cast_line(c, t);
+        return Line::from(cast_line(c, t));
     }
-    if let Some(cause) = &s.stall {
-        line = vec![Span::styled(format!(" stalled: {cause}"), t.receiving())];
-    }
-    if let Some(e) = &s.error {
-        line = vec![Span::styled(format!(" error: {e}"), t.error())];
-    }
-    f.render_widget(Paragraph::new(Line::from(line)), rows[3]);
+    let url = app.selected_url(s).unwrap_or_default();
+    Line::from(vec![Span::raw(" open "), Span::styled(url, t.accent())])
 }
 
 /// The TV cast to: its name, state and position, or what went wrong.

@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::app::{App, Focus};
 use super::theme::Theme;
-use crate::engine::{Snapshot, StreamSnap};
+use crate::engine::{FileSnap, Snapshot, StreamSnap};
 use crate::fmt;
 
 /// piece_par in pieces and seconds, and the `window` the engine fetches as shown: never more
@@ -48,26 +48,8 @@ impl Row<'_> {
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     let width = area.width.saturating_sub(2) as usize;
-    let selected = s.files.get(app.selected).filter(|f| !f.padding);
-    let mut rows: Vec<Row> = s
-        .streams
-        .iter()
-        .filter_map(|st| player_row(st, s, t, width))
-        .collect();
-    let none = rows.is_empty();
-    if none && let Some(file) = selected {
-        rows.push(Row {
-            label: vec![Span::styled(
-                format!("no player connected; a player starting {} would get:", file.path),
-                t.dim(),
-            )],
-            first: file.first_piece,
-            file_end: file.end_piece,
-            par: s.piece_par,
-            blocked: false,
-            figures: None,
-        });
-    }
+    let selected = s.files.get(app.selected).filter(|f| f.shown());
+    let rows = rows(s, selected, t, width);
     let window = match (s.streams.is_empty(), selected) {
         // What a player starting at the selected file would get.
         (true, Some(f)) => s
@@ -88,19 +70,48 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     if inner.height == 0 || inner.width == 0 {
         return;
     }
+    f.render_widget(Paragraph::new(lines(&rows, s, t, inner)), inner);
+}
 
+/// A row per player; with none, what a player starting at the selected file would get.
+fn rows<'a>(s: &'a Snapshot, selected: Option<&FileSnap>, t: &Theme, width: usize) -> Vec<Row<'a>> {
+    let mut rows: Vec<Row> = s
+        .streams
+        .iter()
+        .filter_map(|st| player_row(st, s, t, width))
+        .collect();
+    if rows.is_empty()
+        && let Some(file) = selected
+    {
+        rows.push(Row {
+            label: vec![Span::styled(
+                format!("no player connected; a player starting {} would get:", file.path),
+                t.dim(),
+            )],
+            first: file.first_piece,
+            file_end: file.end_piece,
+            par: s.piece_par,
+            blocked: false,
+            figures: None,
+        });
+    }
+    rows
+}
+
+/// Whole rows while a line stays free for the legend or the count of the others.
+fn lines<'a>(rows: &[Row<'a>], s: &Snapshot, t: &Theme, inner: Rect) -> Vec<Line<'a>> {
     let width = inner.width as usize;
-    let mut lines: Vec<Line> = Vec::new();
-    // Whole rows while a line stays free for the legend or the count of the others.
+    let height = inner.height as usize;
     let mut shown = 0;
     let mut used = 0;
-    for r in &rows {
-        if shown > 0 && used + r.height() + 1 > inner.height as usize {
+    for r in rows {
+        if shown > 0 && used + r.height() + 1 > height {
             break;
         }
         used += r.height();
         shown += 1;
     }
+    let mut lines: Vec<Line> = Vec::new();
     for r in rows.iter().take(shown) {
         lines.push(Line::from(r.label.clone()));
         if let Some(figures) = &r.figures {
@@ -113,10 +124,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
             format!("+{} more players", rows.len() - shown),
             t.dim(),
         ));
-    } else if lines.len() < inner.height as usize {
+    } else if lines.len() < height {
         lines.push(legend(t));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> Option<Row<'a>> {
