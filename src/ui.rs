@@ -292,15 +292,19 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
         );
         return;
     }
-    let players = s.streams.len().max(1) as u16;
     let log_h = if app.show_log { (area.height / 4).max(5) } else { 0 };
     let speed_h = if app.show_log && area.height < 30 { 3 } else { 4 };
-    // The window gets a label and a row of cells per player, and a legend; the lists the rest.
-    let window_h = (3 + 2 * players).min((area.height / 2).max(5));
+    let rest = area.height.saturating_sub(header::HEIGHT + speed_h + log_h + 1);
+    let lists_h = lists_height(s, rest);
+    // The window as tall as its cells need, in what the lists leave; what is left over makes
+    // the speed chart taller, up to a quarter of the screen, then goes to the window.
+    let window_h = window::wanted_height(app, s, t, area.width).clamp(5, rest.saturating_sub(lists_h).max(5));
+    let spare = rest.saturating_sub(lists_h + window_h);
+    let speed_h = speed_h + spare.min((area.height / 4).saturating_sub(speed_h));
     let [header_a, lists, window_a, speed_a, log_a, status_a] = Layout::vertical([
         Constraint::Length(header::HEIGHT),
-        Constraint::Min(5),
-        Constraint::Length(window_h),
+        Constraint::Length(lists_h),
+        Constraint::Fill(1),
         Constraint::Length(speed_h),
         Constraint::Length(log_h),
         Constraint::Length(1),
@@ -324,6 +328,18 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
         Some(Overlay::Cast) => overlay::cast(f, area, app, s, t),
         None => {}
     }
+}
+
+/// The files and peers panels as tall as their content, leaving the window (of `rest` lines
+/// for both) a label, its figures and a row of cells per player and a legend, up to half;
+/// the window takes what is left, for more cells.
+fn lists_height(s: &Snapshot, rest: u16) -> u16 {
+    let files = s.files.iter().filter(|f| f.shown()).count();
+    let content = (files + 2).max(s.peers.len() + 3).max(5);
+    let players = s.streams.len().max(1);
+    let window = (3 + 3 * players).min(usize::from(rest / 2)).max(5);
+    let most = usize::from(rest).saturating_sub(window).max(5);
+    u16::try_from(content.min(most)).unwrap_or(5)
 }
 
 fn log_panel(f: &mut Frame, area: Rect, t: &Theme) {

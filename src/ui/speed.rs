@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::symbols;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 use ratatui::widgets::Sparkline;
 
 use super::app::App;
@@ -12,9 +14,7 @@ use super::theme::Theme;
 use crate::fmt;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let width = area.width.saturating_sub(2) as usize;
     let downs: Vec<u64> = app.history.iter().map(|(d, _)| *d).collect();
-    let data = fit(&downs, width);
     let peak = downs.iter().copied().max().unwrap_or(0);
     let (down, up) = t.arrows();
     let last_up = app.history.back().map(|h| h.1).unwrap_or(0);
@@ -26,16 +26,62 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         fmt::duration(span),
         if app.history_frozen { ", download done" } else { "" }
     );
+    let block = t.block().title(title).border_style(t.dim());
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    // A scale at the left: the round figure the bars are drawn against, and 0.
+    let top = scale(peak);
+    let label = format!("{}/s", fmt::compact(top));
+    let [axis, bars] =
+        Layout::horizontal([Constraint::Length(label.len() as u16 + 1), Constraint::Fill(1)]).areas(inner);
+    let mut marks = vec![Line::styled(label, t.dim())];
+    marks.resize(usize::from(inner.height.saturating_sub(1)), Line::default());
+    marks.push(Line::styled("0", t.dim()));
+    f.render_widget(Paragraph::new(marks).alignment(Alignment::Right), axis);
+    let bars = bars_right(bars);
+    let data = fit(&downs, usize::from(bars.width));
     let spark = Sparkline::default()
-        .block(t.block().title(title).border_style(t.dim()))
         .data(&data)
+        .max(top)
         .bar_set(if t.ascii {
             ascii_bars()
         } else {
             symbols::bar::NINE_LEVELS
         })
         .style(t.verified());
-    f.render_widget(spark, area);
+    f.render_widget(spark, bars);
+}
+
+/// The bars' area less its first column (a gap after the scale).
+fn bars_right(bars: Rect) -> Rect {
+    Rect {
+        x: bars.x.saturating_add(1).min(bars.right()),
+        width: bars.width.saturating_sub(1),
+        ..bars
+    }
+}
+
+/// The scale's top: the first round figure (10, 15, 20, 25, 30, 40, 50, 60 or 80 tenths of a
+/// power of ten, in bytes, KiB, MiB…) a tenth above the peak, so a steady rate does not fill
+/// the panel.
+fn scale(peak: u64) -> u64 {
+    let want = peak.saturating_add(peak / 10).max(1);
+    let mut unit: u64 = 1;
+    while want / unit >= 1000 && unit < 1 << 40 {
+        unit *= 1024;
+    }
+    for step in [1, 10, 100] {
+        for tenths in [10, 15, 20, 25, 30, 40, 50, 60, 80] {
+            let top = tenths * step * unit / 10;
+            if top >= want {
+                return top;
+            }
+        }
+    }
+    unit * 1024
 }
 
 /// The samples in at most `width` bars: all of them, each bar the mean of as many consecutive
@@ -75,7 +121,20 @@ fn ascii_bars() -> symbols::bar::Set<'static> {
 
 #[cfg(test)]
 mod tests {
-    use super::fit;
+    use super::{fit, scale};
+
+    #[test]
+    fn the_scale_is_a_round_figure_above_the_peak() {
+        const M: u64 = 1024 * 1024;
+        assert_eq!(scale(0), 1);
+        assert_eq!(scale(900), 1024);
+        assert_eq!(scale(M), 3 * M / 2);
+        assert_eq!(scale(19 * M), 25 * M);
+        assert_eq!(scale(3 * M), 4 * M);
+        assert_eq!(scale(600 * M), 800 * M);
+        assert_eq!(scale(800 * M), 1024 * M);
+        assert_eq!(scale(20 * 1024), 25 * 1024);
+    }
 
     #[test]
     fn the_whole_history_fits_the_width() {

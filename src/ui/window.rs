@@ -73,6 +73,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     f.render_widget(Paragraph::new(lines(&rows, s, t, inner)), inner);
 }
 
+/// The lines the panel would use, borders included, to show every row's cells down to its
+/// file's end in a panel `width` wide.
+pub fn wanted_height(app: &App, s: &Snapshot, t: &Theme, width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let selected = s.files.get(app.selected).filter(|f| f.shown());
+    let rows = rows(s, selected, t, inner);
+    let lines: usize = rows.iter().map(|r| r.height() - 1 + cell_lines(r, inner)).sum();
+    u16::try_from(lines + 3).unwrap_or(u16::MAX)
+}
+
+/// Lines of `width` cells from the row's read position to its file's end, with the two
+/// boundary marks.
+fn cell_lines(r: &Row, width: usize) -> usize {
+    (r.file_end.saturating_sub(r.first) as usize + 2)
+        .div_ceil(width.max(1))
+        .max(1)
+}
+
 /// A row per player; with none, what a player starting at the selected file would get.
 fn rows<'a>(s: &'a Snapshot, selected: Option<&FileSnap>, t: &Theme, width: usize) -> Vec<Row<'a>> {
     let mut rows: Vec<Row> = s
@@ -98,7 +116,8 @@ fn rows<'a>(s: &'a Snapshot, selected: Option<&FileSnap>, t: &Theme, width: usiz
     rows
 }
 
-/// Whole rows while a line stays free for the legend or the count of the others.
+/// Whole rows while a line stays free for the legend or the count of the others; the lines
+/// to spare give the rows more cells, down to their file's end.
 fn lines<'a>(rows: &[Row<'a>], s: &Snapshot, t: &Theme, inner: Rect) -> Vec<Line<'a>> {
     let width = inner.width as usize;
     let height = inner.height as usize;
@@ -111,13 +130,14 @@ fn lines<'a>(rows: &[Row<'a>], s: &Snapshot, t: &Theme, inner: Rect) -> Vec<Line
         used += r.height();
         shown += 1;
     }
+    let spare = height.saturating_sub(used + 1) / shown.max(1);
     let mut lines: Vec<Line> = Vec::new();
     for r in rows.iter().take(shown) {
         lines.push(Line::from(r.label.clone()));
         if let Some(figures) = &r.figures {
             lines.push(Line::raw(format!("  {figures}")));
         }
-        lines.push(cells(r, s, t, width));
+        lines.extend(cells(r, s, t, width, (1 + spare).min(cell_lines(r, width))));
     }
     if rows.len() > shown {
         lines.push(Line::styled(
@@ -182,23 +202,26 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
     })
 }
 
-/// Cells from the read position through the window and a little past it.
-fn cells<'a>(r: &Row, s: &Snapshot, t: &Theme, width: usize) -> Line<'a> {
+/// Cells from the read position through the window and a little past it, or on to the file's
+/// end where `lines` rows of `width` hold more.
+fn cells<'a>(r: &Row, s: &Snapshot, t: &Theme, width: usize, lines: usize) -> Vec<Line<'a>> {
     let window = crate::engine::window::effective_window(r.par, s.piece_len);
     let window_end = r.first.saturating_add(window).min(r.file_end);
     let par_end = r.first.saturating_add(r.par).min(r.file_end);
     let past = (window / 4).clamp(2, 64);
-    let end = window_end.saturating_add(past).min(r.file_end);
-    let mut spans: Vec<Span> = Vec::with_capacity(width);
-    let mut used = 0usize;
+    let room = width.saturating_mul(lines);
+    let end = window_end
+        .saturating_add(past)
+        .max(r.first.saturating_add(room as u32))
+        .min(r.file_end);
+    let mut spans: Vec<Span> = Vec::with_capacity(room);
     for p in r.first..end {
-        if used >= width {
+        if spans.len() >= room {
             break;
         }
         if (p == par_end || (p == window_end && window_end != par_end)) && p != r.first {
             spans.push(Span::styled(t.glyph_boundary(), t.accent()));
-            used += 1;
-            if used >= width {
+            if spans.len() >= room {
                 break;
             }
         }
@@ -215,9 +238,14 @@ fn cells<'a>(r: &Row, s: &Snapshot, t: &Theme, width: usize) -> Line<'a> {
             (t.glyph_missing(), t.missing())
         };
         spans.push(Span::styled(g, style));
-        used += 1;
     }
-    Line::from(spans)
+    if spans.is_empty() {
+        return vec![Line::default()];
+    }
+    spans
+        .chunks(width.max(1))
+        .map(|c| Line::from(c.to_vec()))
+        .collect()
 }
 
 fn legend<'a>(t: &Theme) -> Line<'a> {
