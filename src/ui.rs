@@ -297,10 +297,10 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
     let rest = area.height.saturating_sub(header::HEIGHT + speed_h + log_h + 1);
     let lists_h = lists_height(s, rest);
     // The window as tall as its cells need, in what the lists leave; what is left over makes
-    // the speed chart taller, up to a quarter of the screen, then goes to the window.
+    // the speed chart taller, up to a third of the screen, then goes to the window.
     let window_h = window::wanted_height(app, s, t, area.width).clamp(5, rest.saturating_sub(lists_h).max(5));
     let spare = rest.saturating_sub(lists_h + window_h);
-    let speed_h = speed_h + spare.min((area.height / 4).saturating_sub(speed_h));
+    let speed_h = speed_h + spare.min((area.height / 3).saturating_sub(speed_h));
     let [header_a, lists, window_a, speed_a, log_a, status_a] = Layout::vertical([
         Constraint::Length(header::HEIGHT),
         Constraint::Length(lists_h),
