@@ -106,6 +106,17 @@ fn bad_torrents_and_sources() {
         &run(&[&t, "--interface", "nosuch0"], &save),
         &["no network interface named 'nosuch0'", "lo"],
     );
+    // A magnet link whose only peer refuses: every peer found was asked, said in those words
+    // (not the engine's "input address stream exhausted").
+    let magnet = format!("magnet:?xt=urn:btih:{}", "01".repeat(20));
+    let closed = format!("127.0.0.1:{}", free_port().unwrap());
+    assert_fails(
+        &run(&[&magnet, "--peer", &closed, "--no-lsd"], &save),
+        &[
+            "every peer that was found was asked, and none sent it",
+            "--peer ADDR",
+        ],
+    );
     // No torrent at all is bad input too.
     assert_fails(&run(&[], &save), &["no torrent given", "--help"]);
     // Nothing was left behind by the refusals, there or beside it.

@@ -79,12 +79,22 @@ pub(super) async fn add(
             .map_err(|e| Error::engine("the torrent could not be added", e))?
     };
     let added = added.map_err(|e| match is_magnet {
-        true => Error::NoMetadata(format!("{e:#}")),
+        true => Error::NoMetadata(metadata_problem(&e)),
         false => Error::engine("the torrent could not be added", e),
     })?;
     added
         .into_handle()
         .ok_or_else(|| Error::engine("the torrent could not be added", "the engine gave no handle"))
+}
+
+/// Why no peer sent a magnet link's metadata, in words a user can act on: the engine says
+/// "input address stream exhausted" once every peer it found was asked.
+fn metadata_problem(e: &anyhow::Error) -> String {
+    let said = format!("{e:#}");
+    match said.contains("input address stream exhausted") {
+        true => "every peer that was found was asked, and none sent it".into(),
+        false => said,
+    }
 }
 
 /// The addresses of peers named `host:port`, each looked up for at most 5 s; a name that does
