@@ -23,7 +23,7 @@ done
 if [ -n "${SHOT_PLAYER:-}" ]; then
   $SHOT_PLAYER "http://127.0.0.1:$port/bt2p-demo.mkv" >/dev/null 2>&1 &
   player=$!
-  trap 'kill $player 2>/dev/null; tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+  trap 'kill $player 2>/dev/null || true; tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
 fi
 # A few seconds of download, so the window and the speed graph have something to show.
 sleep "${SHOT_SECS:-3}"

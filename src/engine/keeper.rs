@@ -14,6 +14,11 @@ use tokio_util::sync::CancellationToken;
 /// `NO_PEERS_MAX`, so trackers are not asked too often.
 const NO_PEERS: Duration = Duration::from_secs(8);
 const NO_PEERS_MAX: Duration = Duration::from_secs(300);
+/// Until a first peer connects, this many redials of the peers given leave the wait as it is
+/// (a redial every 10 s or so): a peer still starting, or one that turns every dial away for a
+/// while (Transmission does, for 30 s after a connection whose handshake never came), is
+/// reached within the first minute, not only after it.
+const FIRST_CONTACT_TRIES: u32 = 5;
 
 pub struct Keeper {
     pub session: Arc<Session>,
@@ -37,6 +42,9 @@ impl Keeper {
     pub async fn run(self) {
         let mut alone_since: Option<Instant> = None;
         let mut wait = NO_PEERS;
+        // Redials while no peer has ever connected.
+        let mut first_contact_tries = 0;
+        let mut ever_connected = false;
         loop {
             tokio::select! {
                 _ = self.cancel.cancelled() => return,
@@ -59,13 +67,18 @@ impl Keeper {
                         .map(|l| l.snapshot.peer_stats.live)
                         .unwrap_or(0);
                     let needs_data = stats.progress_bytes < stats.total_bytes || !self.players.is_empty();
+                    ever_connected |= peers > 0;
                     if peers > 0 || !(needs_data || self.given_peers) {
                         alone_since = None;
                         wait = NO_PEERS;
                     } else if alone_since.get_or_insert_with(Instant::now).elapsed() >= wait {
                         self.redial(wait).await;
                         alone_since = None;
-                        wait = (wait * 2).min(NO_PEERS_MAX);
+                        if self.given_peers && !ever_connected && first_contact_tries < FIRST_CONTACT_TRIES {
+                            first_contact_tries += 1;
+                        } else {
+                            wait = (wait * 2).min(NO_PEERS_MAX);
+                        }
                     }
                 }
                 _ => alone_since = None,
