@@ -12,14 +12,13 @@ use crate::error::Error;
 
 mod bencode;
 mod hash;
-mod magnet;
 mod scan;
 #[cfg(test)]
 mod testing;
 
+use crate::links::magnet;
 pub use bencode::{Meta, Torrent, encode};
 pub use hash::hash_pieces;
-pub use magnet::magnet;
 use scan::locate;
 pub use scan::{Content, Entry, is_junk, scan};
 

@@ -62,7 +62,7 @@ pub fn status_line(s: &Snapshot) -> String {
         fmt::speed(s.upload_bps),
         s.peers_connected,
         s.seeders,
-        fmt::piece_par(s, true),
+        crate::figures::piece_par(s, true),
         s.shown_window(),
         s.streams.len(),
     );
@@ -71,7 +71,7 @@ pub fn status_line(s: &Snapshot) -> String {
     }
     for st in &s.streams {
         if let Some(m) = &st.metrics {
-            line.push_str(&format!("  [{}: {}]", st.client, fmt::viewing(m)));
+            line.push_str(&format!("  [{}: {}]", st.client, crate::figures::viewing(m)));
         }
         if let Some(ms) = st.waiting_ms.filter(|_| st.stalled_now) {
             line.push_str(&format!(

@@ -24,6 +24,7 @@ pub mod demo;
 pub mod dlna;
 pub mod engine;
 pub mod error;
+pub mod figures;
 pub mod fmt;
 pub mod headless;
 pub mod http;

@@ -1,5 +1,5 @@
-//! The URLs the program hands out (index, files, playlist, `.torrent`, status.json) and the
-//! percent-encoding they, and magnet links, use.
+//! The URLs the program hands out (index, files, playlist, `.torrent`, status.json, magnet
+//! links) and the percent-encoding they use.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -19,6 +19,19 @@ pub const CAST: &str = "/cast";
 /// Percent-encodes one path segment or query value; a `/` in it is encoded too.
 pub fn encode_component(s: &str) -> String {
     utf8_percent_encode(s, UNRESERVED).to_string()
+}
+
+/// The magnet link of a torrent: `magnet:?xt=urn:btih:<hex>&dn=<name>&tr=<tracker>...`, each value percent-encoded.
+pub fn magnet(info_hash_hex: &str, name: &str, trackers: &[String]) -> String {
+    let mut m = format!(
+        "magnet:?xt=urn:btih:{info_hash_hex}&dn={}",
+        encode_component(name)
+    );
+    for t in trackers {
+        m.push_str("&tr=");
+        m.push_str(&encode_component(t));
+    }
+    m
 }
 
 /// Percent-encodes each segment of a path, keeping the `/` between them.
@@ -76,6 +89,27 @@ impl<'a> Links<'a> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn magnet_link_is_percent_encoded_and_parses() {
+        let hash = "0123456789abcdef0123456789abcdef01234567";
+        let trackers = vec![
+            "http://127.0.0.1:6969/announce".to_string(),
+            "udp://t.example:1337/a?b=c&d".to_string(),
+        ];
+        let m = magnet(hash, "My Show & Co/ü", &trackers);
+        assert_eq!(
+            m,
+            "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567\
+             &dn=My%20Show%20%26%20Co%2F%C3%BC\
+             &tr=http%3A%2F%2F127.0.0.1%3A6969%2Fannounce\
+             &tr=udp%3A%2F%2Ft.example%3A1337%2Fa%3Fb%3Dc%26d"
+        );
+        let parsed = librqbit::Magnet::parse(&m).unwrap();
+        assert_eq!(parsed.as_id20().unwrap().as_string(), hash);
+        assert_eq!(parsed.trackers, trackers);
+        assert_eq!(parsed.name.as_deref(), Some("My Show & Co/ü"));
+    }
+
     use super::*;
 
     #[test]

@@ -61,7 +61,7 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
         let _ = write!(h, "<tr><th>{name}</th><td>{value}</td></tr>");
     }
     let root = Links::root();
-    let magnet = crate::create::magnet(&s.info_hash, &s.name, &[]);
+    let magnet = crate::links::magnet(&s.info_hash, &s.name, &[]);
     let _ = write!(
         h,
         "</table><p><a href=\"{}\">Playlist (M3U)</a> · <a href=\"{}\">.torrent</a> · <a href=\"{}\">Magnet link</a> · <a href=\"{}\">status.json</a></p>",
@@ -122,7 +122,7 @@ fn summary(s: &Snapshot) -> [(&'static str, String); 9] {
             format!(
                 "{} — {}; the engine fetches {ew} pieces ({}) ahead of each player\
 <form method=get action=\"/\" style=\"display:inline;margin-left:1em\"><input name=piece_par value=\"{}\" pattern=\"[0-9]+|([0-9]+[hms])+\" title=\"pieces (16) or seconds of playback (30s, 2m)\" style=\"width:6em\"> <button>Set</button></form>",
-                text(&fmt::piece_par(s, true)),
+                text(&crate::figures::piece_par(s, true)),
                 window(s.piece_par),
                 window(s.effective_window_pieces),
                 s.piece_par_setting,

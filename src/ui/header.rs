@@ -92,7 +92,7 @@ fn figures_row<'a>(s: &Snapshot, t: &Theme, width: usize) -> Line<'a> {
         Span::styled(
             format!(
                 "  piece_par {} window {}",
-                fmt::piece_par(s, false),
+                crate::figures::piece_par(s, false),
                 s.shown_window()
             ),
             t.accent(),

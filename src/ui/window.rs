@@ -19,7 +19,7 @@ fn title(s: &Snapshot, window: u32, width: usize) -> String {
         ""
     };
     let size = fmt::size(u64::from(window) * s.piece_len);
-    let pp = fmt::piece_par(s, true);
+    let pp = crate::figures::piece_par(s, true);
     let long = format!(" Window: piece_par {pp}, engine window {window} pieces ({size}){to_end} ");
     if long.chars().count() <= width {
         return long;
@@ -198,7 +198,7 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
         figures: st
             .metrics
             .as_ref()
-            .map(|m| fmt::viewing_in(m, width.saturating_sub(2))),
+            .map(|m| crate::figures::viewing_in(m, width.saturating_sub(2))),
     })
 }
 
