@@ -35,13 +35,6 @@ const ROUTES: &[&str] = &[
     "/subscribe/ConnectionManager",
 ];
 
-/// The name the MediaServer is announced under, once it is; for the dashboard's header.
-static ANNOUNCED_AS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-pub fn announced_as() -> Option<&'static str> {
-    ANNOUNCED_AS.get().map(String::as_str)
-}
-
 /// The running MediaServer.
 pub struct Dlna {
     /// The name control points show.
@@ -96,7 +89,6 @@ impl Dlna {
             }
         });
         tracing::info!("DLNA MediaServer \"{name}\" announced on the LAN");
-        let _ = ANNOUNCED_AS.set(name.clone());
         Ok(Arc::new(Dlna {
             name,
             tree,

@@ -145,6 +145,7 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
     let (engine, base_url) = (http.engine.clone(), http.base_url.clone());
+    let dlna_name = http.dlna.as_ref().map(|d| d.name.clone());
     let snaps = engine.snapshot();
     let control = EngineControl {
         engine,
@@ -166,6 +167,7 @@ pub async fn run(
                         let backend = ratatui::backend::CrosstermBackend::new(std::io::stdout());
                         let mut term = Terminal::new(backend)?;
                         let mut app = App::new(base_url);
+                        app.dlna_name = dlna_name;
                         let events = crossterm::event::EventStream::new();
                         run_loop(&mut term, events, snaps, &control, theme, &mut app, &cancel).await
                     })

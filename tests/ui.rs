@@ -476,6 +476,16 @@ fn subtitles_sit_under_their_video_and_reach_the_player_lines() {
 /// The next episode fetched ahead is marked in the files panel: `»` (`+` in ASCII), in the
 /// receiving colour while its start comes, in the verified colour once it is there.
 #[test]
+fn the_header_names_the_dlna_server_when_there_is_one() {
+    let s = snapshot();
+    let mut a = app(&s);
+    let title = |a: &App| lines(&render(100, 30, a, &s, UTF8))[0].clone();
+    assert!(!title(&a).contains("DLNA"), "{}", title(&a));
+    a.dlna_name = Some("Living room".into());
+    assert!(title(&a).contains("DLNA: Living room"), "{}", title(&a));
+}
+
+#[test]
 fn the_next_file_fetched_ahead_is_marked() {
     let mut s = season();
     let mut files = s.files.as_ref().clone();

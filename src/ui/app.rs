@@ -98,6 +98,8 @@ pub struct App {
     pub casting: Casting,
     /// The renderer picked in the cast overlay.
     pub cast_pick: usize,
+    /// The name the DLNA MediaServer is announced under (`--dlna`).
+    pub dlna_name: Option<String>,
 }
 
 impl App {
@@ -116,6 +118,7 @@ impl App {
             order: Vec::new(),
             casting: Casting::default(),
             cast_pick: 0,
+            dlna_name: None,
         }
     }
 

@@ -17,7 +17,7 @@ pub const HEIGHT: u16 = 4;
 /// One function per row: title, progress, figures, the URL (or what stops it).
 pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
     let rows = Layout::vertical([Constraint::Length(1); 4]).split(area);
-    f.render_widget(Paragraph::new(title_row(s, t)), rows[0]);
+    f.render_widget(Paragraph::new(title_row(app, s, t)), rows[0]);
     progress_row(f, rows[1], s, t);
     f.render_widget(
         Paragraph::new(figures_row(s, t, usize::from(rows[2].width))),
@@ -27,7 +27,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 }
 
 /// The torrent's name, state, short info hash and the name it is announced under over DLNA.
-fn title_row<'a>(s: &Snapshot, t: &Theme) -> Line<'a> {
+fn title_row<'a>(app: &App, s: &Snapshot, t: &Theme) -> Line<'a> {
     let state_style = match s.state.as_str() {
         "error" => t.error(),
         "paused" | "checking" => t.receiving(),
@@ -38,7 +38,7 @@ fn title_row<'a>(s: &Snapshot, t: &Theme) -> Line<'a> {
         Span::styled(format!("[{}]", s.state), state_style),
         Span::styled(format!("  {}", short_hash(&s.info_hash)), t.dim()),
     ]);
-    if let Some(name) = crate::dlna::announced_as() {
+    if let Some(name) = &app.dlna_name {
         title.push_span(Span::styled(format!("  DLNA: {name}"), t.accent()));
     }
     title
