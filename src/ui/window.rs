@@ -33,8 +33,10 @@ struct Row<'a> {
     first: u32,
     /// One past the file's last piece.
     file_end: u32,
-    /// piece_par in pieces for the row's file.
-    par: u32,
+    /// Where piece_par's pieces end, and the window the engine fetches (as the snapshot
+    /// says; both within the file).
+    par_end: u32,
+    window_end: u32,
     blocked: bool,
     /// What the player's viewer went through, under its label.
     figures: Option<String>,
@@ -108,7 +110,11 @@ fn rows<'a>(s: &'a Snapshot, selected: Option<&FileSnap>, t: &Theme, width: usiz
             )],
             first: file.first_piece,
             file_end: file.end_piece,
-            par: s.piece_par,
+            par_end: file.first_piece.saturating_add(s.piece_par).min(file.end_piece),
+            window_end: file
+                .first_piece
+                .saturating_add(s.effective_window_pieces)
+                .min(file.end_piece),
             blocked: false,
             figures: None,
         });
@@ -192,7 +198,8 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
         label,
         first: st.piece,
         file_end: file.end_piece,
-        par: st.piece_par,
+        par_end: st.piece.saturating_add(st.piece_par).min(file.end_piece),
+        window_end: st.window_end_piece.clamp(st.piece, file.end_piece),
         blocked: st.stalled_now,
         // Under the label, indented by two.
         figures: st
@@ -205,10 +212,8 @@ fn player_row<'a>(st: &StreamSnap, s: &'a Snapshot, t: &Theme, width: usize) -> 
 /// Cells from the read position through the window and a little past it, or on to the file's
 /// end where `lines` rows of `width` hold more.
 fn cells<'a>(r: &Row, s: &Snapshot, t: &Theme, width: usize, lines: usize) -> Vec<Line<'a>> {
-    let window = crate::engine::window::effective_window(r.par, s.piece_len);
-    let window_end = r.first.saturating_add(window).min(r.file_end);
-    let par_end = r.first.saturating_add(r.par).min(r.file_end);
-    let past = (window / 4).clamp(2, 64);
+    let (par_end, window_end) = (r.par_end, r.window_end);
+    let past = (window_end.saturating_sub(r.first) / 4).clamp(2, 64);
     let room = width.saturating_mul(lines);
     let end = window_end
         .saturating_add(past)
