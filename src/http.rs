@@ -17,6 +17,7 @@ mod piece_par;
 mod playlist;
 pub mod range;
 mod routes;
+mod safety;
 mod status;
 mod torrent;
 mod watch;
@@ -126,7 +127,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<HttpState>) {
     let _ = tokio::time::timeout(Duration::from_secs(1), graceful.shutdown()).await;
 }
 
-/// A small complete answer with the common safety headers.
+/// A small complete answer, not to be cached.
 pub(crate) fn simple(status: StatusCode, content_type: &str, body: Vec<u8>, head: bool) -> Reply {
     let len = body.len();
     let mut r: Reply = Response::new(if head { Bytes::new() } else { Bytes::from(body) }.into());
@@ -136,10 +137,6 @@ pub(crate) fn simple(status: StatusCode, content_type: &str, body: Vec<u8>, head
         h.insert(header::CONTENT_TYPE, v);
     }
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }

@@ -122,6 +122,19 @@ async fn markup_in_names_is_only_text() {
         "{csp}"
     );
     assert_eq!(h["x-content-type-options"], "nosniff");
+    // Every other answer too: a file, a range of it, the server's own documents, an error.
+    for (path, range, status) in [
+        ("/x.srt", None, 200),
+        ("/x.srt", Some("bytes=0-1,4-5"), 206),
+        ("/status.json", None, 200),
+        ("/playlist.m3u", None, 200),
+        ("/metrics", None, 200),
+        ("/no-such-file", None, 404),
+    ] {
+        let (st, h, _) = get(&format!("{}{path}", c.base), range, T).await;
+        assert_eq!(st, status, "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+    }
     let page = String::from_utf8(page).unwrap();
     // A real HTML parser sees no element the payload could have made, and the payload as text.
     let script = r#"

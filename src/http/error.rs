@@ -70,7 +70,6 @@ impl HttpError {
         let mut r = Response::builder()
             .status(self.status())
             .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
             .header(header::CACHE_CONTROL, "no-store");
         r = match self {
             HttpError::Unauthorized => r.header(
@@ -179,11 +178,10 @@ mod tests {
             assert_eq!(r.status().as_u16(), status, "{body}");
             let h = r.headers();
             let names: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
-            let mut want = vec!["content-type", "x-content-type-options", "cache-control"];
+            let mut want = vec!["content-type", "cache-control"];
             want.extend(extra.map(|(k, _)| k));
             assert_eq!(names, want, "{body}");
             assert_eq!(h["content-type"], "text/plain; charset=utf-8");
-            assert_eq!(h["x-content-type-options"], "nosniff");
             assert_eq!(h["cache-control"], "no-store");
             if let Some((k, v)) = extra {
                 assert_eq!(h[k], v);

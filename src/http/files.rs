@@ -111,7 +111,7 @@ fn unsatisfiable(len: u64, head: bool) -> Reply {
     r
 }
 
-/// The file's type, never sniffed, and ranges accepted.
+/// The file's type, and ranges accepted.
 fn type_headers(h: &mut HeaderMap, path: &str) {
     let mime = media::mime_type(path);
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -124,10 +124,6 @@ fn type_headers(h: &mut HeaderMap, path: &str) {
         );
     }
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
 }
 
 /// Whether a browser may run script in a file of this type when it is opened.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use warp::Filter;
-use warp::http::{HeaderValue, StatusCode, header};
+use warp::http::StatusCode;
 use warp::reject::Rejection;
 
 use super::filters::{head, query_param, raw_query, with_state};
@@ -79,10 +79,7 @@ progress{{width:8em}}.sub{{margin-left:1.5em}}</style></head><body><h1>{title}</
     }
     h.push_str("</table><p>Open a file's link in mpv, VLC or Kodi. bt2p-tui</p></body></html>\n");
     let mut r = simple(StatusCode::OK, "text/html; charset=utf-8", h.into_bytes(), head);
-    let hd = r.headers_mut();
-    hd.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    hd.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    hd.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    super::safety::page(r.headers_mut(), CSP);
     r
 }
 

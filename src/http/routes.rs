@@ -8,7 +8,9 @@ use warp::Filter;
 use warp::reject::Rejection;
 
 use super::filters::exact;
-use super::{HttpState, Reply, cast, dlna, error, files, guards, index, metrics, playlist, status, torrent};
+use super::{
+    HttpState, Reply, cast, dlna, error, files, guards, index, metrics, playlist, safety, status, torrent,
+};
 use crate::links::{INDEX, PLAYLIST, STATUS};
 
 /// Every answer the server gives.
@@ -31,6 +33,7 @@ pub fn table(
         .and(routes)
         .recover(error::recover)
         .unify()
+        .map(safety::every_answer)
 }
 
 /// The server's own paths first, exactly as written; any other path names a file of the

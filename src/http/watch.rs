@@ -2,7 +2,7 @@
 //! each of its SRT, ASS and SSA subtitles as a WebVTT `<track>`, the first one shown.
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
-use warp::http::{HeaderValue, StatusCode, header};
+use warp::http::StatusCode;
 
 use super::{HttpState, Reply, simple};
 use crate::links::Links;
@@ -64,9 +64,6 @@ a{{color:#8cf}}video,audio{{width:100%;max-height:85vh;background:#000}}</style>
         html.into_bytes(),
         head,
     );
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    super::safety::page(r.headers_mut(), CSP);
     Some(r)
 }
