@@ -30,7 +30,8 @@ pub async fn wait_for<T, S: Debug>(
                 tokio::time::sleep(POLL).await
             }
             Err(_) => panic!(
-                "waited {deadline:?} for {what}; the last look did not return, the one before saw: {last:?}"
+                "waited {deadline:?} for {what}; the deadline passed while a look was under way \
+                 (it was given {left:?}), the look before saw: {last:?}"
             ),
         }
     }
