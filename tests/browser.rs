@@ -88,20 +88,7 @@ async fn the_play_page_shows_the_subtitle_of_the_moment() {
     let dir = tempfile::tempdir().unwrap();
     let film = dir.path().join("seed").join("Film");
     std::fs::create_dir_all(&film).unwrap();
-    let st = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=black:size=320x240:rate=25:duration=5",
-        ])
-        .args(["-c:v", "libvpx", "-b:v", "200k"])
-        .arg(film.join("Film.webm"))
-        .status()
-        .unwrap();
-    assert!(st.success(), "ffmpeg could not make the video");
+    common::test_webm(&film.join("Film.webm"), "320x240", 5, false);
     let srt = "1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i> & welcome\r\n\r\n\
                2\r\n00:00:03,000 --> 00:00:04,000\r\nsecond line\r\n";
     std::fs::write(film.join("Film.en.srt"), srt).unwrap();

@@ -640,34 +640,6 @@ async fn vlc_discovers_the_server_and_plays_from_it() {
     assert!(frames(1) > 0 && frames(3) > 0, "{played}");
 }
 
-/// A 60 s WebM (VP8 and Vorbis, which GStreamer's base and good plugins decode) at `out`.
-fn webm(out: &Path) {
-    let st = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=160x120:rate=25:duration=60",
-        ])
-        .args(["-f", "lavfi", "-i", "sine=duration=60"])
-        .args([
-            "-c:v",
-            "libvpx",
-            "-deadline",
-            "realtime",
-            "-b:v",
-            "200k",
-            "-c:a",
-            "libvorbis",
-        ])
-        .arg(out)
-        .status()
-        .unwrap();
-    assert!(st.success(), "ffmpeg could not make {}", out.display());
-}
-
 /// `--cast NAME` finds a real renderer (gmediarender, GStreamer inside) on a LAN of two
 /// namespaces, has it play the first video with its metadata, follows its state and position
 /// in status.json, and `POST /cast` pauses, resumes, seeks and stops it; the renderer reads
@@ -684,7 +656,7 @@ async fn a_tv_is_cast_to_followed_and_steered() {
     let root = dir.path().join("Show");
     std::fs::create_dir_all(&root).unwrap();
     let name = "Ep 1 & <Ünï>";
-    webm(&root.join(format!("{name}.webm")));
+    common::test_webm(&root.join(format!("{name}.webm")), "160x120", 60, true);
     std::fs::write(
         root.join(format!("{name}.srt")),
         "1\n00:00:01,000 --> 00:00:03,000\nHello\n\n",

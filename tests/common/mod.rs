@@ -522,6 +522,22 @@ pub fn test_video(out: &Path, size: &str, secs: u32, bitrate: Option<&str>) {
     assert!(st.success(), "ffmpeg could not make {}", out.display());
 }
 
+/// A test card in WebM, VP8 at 200 kbit/s (what GStreamer's base and good plugins and
+/// Chromium decode), `size` like "160x120", with a Vorbis tone if `tone`.
+pub fn test_webm(out: &Path, size: &str, secs: u32, tone: bool) {
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={size}:rate=25:duration={secs}"));
+    if tone {
+        cmd.args(["-f", "lavfi", "-i"])
+            .arg(format!("sine=duration={secs}"));
+        cmd.args(["-c:a", "libvorbis"]);
+    }
+    cmd.args(["-c:v", "libvpx", "-deadline", "realtime", "-b:v", "200k"]);
+    let st = cmd.arg(out).status().unwrap();
+    assert!(st.success(), "ffmpeg could not make {}", out.display());
+}
+
 /// A .torrent of `data` made by mktorrent, with pieces of 2^`piece_log2` bytes and a tracker
 /// nobody answers on.
 pub fn mktorrent(data: &Path, out: &Path, piece_log2: u8) {
