@@ -4,6 +4,7 @@
 pub mod duration;
 pub mod ebml;
 pub mod tracks;
+pub mod walk;
 
 /// What a file is to a player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,11 +4,10 @@
 
 use super::ebml::{
     self,
-    id::{CLUSTER, DURATION, INFO, SEGMENT, TIMESTAMP_SCALE},
+    id::{DURATION, INFO, TIMESTAMP_SCALE},
 };
-
-/// Reads `len` bytes at `offset` of the file, or `None` while they are not all there.
-pub type ReadAt<'a> = dyn FnMut(u64, usize) -> Option<Vec<u8>> + 'a;
+pub use super::walk::ReadAt;
+use super::walk::{self, SegmentChild, be};
 
 /// Top-level MP4 boxes walked at most before giving up.
 const MAX_BOXES: usize = 64;
@@ -35,32 +34,10 @@ pub(super) fn is_mp4_box(kind: &[u8]) -> bool {
     )
 }
 
-pub(super) fn be(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0, |acc, b| (acc << 8) | u64::from(*b))
-}
-
 /// Walks the top-level boxes to `moov`, then its children to `mvhd`.
 fn mp4(file_len: u64, read: &mut ReadAt) -> Option<f64> {
-    let mut at = 0;
-    for _ in 0..MAX_BOXES {
-        if at + 8 > file_len {
-            return None;
-        }
-        let h = read(at, 16.min((file_len - at) as usize))?;
-        let (size, header) = match be(&h[..4]) {
-            0 => (file_len - at, 8),
-            1 if h.len() >= 16 => (be(&h[8..16]), 16),
-            n => (n, 8),
-        };
-        if size < header {
-            return None;
-        }
-        if &h[4..8] == b"moov" {
-            return mvhd(at + header, (at + size).min(file_len), read);
-        }
-        at = at.checked_add(size)?;
-    }
-    None
+    let (at, size, header) = walk::mp4_box(file_len, read, b"moov", MAX_BOXES)?;
+    mvhd(at + header, at + size, read)
 }
 
 fn mvhd(mut at: u64, end: u64, read: &mut ReadAt) -> Option<f64> {
@@ -89,39 +66,13 @@ fn mvhd(mut at: u64, end: u64, read: &mut ReadAt) -> Option<f64> {
     None
 }
 
-/// An EBML element's ID and data size (None: unknown) at `at` of `b`, and where its data
-/// starts; read even when its data runs past `b`, as a Segment's does in a file's head.
-pub(super) fn ebml_header(b: &[u8], at: usize) -> Option<(u32, Option<u64>, usize)> {
-    let (id, id_len) = ebml::vint(b.get(at..)?, true)?;
-    let (size, size_len) = ebml::vint(b.get(at + id_len..)?, false)?;
-    let unknown = size == (1u64 << (7 * size_len)) - 1;
-    Some((
-        u32::try_from(id).ok()?,
-        (!unknown).then_some(size),
-        at + id_len + size_len,
-    ))
-}
-
 /// Finds `Segment/Info` in the head and reads its `Duration` × `TimestampScale` (ns).
 fn matroska(file_len: u64, read: &mut ReadAt) -> Option<f64> {
     let head = read(0, MKV_HEAD.min(file_len) as usize)?;
-    let (_, size, data) = ebml_header(&head, 0)?;
-    let (id, _, mut child) = ebml_header(&head, data + usize::try_from(size?).ok()?)?;
-    if id != SEGMENT {
-        return None;
+    match walk::segment_child(&head, INFO)? {
+        SegmentChild::Found(info) => self::info(info),
+        SegmentChild::NotBeforeMedia => None,
     }
-    // The Segment's children, up to the first Cluster.
-    while let Some((id, size, data)) = ebml_header(&head, child) {
-        if id == CLUSTER {
-            return None;
-        }
-        let size = usize::try_from(size?).ok()?;
-        if id == INFO {
-            return info(head.get(data..data + size)?);
-        }
-        child = data + size;
-    }
-    None
 }
 
 fn info(b: &[u8]) -> Option<f64> {
@@ -133,6 +84,7 @@ fn info(b: &[u8]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::ebml::id::{CLUSTER, SEGMENT};
 
     fn reader(bytes: &[u8], have: std::ops::Range<u64>) -> impl FnMut(u64, usize) -> Option<Vec<u8>> + '_ {
         move |at, len| {

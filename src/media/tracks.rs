@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::duration::ReadAt;
 use super::ebml;
+use super::walk::{self, ReadAt, SegmentChild};
 
 /// One embedded subtitle track.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,22 +53,10 @@ pub fn subtitle_tracks(file_len: u64, read: &mut ReadAt) -> Option<Vec<SubtitleT
 
 fn matroska(file_len: u64, read: &mut ReadAt) -> Option<Vec<SubtitleTrack>> {
     let head = read(0, MKV_HEAD.min(file_len) as usize)?;
-    let (_, size, data) = super::duration::ebml_header(&head, 0)?;
-    let (id, _, mut child) = super::duration::ebml_header(&head, data + usize::try_from(size?).ok()?)?;
-    if id != ebml::id::SEGMENT {
-        return None;
+    match walk::segment_child(&head, ebml::id::TRACKS)? {
+        SegmentChild::Found(tracks) => Some(mkv_tracks(tracks)),
+        SegmentChild::NotBeforeMedia => Some(Vec::new()),
     }
-    while let Some((id, size, data)) = super::duration::ebml_header(&head, child) {
-        if id == ebml::id::CLUSTER {
-            return Some(Vec::new());
-        }
-        let size = usize::try_from(size?).ok()?;
-        if id == ebml::id::TRACKS {
-            return Some(mkv_tracks(head.get(data..data + size)?));
-        }
-        child = data + size;
-    }
-    None
 }
 
 fn mkv_tracks(b: &[u8]) -> Vec<SubtitleTrack> {
@@ -112,9 +100,9 @@ fn mkv_codec(id: &str) -> String {
 fn mp4_box(b: &[u8], at: usize) -> Option<([u8; 4], usize, usize)> {
     let h = b.get(at..at + 8)?;
     let kind: [u8; 4] = h[4..8].try_into().ok()?;
-    let (size, header) = match super::duration::be(&h[..4]) {
+    let (size, header) = match walk::be(&h[..4]) {
         0 => ((b.len() - at) as u64, 8),
-        1 => (super::duration::be(b.get(at + 8..at + 16)?), 16),
+        1 => (walk::be(b.get(at + 8..at + 16)?), 16),
         n => (n, 8),
     };
     let end = at.checked_add(usize::try_from(size).ok()?)?;
@@ -143,30 +131,12 @@ fn find(b: &[u8], start: usize, end: usize, kind: &[u8; 4]) -> Option<(usize, us
 }
 
 fn mp4(file_len: u64, read: &mut ReadAt) -> Option<Vec<SubtitleTrack>> {
-    let mut at = 0u64;
-    for _ in 0..MAX_BOXES {
-        if at + 8 > file_len {
-            return None;
-        }
-        let h = read(at, 16.min((file_len - at) as usize))?;
-        let (size, header) = match super::duration::be(&h[..4]) {
-            0 => (file_len - at, 8),
-            1 if h.len() >= 16 => (super::duration::be(&h[8..16]), 16),
-            n => (n, 8),
-        };
-        if size < header {
-            return None;
-        }
-        if &h[4..8] == b"moov" {
-            if size > MAX_MOOV {
-                return None;
-            }
-            let moov = read(at, usize::try_from(size.min(file_len - at)).ok()?)?;
-            return Some(mp4_tracks(&moov, header as usize));
-        }
-        at = at.checked_add(size)?;
+    let (at, size, header) = walk::mp4_box(file_len, read, b"moov", MAX_BOXES)?;
+    if size > MAX_MOOV {
+        return None;
     }
-    None
+    let moov = read(at, usize::try_from(size).ok()?)?;
+    Some(mp4_tracks(&moov, header as usize))
 }
 
 fn mp4_tracks(moov: &[u8], body: usize) -> Vec<SubtitleTrack> {
@@ -180,12 +150,7 @@ fn mp4_tracks(moov: &[u8], body: usize) -> Vec<SubtitleTrack> {
         .iter()
         .filter_map(|(s, e)| find(moov, *s, *e, b"tref"))
         .filter_map(|(s, e)| find(moov, s, e, b"chap"))
-        .flat_map(|(s, e)| {
-            moov[s..e]
-                .chunks_exact(4)
-                .map(super::duration::be)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|(s, e)| moov[s..e].chunks_exact(4).map(walk::be).collect::<Vec<_>>())
         .collect();
     traks
         .into_iter()
@@ -202,12 +167,12 @@ fn mp4_track(b: &[u8], start: usize, end: usize) -> Option<SubtitleTrack> {
         return None;
     }
     let number = find(b, start, end, b"tkhd").and_then(|(t, _)| match b.get(t)? {
-        0 => Some(super::duration::be(b.get(t + 12..t + 16)?)),
-        _ => Some(super::duration::be(b.get(t + 20..t + 24)?)),
+        0 => Some(walk::be(b.get(t + 12..t + 16)?)),
+        _ => Some(walk::be(b.get(t + 20..t + 24)?)),
     });
     let language = find(b, mdia, mdia_end, b"mdhd").and_then(|(m, _)| {
         let at = if *b.get(m)? == 0 { m + 20 } else { m + 32 };
-        let packed = super::duration::be(b.get(at..at + 2)?) as u16;
+        let packed = walk::be(b.get(at..at + 2)?) as u16;
         let code: String = [10u16, 5, 0]
             .iter()
             .map(|shift| char::from(((packed >> shift) & 0x1F) as u8 + 0x60))
