@@ -47,6 +47,8 @@ pub struct Snapshot {
     pub viewing: super::Viewing,
     /// Pieces receiving data and how many bytes they have so far.
     pub receiving: Vec<(u32, u32)>,
+    /// How long this snapshot took to build from the engine, in milliseconds (0 before the first).
+    pub snapshot_build_ms: f64,
     #[serde(skip)]
     pub have: Arc<Have>,
     /// Which subtitles belong to which video (keys are file indices), paired once.

@@ -82,6 +82,7 @@ pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, canc
             _ = cancel.cancelled() => break,
             _ = tick.tick() => {}
         }
+        let started = Instant::now();
         let mut snap = build(&src, &base, &mut rates);
         let needs_data = snap.state == "downloading" || snap.streams.iter().any(|s| s.waiting_ms.is_some());
         let peers = Peers {
@@ -91,6 +92,7 @@ pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, canc
             needs_data,
         };
         snap.stall = stall.update(peers, std::time::Instant::now());
+        snap.snapshot_build_ms = started.elapsed().as_secs_f64() * 1000.0;
         tx.send_replace(snap);
     }
 }
@@ -165,9 +167,16 @@ fn files_now(
 ) -> Vec<FileSnap> {
     let mut files: Vec<FileSnap> = base.files.as_ref().clone();
     let verified = have.count();
-    for (i, f) in files.iter_mut().enumerate() {
+    // Players per file in one pass: no walk over every player for each file.
+    let mut playing = vec![0u32; files.len()];
+    for p in players {
+        if let Some(n) = playing.get_mut(p.file) {
+            *n += 1;
+        }
+    }
+    for ((i, f), n) in files.iter_mut().enumerate().zip(playing) {
         f.progress_bytes = stats.file_progress.get(i).copied().unwrap_or(0);
-        f.players = players.iter().filter(|p| p.file == i).count() as u32;
+        f.players = n;
         src.bitrates.probe(f, have, verified, base.piece_len);
         f.duration_secs = src.bitrates.duration(i);
         f.prefetch = src.prefetches.get(i);

@@ -91,6 +91,12 @@ fn torrent(enc: &mut DescriptorEncoder, s: &Snapshot) -> Result<(), std::fmt::Er
         "Players that have had nothing to play for 1 s or more, now",
         s.streams.iter().filter(|st| st.stalled_now).count() as u64,
     )?;
+    gauge(
+        enc,
+        "snapshot_build_seconds",
+        "Time the last snapshot of the engine took to build",
+        s.snapshot_build_ms / 1000.0,
+    )?;
     Ok(())
 }
 
@@ -230,6 +236,7 @@ mod tests {
         let s = Snapshot {
             progress_bytes: 10,
             total_bytes: 20,
+            snapshot_build_ms: 2.5,
             viewing: Viewing {
                 seeks: 3,
                 seek_wait_sum_ms: 1600,
@@ -245,6 +252,7 @@ mod tests {
             "# TYPE bt2p_progress_bytes gauge",
             "bt2p_progress_bytes 10",
             "bt2p_size_bytes 20",
+            "bt2p_snapshot_build_seconds 0.0025",
             "# TYPE bt2p_stalls_total counter",
             "bt2p_stalls_total 2",
             "bt2p_stall_seconds_total 2.5",

@@ -62,6 +62,8 @@ pub struct StatusJson<'a> {
     /// What all viewers went through since start.
     viewing: &'a Viewing,
     receiving: &'a [(u32, u32)],
+    /// Milliseconds the engine's snapshot took to build.
+    snapshot_build_ms: f64,
     index_url: String,
     have_pieces: u32,
     /// Runs `[start, end)` of verified pieces.
@@ -116,6 +118,7 @@ impl<'a> StatusJson<'a> {
             streams: &s.streams,
             viewing: &s.viewing,
             receiving: &s.receiving,
+            snapshot_build_ms: s.snapshot_build_ms,
             index_url: links.index(),
             have_pieces: s.have.count(),
             verified_pieces: s.have.runs(),
