@@ -34,14 +34,15 @@ use tokio_util::sync::CancellationToken;
 
 use bitrate::Bitrates;
 pub use listing::Listing;
-pub use next::{HEAD as NEXT_HEAD, Prefetch};
+pub use listing::{FileSnap, Prefetch};
+pub use next::HEAD as NEXT_HEAD;
 pub use options::{DEFAULT_PIECE_PAR, DEFAULT_REQUEST_WINDOW, EngineOptions, MAX_PIECE_PAR};
 pub use piece_par::{BadPiecePar, MAX_PIECE_PAR_SECS, PiecePar};
 pub use players::{PlayerInfo, PlayerStream, Players};
 pub use receiving::Receiving;
 use runtime::runtime;
 pub use runtime::set_runtime;
-pub use snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
+pub use snapshot::{Have, PeerSnap, Snapshot, StreamSnap};
 pub use viewing::{SEEK_BUCKETS_SECS, STALL_AFTER_MS, StreamMetrics, Viewing};
 use window::Geometry;
 

@@ -8,7 +8,8 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use super::snapshot::{FileSnap, Have};
+use super::listing::FileSnap;
+use super::snapshot::Have;
 use crate::media::duration::container_duration;
 use crate::media::tracks::{SubtitleTrack, subtitle_tracks};
 

@@ -4,9 +4,69 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::snapshot::FileSnap;
 use crate::media;
 use crate::subtitles::{self, Pairs};
+use serde::Serialize;
+
+/// A file of the torrent as every front end shows it: where it lies in the pieces, how much is
+/// verified, who plays it, what its container says.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSnap {
+    pub index: usize,
+    pub path: String,
+    pub length: u64,
+    pub offset: u64,
+    pub progress_bytes: u64,
+    pub first_piece: u32,
+    /// One past the last piece.
+    pub end_piece: u32,
+    /// BEP 47 padding files are kept for their index but never shown or served.
+    pub padding: bool,
+    pub players: u32,
+    /// What the container declares, once its header has been downloaded.
+    pub duration_secs: Option<f64>,
+    /// Fetched ahead as the next file of the playlist: `fetching`, then `ready`.
+    pub prefetch: Option<Prefetch>,
+    /// The subtitle tracks inside the file, once its container's header has been read.
+    pub subtitle_tracks: Vec<crate::media::tracks::SubtitleTrack>,
+}
+
+impl FileSnap {
+    /// File `index` at `path`, `length` bytes from `offset` in a torrent of `piece_len`-byte
+    /// pieces, with nothing downloaded, played or read yet.
+    pub fn new(index: usize, path: &str, offset: u64, length: u64, piece_len: u64) -> FileSnap {
+        let piece_len = piece_len.max(1);
+        FileSnap {
+            index,
+            path: path.to_string(),
+            length,
+            offset,
+            progress_bytes: 0,
+            first_piece: (offset / piece_len) as u32,
+            end_piece: (offset + length).div_ceil(piece_len) as u32,
+            padding: false,
+            players: 0,
+            duration_secs: None,
+            prefetch: None,
+            subtitle_tracks: Vec::new(),
+        }
+    }
+
+    /// Listed, played and served: every file but BEP 47's padding.
+    pub fn shown(&self) -> bool {
+        !self.padding
+    }
+}
+
+/// Where a file fetched ahead stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prefetch {
+    /// Its head or tail is still missing.
+    Fetching,
+    /// Its head and tail are verified.
+    Ready,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Listing {

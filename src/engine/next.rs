@@ -11,13 +11,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use librqbit::ManagedTorrent;
-use serde::Serialize;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::last_watched::LastWatched;
+use super::listing::{FileSnap, Prefetch};
 use super::players::{BoxStream, Players};
-use super::snapshot::{FileSnap, Have, Snapshot};
+use super::snapshot::{Have, Snapshot};
 use super::window::{HELPERS_FROM, Opened, open_at};
 use crate::media;
 
@@ -28,16 +28,6 @@ pub const HEAD: u64 = 16 * 1024 * 1024;
 /// A player holds its buffer with this much verified ahead of it, or the rest of its file;
 /// streams ahead that are open stay so down to half of it.
 const COMFORT: u64 = HELPERS_FROM / 2;
-
-/// Where a file fetched ahead stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Prefetch {
-    /// Its head or tail is still missing.
-    Fetching,
-    /// Its head and tail are verified.
-    Ready,
-}
 
 /// The files fetched ahead since start, by index.
 #[derive(Debug, Default)]

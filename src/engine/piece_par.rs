@@ -124,6 +124,15 @@ impl FromStr for PiecePar {
     }
 }
 
+/// The engine's fixed per-stream readahead.
+pub const ENGINE_READAHEAD: u64 = 32 * 1024 * 1024;
+
+/// Pieces the engine really fetches first for a player: piece_par, or the engine's floor.
+pub fn effective_window(piece_par: u32, piece_len: u64) -> u32 {
+    let floor = ENGINE_READAHEAD.div_ceil(piece_len.max(1));
+    (u64::from(piece_par).max(floor)).min(u64::from(u32::MAX)) as u32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

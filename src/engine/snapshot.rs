@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::listing::FileSnap;
+
 /// Everything the outside sees of the torrent at one moment. Cheap to clone: big parts are shared.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Snapshot {
@@ -75,7 +77,7 @@ impl Snapshot {
     /// The window the engine fetches for `piece_par` pieces: never more pieces than the torrent
     /// has, once they are known.
     pub fn engine_window(&self, piece_par: u32) -> u32 {
-        let window = super::window::effective_window(piece_par, self.piece_len);
+        let window = super::piece_par::effective_window(piece_par, self.piece_len);
         match self.piece_count {
             0 => window,
             n => window.min(n),
@@ -100,54 +102,6 @@ impl Snapshot {
         ));
         self.listing = Arc::new(super::listing::Listing::new(&files, &self.subtitles));
         self.files = Arc::new(files);
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FileSnap {
-    pub index: usize,
-    pub path: String,
-    pub length: u64,
-    pub offset: u64,
-    pub progress_bytes: u64,
-    pub first_piece: u32,
-    /// One past the last piece.
-    pub end_piece: u32,
-    /// BEP 47 padding files are kept for their index but never shown or served.
-    pub padding: bool,
-    pub players: u32,
-    /// What the container declares, once its header has been downloaded.
-    pub duration_secs: Option<f64>,
-    /// Fetched ahead as the next file of the playlist: `fetching`, then `ready`.
-    pub prefetch: Option<super::next::Prefetch>,
-    /// The subtitle tracks inside the file, once its container's header has been read.
-    pub subtitle_tracks: Vec<crate::media::tracks::SubtitleTrack>,
-}
-
-impl FileSnap {
-    /// File `index` at `path`, `length` bytes from `offset` in a torrent of `piece_len`-byte
-    /// pieces, with nothing downloaded, played or read yet.
-    pub fn new(index: usize, path: &str, offset: u64, length: u64, piece_len: u64) -> FileSnap {
-        let piece_len = piece_len.max(1);
-        FileSnap {
-            index,
-            path: path.to_string(),
-            length,
-            offset,
-            progress_bytes: 0,
-            first_piece: (offset / piece_len) as u32,
-            end_piece: (offset + length).div_ceil(piece_len) as u32,
-            padding: false,
-            players: 0,
-            duration_secs: None,
-            prefetch: None,
-            subtitle_tracks: Vec::new(),
-        }
-    }
-
-    /// Listed, played and served: every file but BEP 47's padding.
-    pub fn shown(&self) -> bool {
-        !self.padding
     }
 }
 

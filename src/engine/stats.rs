@@ -10,9 +10,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::PiecePar;
 use super::bitrate::Bitrates;
+use super::listing::FileSnap;
 use super::players::Players;
 use super::receiving::Receiving;
-use super::snapshot::{FileSnap, Have, PeerSnap, Snapshot, StreamSnap};
+use super::snapshot::{Have, PeerSnap, Snapshot, StreamSnap};
 use super::stall::{Peers, Stall};
 use super::viewing::STALL_AFTER_MS;
 use super::viewing::{StreamMetrics, buffered_ahead};

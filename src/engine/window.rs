@@ -16,11 +16,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::PiecePar;
 use super::bitrate::Bitrates;
+use super::listing::FileSnap;
+pub use super::piece_par::{ENGINE_READAHEAD, effective_window};
 use super::players::{BoxStream, Players};
-use super::snapshot::FileSnap;
-
-/// The engine's fixed per-stream readahead.
-pub const ENGINE_READAHEAD: u64 = 32 * 1024 * 1024;
 
 /// Extra streams open at once across all players (each holds one engine permit).
 pub const HELPER_BUDGET: usize = 192;
@@ -103,12 +101,6 @@ pub fn tail_start(g: &Geometry) -> Option<u64> {
         return None;
     }
     Some((g.piece_at(g.file_len - 1) * g.piece_len).saturating_sub(g.file_offset))
-}
-
-/// Pieces the engine really fetches first for a player: piece_par, or the engine's floor.
-pub fn effective_window(piece_par: u32, piece_len: u64) -> u32 {
-    let floor = ENGINE_READAHEAD.div_ceil(piece_len.max(1));
-    (u64::from(piece_par).max(floor)).min(u64::from(u32::MAX)) as u32
 }
 
 /// Positions for extra streams so that [pos, window end) is covered beyond the first 32 MiB.
