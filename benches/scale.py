@@ -45,31 +45,16 @@ import time
 import urllib.parse
 import urllib.request
 
+from procs import cpu_seconds, free_port, log
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "bt2p-tui")
-TICK = os.sysconf("SC_CLK_TCK")
 PIECE = 16 * 1024
 PIECES = (1_000, 100_000, 1_000_000)
 FILES = (1, 1_000, 10_000)
 PLAYERS = (1, 8, 32)
 START_LIMIT = 300.0
 CPU_WINDOW = 10.0
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def mem_kib(pid):

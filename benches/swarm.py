@@ -69,21 +69,13 @@ import tempfile
 import threading
 import time
 
+from procs import free_port, log
+
 MIB = 1024 * 1024
 RATE = 20_000_000  # bytes per second of the throttled seeder
 FILE_LEN = 512 * MIB
 CLK = os.sysconf("SC_CLK_TCK")
 STARTED = []  # every process this script started, stopped by PID at exit
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def spawn(args, **kw):
