@@ -135,7 +135,7 @@ fn snapshot(pieces: u32, nfiles: usize, nstreams: usize) -> Snapshot {
     let mut s = Snapshot {
         name: "Synthetic".into(),
         info_hash: "c20fbb0fd7a205ad84745afed2a8118acc6240c6".into(),
-        state: "downloading".into(),
+        state: bt2p_tui::engine::TorrentState::Downloading,
         piece_len: PIECE,
         piece_count: pieces,
         piece_par: 16,

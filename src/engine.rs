@@ -42,7 +42,7 @@ pub use players::{PlayerInfo, PlayerStream, Players};
 pub use receiving::Receiving;
 use runtime::runtime;
 pub use runtime::set_runtime;
-pub use snapshot::{Have, PeerSnap, Snapshot, StreamSnap};
+pub use snapshot::{Have, PeerSnap, Snapshot, StreamSnap, TorrentState};
 pub use viewing::{SEEK_BUCKETS_SECS, STALL_AFTER_MS, StreamMetrics, Viewing};
 use window::Geometry;
 

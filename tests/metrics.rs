@@ -151,7 +151,7 @@ fn the_window_panel_shows_a_line_per_player() {
     let piece = 1024 * 1024;
     let mut s = bt2p_tui::engine::Snapshot {
         name: "Film".into(),
-        state: "downloading".into(),
+        state: bt2p_tui::engine::TorrentState::Downloading,
         piece_len: piece,
         piece_count: 100,
         piece_par: 16,

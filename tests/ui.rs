@@ -62,7 +62,7 @@ fn snapshot() -> Snapshot {
     let mut s = Snapshot {
         name: "Big Buck Bunny".into(),
         info_hash: "c20fbb0fd7a205ad84745afed2a8118acc6240c6".into(),
-        state: "downloading".into(),
+        state: bt2p_tui::engine::TorrentState::Downloading,
         piece_len: piece,
         piece_count: 201,
         piece_par: 16,

@@ -6,13 +6,38 @@ use serde::Serialize;
 
 use super::listing::FileSnap;
 
+/// Where the torrent stands; status.json and the front ends name it in lower case.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TorrentState {
+    /// Its data is being checked (or the engine is starting it).
+    #[default]
+    Checking,
+    Downloading,
+    /// Every file is verified.
+    Seeding,
+    Paused,
+    Error,
+}
+
+impl std::fmt::Display for TorrentState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TorrentState::Checking => "checking",
+            TorrentState::Downloading => "downloading",
+            TorrentState::Seeding => "seeding",
+            TorrentState::Paused => "paused",
+            TorrentState::Error => "error",
+        })
+    }
+}
+
 /// Everything the outside sees of the torrent at one moment. Cheap to clone: big parts are shared.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Snapshot {
     pub name: String,
     pub info_hash: String,
-    /// checking / downloading / seeding / paused / error / metadata
-    pub state: String,
+    pub state: TorrentState,
     pub error: Option<String>,
     /// Why nothing arrives, while the torrent needs data and no peer is connected.
     pub stall: Option<String>,

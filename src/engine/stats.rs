@@ -13,7 +13,7 @@ use super::bitrate::Bitrates;
 use super::listing::FileSnap;
 use super::players::Players;
 use super::receiving::Receiving;
-use super::snapshot::{Have, PeerSnap, Snapshot, StreamSnap};
+use super::snapshot::{Have, PeerSnap, Snapshot, StreamSnap, TorrentState};
 use super::stall::{Peers, Stall};
 use super::viewing::STALL_AFTER_MS;
 use super::viewing::{StreamMetrics, buffered_ahead};
@@ -85,7 +85,8 @@ pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, canc
         }
         let started = Instant::now();
         let mut snap = build(&src, &base, &mut rates);
-        let needs_data = snap.state == "downloading" || snap.streams.iter().any(|s| s.waiting_ms.is_some());
+        let needs_data =
+            snap.state == TorrentState::Downloading || snap.streams.iter().any(|s| s.waiting_ms.is_some());
         let peers = Peers {
             connected: snap.peers_connected,
             connecting: snap.peers_connecting,
@@ -117,7 +118,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     let files = files_now(src, base, &stats, &have, &players);
     s.progress_bytes = files.iter().filter(|f| f.shown()).map(|f| f.progress_bytes).sum();
     let total_shown: u64 = files.iter().filter(|f| f.shown()).map(|f| f.length).sum();
-    s.state = state_of(&stats.state, have_ok && s.progress_bytes >= total_shown).to_string();
+    s.state = state_of(&stats.state, have_ok && s.progress_bytes >= total_shown);
     let inflight = peers_now(&mut s, &stats, t, rates);
     let remaining = stats.total_bytes.saturating_sub(stats.progress_bytes);
     let down = s.download_bps;
@@ -186,13 +187,13 @@ fn files_now(
     files
 }
 
-fn state_of(state: &TorrentStatsState, complete: bool) -> &'static str {
+fn state_of(state: &TorrentStatsState, complete: bool) -> TorrentState {
     match state {
-        TorrentStatsState::Initializing { .. } => "checking",
-        TorrentStatsState::Paused => "paused",
-        TorrentStatsState::Error => "error",
-        TorrentStatsState::Live if complete => "seeding",
-        TorrentStatsState::Live => "downloading",
+        TorrentStatsState::Initializing { .. } => TorrentState::Checking,
+        TorrentStatsState::Paused => TorrentState::Paused,
+        TorrentStatsState::Error => TorrentState::Error,
+        TorrentStatsState::Live if complete => TorrentState::Seeding,
+        TorrentStatsState::Live => TorrentState::Downloading,
     }
 }
 

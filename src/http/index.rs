@@ -92,7 +92,7 @@ fn summary(s: &Snapshot) -> [(&'static str, String); 9] {
     };
     let window = |pieces: u32| fmt::size(u64::from(pieces) * s.piece_len);
     [
-        ("State", text(&s.state).into_owned()),
+        ("State", s.state.to_string()),
         ("Info hash", format!("<code>{}</code>", text(&s.info_hash))),
         ("Size", format!("{} in {files}", fmt::size(s.total_bytes))),
         (
@@ -209,7 +209,7 @@ mod tests {
         let s = Snapshot {
             name: "Show".into(),
             info_hash: "<ab>".into(),
-            state: "seeding".into(),
+            state: crate::engine::TorrentState::Seeding,
             piece_len: 1 << 20,
             piece_count: 3,
             piece_par: 2,

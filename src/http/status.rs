@@ -9,7 +9,7 @@ use warp::http::StatusCode;
 
 use super::filters::{head, with_state};
 use super::{HttpState, Reply, simple};
-use crate::engine::{FileSnap, PeerSnap, PiecePar, Snapshot, StreamSnap, Viewing};
+use crate::engine::{FileSnap, PeerSnap, PiecePar, Snapshot, StreamSnap, TorrentState, Viewing};
 use crate::links::Links;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
@@ -28,7 +28,7 @@ pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = 
 pub struct StatusJson<'a> {
     name: &'a str,
     info_hash: &'a str,
-    state: &'a str,
+    state: TorrentState,
     error: Option<&'a str>,
     /// Why nothing arrives, while stalled.
     stall: Option<&'a str>,
@@ -85,7 +85,7 @@ impl<'a> StatusJson<'a> {
         StatusJson {
             name: &s.name,
             info_hash: &s.info_hash,
-            state: &s.state,
+            state: s.state,
             error: s.error.as_deref(),
             stall: s.stall.as_deref(),
             piece_len: s.piece_len,
@@ -148,7 +148,7 @@ mod tests {
         Snapshot {
             name: "Show".into(),
             info_hash: "ab".repeat(20),
-            state: "downloading".into(),
+            state: TorrentState::Downloading,
             piece_len: 16384,
             piece_count: 10,
             download_bps: 1.5,

@@ -125,7 +125,7 @@ impl App {
     pub fn on_snapshot(&mut self, s: &Snapshot) {
         // Once the download is done and nothing moves, the graph keeps how it went.
         let idle = s.download_bps < 1.0 && s.upload_bps < 1.0;
-        self.history_frozen = s.state == "seeding" && idle;
+        self.history_frozen = s.state == crate::engine::TorrentState::Seeding && idle;
         if !self.history_frozen {
             if self.history.len() == HISTORY {
                 self.history.pop_front();

@@ -9,7 +9,7 @@ use ratatui::widgets::{Gauge, Paragraph};
 
 use super::app::App;
 use super::theme::Theme;
-use crate::engine::Snapshot;
+use crate::engine::{Snapshot, TorrentState};
 use crate::fmt;
 
 pub const HEIGHT: u16 = 4;
@@ -28,10 +28,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 
 /// The torrent's name, state, short info hash and the name it is announced under over DLNA.
 fn title_row<'a>(app: &App, s: &Snapshot, t: &Theme) -> Line<'a> {
-    let state_style = match s.state.as_str() {
-        "error" => t.error(),
-        "paused" | "checking" => t.receiving(),
-        _ => t.verified(),
+    let state_style = match s.state {
+        TorrentState::Error => t.error(),
+        TorrentState::Paused | TorrentState::Checking => t.receiving(),
+        TorrentState::Downloading | TorrentState::Seeding => t.verified(),
     };
     let mut title = Line::from(vec![
         Span::styled(format!(" {} ", s.name), t.title()),
