@@ -61,16 +61,21 @@ impl Keeper {
                     self.after_disk_full().await;
                 }
                 TorrentStatsState::Live => {
-                    let peers = stats
+                    let (peers, connecting) = stats
                         .live
                         .as_ref()
-                        .map(|l| l.snapshot.peer_stats.live)
-                        .unwrap_or(0);
+                        .map(|l| (l.snapshot.peer_stats.live, l.snapshot.peer_stats.connecting))
+                        .unwrap_or((0, 0));
                     let needs_data = stats.progress_bytes < stats.total_bytes || !self.players.is_empty();
                     ever_connected |= peers > 0;
                     if peers > 0 || !(needs_data || self.given_peers) {
                         alone_since = None;
                         wait = NO_PEERS;
+                    } else if connecting > 0 {
+                        // A dial under way is left to end (uTP gives up after 10 s): the clock
+                        // runs only while nothing is tried, so a restart never cuts a dial
+                        // short, and the stall line can name why the last one failed.
+                        alone_since = None;
                     } else if alone_since.get_or_insert_with(Instant::now).elapsed() >= wait {
                         self.redial(wait).await;
                         alone_since = None;
