@@ -300,7 +300,7 @@ pub fn draw(f: &mut Frame, app: &App, s: &Snapshot, t: &Theme) {
     let lists_h = lists_height(s, rest);
     // The window as tall as its cells need, in what the lists leave; what is left over makes
     // the speed chart taller, up to a third of the screen, then goes to the window.
-    let window_h = window::wanted_height(app, s, t, area.width).clamp(5, rest.saturating_sub(lists_h).max(5));
+    let window_h = window::wanted_height(app, s, area.width).clamp(5, rest.saturating_sub(lists_h).max(5));
     let spare = rest.saturating_sub(lists_h + window_h);
     let speed_h = speed_h + spare.min((area.height / 3).saturating_sub(speed_h));
     let [header_a, lists, window_a, speed_a, log_a, status_a] = Layout::vertical([

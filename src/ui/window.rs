@@ -77,18 +77,31 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, s: &Snapshot, t: &Theme) {
 
 /// The lines the panel would use, borders included, to show every row's cells down to its
 /// file's end in a panel `width` wide.
-pub fn wanted_height(app: &App, s: &Snapshot, t: &Theme, width: u16) -> u16 {
+pub fn wanted_height(app: &App, s: &Snapshot, width: u16) -> u16 {
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let selected = s.files.get(app.selected).filter(|f| f.shown());
-    let rows = rows(s, selected, t, inner);
-    let lines: usize = rows.iter().map(|r| r.height() - 1 + cell_lines(r, inner)).sum();
+    // As `rows` makes them, without their labels: a label, the figures if any, the cells.
+    let lines: usize = match s.streams.is_empty() {
+        false => s
+            .streams
+            .iter()
+            .filter_map(|st| {
+                let end = s.files.get(st.file)?.end_piece;
+                Some(1 + usize::from(st.metrics.is_some()) + cell_lines(st.piece, end, inner))
+            })
+            .sum(),
+        true => s
+            .files
+            .get(app.selected)
+            .filter(|f| f.shown())
+            .map_or(0, |f| 1 + cell_lines(f.first_piece, f.end_piece, inner)),
+    };
     u16::try_from(lines + 3).unwrap_or(u16::MAX)
 }
 
-/// Lines of `width` cells from the row's read position to its file's end, with the two
-/// boundary marks.
-fn cell_lines(r: &Row, width: usize) -> usize {
-    (r.file_end.saturating_sub(r.first) as usize + 2)
+/// Lines of `width` cells from piece `first` to `end` (a file's end), with the two boundary
+/// marks.
+fn cell_lines(first: u32, end: u32, width: usize) -> usize {
+    (end.saturating_sub(first) as usize + 2)
         .div_ceil(width.max(1))
         .max(1)
 }
@@ -143,7 +156,13 @@ fn lines<'a>(rows: &[Row<'a>], s: &Snapshot, t: &Theme, inner: Rect) -> Vec<Line
         if let Some(figures) = &r.figures {
             lines.push(Line::raw(format!("  {figures}")));
         }
-        lines.extend(cells(r, s, t, width, (1 + spare).min(cell_lines(r, width))));
+        lines.extend(cells(
+            r,
+            s,
+            t,
+            width,
+            (1 + spare).min(cell_lines(r.first, r.file_end, width)),
+        ));
     }
     if rows.len() > shown {
         lines.push(Line::styled(
