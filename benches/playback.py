@@ -15,7 +15,8 @@ mpv does. Per run it counts
               -> 32 MiB buffered (a client that starts late then sends pieces it already holds
               at loopback speed)
   stalls      after startup, times the playback position caught up with the data (count and
-              total time until 1 s was buffered again); seek waits are not stalls
+              total time until 1 s was buffered again); seek waits are not stalls; in the
+              JSON also `stalls_at`, when each began (seconds after launch) and where (MiB)
   seek resume seek -> 1 s of media buffered at the new place; p50 and p95 over all seeks of
               all repetitions (with a few seeks p95 is close to the worst one)
 
@@ -527,6 +528,8 @@ def play_run(env, who, rates):
                             p.play = float(recv)
                             playing, waiting, wait_t0 = False, "stall", now
                             res["stalls"] += 1
+                            res.setdefault("stalls_at", []).append(
+                                {"at": round(now - t0, 3), "mib": round(recv / MIB, 1)})
                     elif recv - p.play >= RESUME or recv >= p.length:
                         playing = True
                         if waiting == "start":

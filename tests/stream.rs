@@ -581,3 +581,51 @@ async fn the_next_episode_is_fetched_ahead_and_the_playlist_resumes_there() {
     let msg = bad.text().await.unwrap();
     assert!(msg.contains("from=last"), "{msg}");
 }
+
+/// A long media file's tail, where players find MP4's moov or MKV's cues, is fetched for its
+/// player once the player has a buffer (8 MiB ahead): until then no data of the tail arrives, so
+/// the first pieces have the whole swarm; then the tail comes without the player asking for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tail_of_a_played_file_comes_once_its_player_has_a_buffer() {
+    let mib = 1024 * 1024;
+    let h = held("tail", &[("film.mkv", 48 * mib)], mib as u32).await;
+    let c = h.client(&[]).await;
+    let _player = tokio::spawn({
+        let url = format!("{}/film.mkv", c.base);
+        async move { hold(&url).await }
+    });
+    wait_status(&c, "the player waiting for its first piece", |st| {
+        streams(st).first()?["waiting_ms"].as_u64()
+    })
+    .await;
+    let last = 47;
+    let verified = |st: &serde_json::Value, piece: u64| {
+        st["verified_pieces"].as_array().is_some_and(|runs| {
+            runs.iter()
+                .any(|r| r[0].as_u64() <= Some(piece) && Some(piece) < r[1].as_u64())
+        })
+    };
+    let tail_began = |st: &serde_json::Value| {
+        verified(st, last)
+            || st["receiving"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|p| p[0] == last))
+    };
+    let _seeders = [
+        h.release(c.listen, Some(mib as u64)).await,
+        h.release(c.listen, Some(mib as u64)).await,
+    ];
+    wait_status(&c, "8 MiB verified ahead of the player", |st| {
+        let ahead = streams(st).first()?["buffer_ahead_bytes"].as_u64()?;
+        assert!(
+            ahead >= 8 * mib as u64 || !tail_began(st),
+            "the tail came before the player's buffer: {st:#}"
+        );
+        (ahead >= 8 * mib as u64).then_some(())
+    })
+    .await;
+    wait_status(&c, "the tail, with the player reading nothing more", |st| {
+        verified(st, last).then_some(())
+    })
+    .await;
+}

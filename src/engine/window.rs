@@ -34,6 +34,10 @@ pub fn helpers_allowed(ahead: u64, waiting: bool, open: bool) -> bool {
     !waiting && (ahead >= HELPERS_FROM || (open && ahead >= HELPERS_FROM / 2))
 }
 
+/// The tail of a played file (see `tail_start`) is fetched once a player of the file has this
+/// much verified ahead of it and is not waiting.
+pub const TAIL_FROM: u64 = 8 * 1024 * 1024;
+
 /// The layout the window is computed on.
 #[derive(Debug, Clone, Copy)]
 pub struct Geometry {
@@ -92,10 +96,10 @@ pub use crate::media::has_tail_index;
 
 /// Where the tail prefetch stream sits, when the file is a media file too long for the
 /// player's own window to reach its end: at the file's last piece. MP4's moov, MKV's cues and
-/// AVI's idx1 usually end there, and players read them right after the head. The engine
-/// takes one piece of each stream in turn, in order from the stream's position: a stream at
-/// the last piece puts that piece next to the head among the first pieces requested (one
-/// further back would fetch pieces before the index first).
+/// AVI's idx1 usually end there; players read them right after the head or at their first
+/// seek. The engine takes one piece of each stream in turn, in order from the stream's
+/// position: a stream at the last piece fetches that piece first (one further back would
+/// fetch pieces before the index first).
 pub fn tail_start(g: &Geometry) -> Option<u64> {
     if !g.media || g.file_len <= ENGINE_READAHEAD {
         return None;
@@ -174,9 +178,6 @@ pub async fn run(
         let list = players.list();
         w.helpers.retain(|id, _| list.iter().any(|p| p.id == *id));
         w.tails.retain(|file, _| list.iter().any(|p| p.file == *file));
-        if w.open_tails(&list).await.is_err() {
-            return;
-        }
         let buffers: HashMap<u64, (u64, bool)> = snapshot
             .borrow()
             .streams
@@ -186,6 +187,9 @@ pub async fn run(
                 (st.id, (ahead, st.waiting_ms.is_some()))
             })
             .collect();
+        if w.open_tails(&list, &buffers).await.is_err() {
+            return;
+        }
         let mut budget = HELPER_BUDGET;
         for p in &list {
             let buffer = buffers.get(&p.id).copied().unwrap_or((0, false));
@@ -211,10 +215,25 @@ struct Windows {
 }
 
 impl Windows {
-    /// A stream at the tail of each played file whose container keeps its index at the end.
-    async fn open_tails(&mut self, list: &[Arc<super::players::PlayerInfo>]) -> Result<(), Cancelled> {
+    /// A stream at the tail of each played file whose container keeps its index at the end,
+    /// once a player of the file has `TAIL_FROM` verified ahead of it (`buffers`: each
+    /// player's bytes ahead and whether it waits). The engine takes one piece of each stream
+    /// in turn, so a tail opened with the player would halve what reaches its first pieces; a
+    /// player that needs the index before it plays (an MP4 with its moov at the end) asks for
+    /// it itself right after the head.
+    async fn open_tails(
+        &mut self,
+        list: &[Arc<super::players::PlayerInfo>],
+        buffers: &HashMap<u64, (u64, bool)>,
+    ) -> Result<(), Cancelled> {
         for p in list {
-            if self.tails.contains_key(&p.file) {
+            let buffered = |q: &super::players::PlayerInfo| {
+                q.file == p.file
+                    && buffers
+                        .get(&q.id)
+                        .is_some_and(|(ahead, waiting)| !waiting && *ahead >= TAIL_FROM)
+            };
+            if self.tails.contains_key(&p.file) || !list.iter().any(|q| buffered(q)) {
                 continue;
             }
             let Some(pos) = (self.geometry)(p.file).as_ref().and_then(tail_start) else {
