@@ -37,7 +37,7 @@ pub use listing::Listing;
 pub use listing::{FileSnap, Prefetch};
 pub use next::HEAD as NEXT_HEAD;
 pub use options::{DEFAULT_PIECE_PAR, DEFAULT_REQUEST_WINDOW, EngineOptions, MAX_PIECE_PAR};
-pub use piece_par::{BadPiecePar, MAX_PIECE_PAR_SECS, PiecePar};
+pub use piece_par::{BadPiecePar, MAX_PIECE_PAR_SECS, PiecePar, pieces_clamped};
 pub use players::{PlayerInfo, PlayerStream, Players};
 pub use receiving::Receiving;
 use runtime::runtime;
@@ -72,6 +72,8 @@ pub struct Engine {
     piece_par: watch::Sender<PiecePar>,
     bitrates: Arc<Bitrates>,
     snapshot: watch::Receiver<Snapshot>,
+    /// Publishes the snapshots: the stats task every second, `set_piece_par` at once.
+    publish: Arc<watch::Sender<Snapshot>>,
     files: Arc<Vec<FileSnap>>,
     listing: Arc<Listing>,
     piece_len: u64,
@@ -101,11 +103,10 @@ impl Engine {
         disk::check_free_space(&opts.save_path, layout.total)?;
         let folder = journal.as_ref().map(|j| j.folder.as_path());
         let last_watched = Arc::new(last_watched::LastWatched::load(folder));
-        let (engine, base, snap_tx) =
-            Engine::new(session, torrent, layout, &opts, &source, last_watched, cancel);
+        let (engine, base) = Engine::new(session, torrent, layout, &opts, &source, last_watched, cancel);
         let named = matches!(&source, Source::Magnet { peers, .. } if !peers.is_empty());
         let given_peers = named || !opts.peers.is_empty();
-        engine.spawn_tasks(&opts, base, snap_tx, receiving, journal, given_peers);
+        engine.spawn_tasks(&opts, base, receiving, journal, given_peers);
         Ok(engine)
     }
 
@@ -117,7 +118,7 @@ impl Engine {
         source: &Source,
         last_watched: Arc<last_watched::LastWatched>,
         cancel: CancellationToken,
-    ) -> (Arc<Engine>, Snapshot, watch::Sender<Snapshot>) {
+    ) -> (Arc<Engine>, Snapshot) {
         let mut base = Snapshot {
             name: match layout.name.is_empty() {
                 true => source.info_hash().to_string(),
@@ -132,7 +133,7 @@ impl Engine {
         };
         base.set_files(layout.files);
         let (files, subtitles, listing) = (base.files.clone(), base.subtitles.clone(), base.listing.clone());
-        let (snap_tx, snap_rx) = watch::channel(base.clone());
+        let (publish, snapshot) = watch::channel(base.clone());
         let (piece_par, _) = watch::channel(opts.piece_par.clamped());
         let bitrates = Arc::new(Bitrates::new(torrent.output_folder().to_path_buf()));
         let engine = Arc::new(Engine {
@@ -142,7 +143,8 @@ impl Engine {
             slots: Arc::new(Semaphore::new(opts.max_players)),
             piece_par,
             bitrates,
-            snapshot: snap_rx,
+            snapshot,
+            publish: Arc::new(publish),
             files,
             listing,
             piece_len: layout.piece_len,
@@ -153,14 +155,13 @@ impl Engine {
             last_watched,
             user_paused: Arc::new(AtomicBool::new(false)),
         });
-        (engine, base, snap_tx)
+        (engine, base)
     }
 
     fn spawn_tasks(
         &self,
         opts: &EngineOptions,
         base: Snapshot,
-        snap_tx: watch::Sender<Snapshot>,
         receiving: Arc<Receiving>,
         journal: Option<journal::JournalPlace>,
         given_peers: bool,
@@ -212,18 +213,16 @@ impl Engine {
             encryption: opts.encryption,
             utp: opts.utp,
         };
-        tokio::spawn(stats::run(sources, base, snap_tx, self.cancel.clone()));
+        tokio::spawn(stats::run(
+            sources,
+            base,
+            self.publish.clone(),
+            self.cancel.clone(),
+        ));
     }
 
     pub fn snapshot(&self) -> watch::Receiver<Snapshot> {
         self.snapshot.clone()
-    }
-
-    /// The latest snapshot, with settings changed since it was taken already applied.
-    pub fn snapshot_now(&self) -> Snapshot {
-        let mut s = self.snapshot.borrow().clone();
-        stats::apply_piece_par(&mut s, self.piece_par(), &self.bitrates);
-        s
     }
 
     pub fn files(&self) -> &Arc<Vec<FileSnap>> {
@@ -249,10 +248,14 @@ impl Engine {
         *self.piece_par.borrow()
     }
 
-    /// Changes piece_par for every open and future player; the windows follow within 250 ms.
+    /// Changes piece_par for every open and future player, and publishes a snapshot with its
+    /// figures before it returns; the windows follow within 250 ms. Returns the value in force
+    /// (limited to what the program accepts).
     pub fn set_piece_par(&self, p: PiecePar) -> PiecePar {
         let p = p.clamped();
         self.piece_par.send_replace(p);
+        self.publish
+            .send_modify(|s| stats::apply_piece_par(s, p, &self.bitrates));
         p
     }
 

@@ -42,8 +42,8 @@ const MIN_FRAME: Duration = Duration::from_millis(100);
 
 /// What the dashboard may ask of the engine.
 pub trait Control: Send + Sync {
-    /// Returns the value in force.
-    fn set_piece_par(&self, n: u32) -> u32;
+    /// Sets piece_par; a snapshot with its figures is published before this returns.
+    fn set_piece_par(&self, n: u32);
     fn toggle_pause(&self);
     /// Starts the player on `url`, with `subtitle`.
     fn play(&self, url: String, subtitle: Option<String>);
@@ -68,11 +68,9 @@ struct EngineControl {
 }
 
 impl Control for EngineControl {
-    fn set_piece_par(&self, n: u32) -> u32 {
-        let n = n.clamp(1, crate::engine::MAX_PIECE_PAR);
-        self.engine.set_piece_par(crate::engine::PiecePar::Pieces(n));
-        tracing::info!("piece_par set to {n}");
-        n
+    fn set_piece_par(&self, n: u32) {
+        let p = self.engine.set_piece_par(crate::engine::PiecePar::Pieces(n));
+        tracing::info!("piece_par set to {p}");
     }
 
     fn toggle_pause(&self) {
@@ -224,13 +222,9 @@ where
                 None => break,
                 Some(Err(e)) => return Err(e),
                 Some(Ok(Event::Key(k))) => {
-                    let effect = keys::action_of(k).and_then(|a| app.apply(a, &snap));
-                    if let Some(Effect::Quit) = effect {
+                    if on_key(k, app, (&mut snap, &mut snaps), control) {
                         cancel.cancel();
                         break;
-                    }
-                    if let Some(e) = effect {
-                        carry_out(e, &mut snap, control);
                     }
                     dirty = true;
                 }
@@ -256,11 +250,31 @@ where
     Ok(())
 }
 
+/// Handles key `k`; returns whether it asks to quit. A setting the key changed is on the
+/// screen at once: the engine publishes its figures before the key's effect returns.
+fn on_key(
+    k: crossterm::event::KeyEvent,
+    app: &mut App,
+    (snap, snaps): (&mut Snapshot, &mut watch::Receiver<Snapshot>),
+    control: &dyn Control,
+) -> bool {
+    match keys::action_of(k).and_then(|a| app.apply(a, snap)) {
+        Some(Effect::Quit) => return true,
+        Some(e) => carry_out(e, control),
+        None => {}
+    }
+    if snaps.has_changed().unwrap_or(false) {
+        *snap = snaps.borrow_and_update().clone();
+        app.on_snapshot(snap);
+    }
+    false
+}
+
 /// What a key asked of the rest of the program (Quit is the loop's own).
-fn carry_out(effect: Effect, snap: &mut Snapshot, control: &dyn Control) {
+fn carry_out(effect: Effect, control: &dyn Control) {
     match effect {
         Effect::Quit => {}
-        Effect::SetPiecePar(n) => snap.set_piece_par(control.set_piece_par(n)),
+        Effect::SetPiecePar(n) => control.set_piece_par(n),
         Effect::TogglePause => control.toggle_pause(),
         Effect::Copy(url) => terminal::copy_to_clipboard(&url),
         Effect::Play(url, subtitle) => control.play(url, subtitle),

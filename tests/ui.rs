@@ -292,14 +292,18 @@ fn every_small_size_renders_without_panic() {
 #[derive(Default)]
 struct Recorder {
     piece_par: Mutex<Vec<u32>>,
+    /// Where a new piece_par is published, as the engine does before `set_piece_par` returns.
+    publish: Option<Arc<tokio::sync::watch::Sender<Snapshot>>>,
     pauses: Mutex<u32>,
     played: Mutex<Vec<(String, Option<String>)>>,
 }
 
 impl Control for Recorder {
-    fn set_piece_par(&self, n: u32) -> u32 {
+    fn set_piece_par(&self, n: u32) {
         self.piece_par.lock().unwrap().push(n);
-        n
+        if let Some(tx) = &self.publish {
+            tx.send_modify(|s| s.piece_par = n);
+        }
     }
     fn toggle_pause(&self) {
         *self.pauses.lock().unwrap() += 1;
@@ -359,10 +363,14 @@ impl Backend for Shared {
 async fn event_loop_follows_scripted_keys_and_snapshots() {
     let s = snapshot();
     let (tx, rx) = tokio::sync::watch::channel(s.clone());
+    let tx = Arc::new(tx);
     let (ktx, krx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<Event>>();
     let events = tokio_stream_from(krx);
     let key = |c: KeyCode| Ok(Event::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-    let rec = Recorder::default();
+    let rec = Recorder {
+        publish: Some(tx.clone()),
+        ..Default::default()
+    };
     let screen = Shared(Arc::new(Mutex::new(TestBackend::new(80, 24))));
     let mut term = Terminal::new(screen.clone()).unwrap();
     let mut a = App::new("http://h:1".into());

@@ -26,12 +26,9 @@ impl PiecePar {
     /// falls back to the default piece count while the bitrate is not known.
     pub fn pieces(self, bytes_per_sec: Option<f64>, piece_len: u64) -> u32 {
         match self {
-            PiecePar::Pieces(n) => n.clamp(1, MAX_PIECE_PAR),
+            PiecePar::Pieces(n) => pieces_clamped(u64::from(n)),
             PiecePar::Seconds(s) => match bytes_per_sec.filter(|b| *b > 0.0) {
-                Some(bps) => {
-                    let pieces = (f64::from(s) * bps / piece_len.max(1) as f64).ceil();
-                    (pieces as u64).clamp(1, u64::from(MAX_PIECE_PAR)) as u32
-                }
+                Some(bps) => pieces_clamped((f64::from(s) * bps / piece_len.max(1) as f64).ceil() as u64),
                 None => DEFAULT_PIECE_PAR,
             },
         }
@@ -46,10 +43,15 @@ impl PiecePar {
     /// The same setting, limited to what the program accepts.
     pub fn clamped(self) -> PiecePar {
         match self {
-            PiecePar::Pieces(n) => PiecePar::Pieces(n.clamp(1, MAX_PIECE_PAR)),
+            PiecePar::Pieces(n) => PiecePar::Pieces(pieces_clamped(u64::from(n))),
             PiecePar::Seconds(s) => PiecePar::Seconds(s.clamp(1, MAX_PIECE_PAR_SECS)),
         }
     }
+}
+
+/// A count of pieces limited to what piece_par accepts (1 to `MAX_PIECE_PAR`).
+pub fn pieces_clamped(n: u64) -> u32 {
+    n.clamp(1, u64::from(MAX_PIECE_PAR)) as u32
 }
 
 impl fmt::Display for PiecePar {

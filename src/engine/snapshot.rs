@@ -87,18 +87,6 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Shows a piece_par of `n` pieces at once, its seconds at the bitrate already known; the
-    /// next snapshot brings every figure from the engine.
-    pub fn set_piece_par(&mut self, n: u32) {
-        let per_piece = self
-            .piece_par_secs
-            .map(|secs| secs / f64::from(self.piece_par.max(1)));
-        self.piece_par_secs = per_piece.map(|p| p * f64::from(n));
-        self.piece_par = n;
-        self.piece_par_setting = super::PiecePar::Pieces(n);
-        self.effective_window_pieces = self.engine_window(n);
-    }
-
     /// The window the engine fetches for `piece_par` pieces: never more pieces than the torrent
     /// has, once they are known.
     pub fn engine_window(&self, piece_par: u32) -> u32 {
@@ -315,21 +303,17 @@ mod tests {
             piece_count: 48,
             ..Default::default()
         };
-        s.set_piece_par(16);
+        s.effective_window_pieces = s.engine_window(16);
         assert_eq!((s.effective_window_pieces, s.shown_window()), (16, 16));
         // The engine's 32 MiB floor is 8 pieces; the torrent has 48.
-        s.set_piece_par(2);
-        assert_eq!(s.effective_window_pieces, 8);
-        s.set_piece_par(100);
-        assert_eq!(s.effective_window_pieces, 48);
+        assert_eq!(s.engine_window(2), 8);
+        assert_eq!(s.engine_window(100), 48);
         s.piece_len = 16 * 1024;
         s.piece_count = 112;
-        s.set_piece_par(16);
-        assert_eq!(s.effective_window_pieces, 112, "not the floor's 2048");
+        assert_eq!(s.engine_window(16), 112, "not the floor's 2048");
         // Before the metadata: no pieces known yet.
         s.piece_count = 0;
-        s.set_piece_par(16);
-        assert_eq!(s.effective_window_pieces, 2048);
+        assert_eq!(s.engine_window(16), 2048);
 
         // Players near the end see what is left of their file.
         let player = |piece: u32, left: u32| StreamSnap {

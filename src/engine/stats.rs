@@ -73,7 +73,7 @@ struct Rates {
     peers: HashMap<String, Counter>,
 }
 
-pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, cancel: CancellationToken) {
+pub async fn run(src: Sources, base: Snapshot, tx: Arc<watch::Sender<Snapshot>>, cancel: CancellationToken) {
     let mut rates = Rates::default();
     let mut stall = Stall::new(src.interface.clone(), src.encryption, src.utp);
     let mut tick = tokio::time::interval(INTERVAL);
@@ -95,7 +95,12 @@ pub async fn run(src: Sources, base: Snapshot, tx: watch::Sender<Snapshot>, canc
         };
         snap.stall = stall.update(peers, std::time::Instant::now());
         snap.snapshot_build_ms = started.elapsed().as_secs_f64() * 1000.0;
-        tx.send_replace(snap);
+        // piece_par's figures as they are now, under the channel's lock: a change made while
+        // this snapshot was built is not undone by it (`Engine::set_piece_par` publishes too).
+        tx.send_modify(|s| {
+            *s = snap;
+            apply_piece_par(s, *src.piece_par.borrow(), &src.bitrates);
+        });
     }
 }
 
@@ -129,7 +134,6 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     s.receiving.retain(|(p, _)| !have.get(*p));
     s.have = Arc::new(have);
     s.files = Arc::new(files);
-    apply_piece_par(&mut s, *src.piece_par.borrow(), &src.bitrates);
     s
 }
 
@@ -253,7 +257,7 @@ fn peers_now(
 }
 
 /// Each player's row: where it reads, what it waits for and from whom, its viewer's figures.
-/// piece_par's figures are set afterwards, with the header's (`apply_piece_par`).
+/// piece_par's figures are set when it is published, with the header's (`apply_piece_par`).
 fn streams_now(
     src: &Sources,
     s: &Snapshot,

@@ -44,7 +44,7 @@ pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = 
 }
 
 fn page(state: &HttpState, head: bool) -> Reply {
-    let s = state.engine.snapshot_now();
+    let s = state.engine.snapshot().borrow().clone();
     let mut h = String::with_capacity(4096);
     let title = text(&s.name);
     let _ = write!(

@@ -25,7 +25,7 @@ pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = 
         .and(with_state(state))
         .and(head())
         .map(|state: Arc<HttpState>, head| {
-            let body = text(&state.engine.snapshot_now());
+            let body = text(&state.engine.snapshot().borrow().clone());
             simple(StatusCode::OK, CONTENT_TYPE, body.into_bytes(), head)
         })
 }

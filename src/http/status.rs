@@ -14,7 +14,7 @@ use crate::links::Links;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
     with_state(state).and(head()).map(|state: Arc<HttpState>, head| {
-        let snap = state.engine.snapshot_now();
+        let snap = state.engine.snapshot().borrow().clone();
         let mut json = StatusJson::new(&snap, state.links());
         json.cast = state.cast.status();
         let body = serde_json::to_vec_pretty(&json).unwrap_or_default();

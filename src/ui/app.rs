@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::{MAX_PIECE_PAR, Snapshot};
+use crate::engine::{Snapshot, pieces_clamped};
 use crate::links::Links;
 
 /// Samples kept for the speed history: 2 per second, 4 minutes.
@@ -184,7 +184,7 @@ impl App {
     pub fn apply(&mut self, a: Action, s: &Snapshot) -> Option<Effect> {
         self.note = None;
         let pp = s.piece_par;
-        let set = |n: u64| Some(Effect::SetPiecePar(n.clamp(1, u64::from(MAX_PIECE_PAR)) as u32));
+        let set = |n: u64| Some(Effect::SetPiecePar(pieces_clamped(n)));
         match a {
             Action::Quit => return Some(Effect::Quit),
             Action::Close => self.overlay = None,
