@@ -22,18 +22,7 @@ use crate::engine::Engine;
 use crate::error::Error;
 
 /// Where the MediaServer's own routes live on the HTTP port.
-pub const PREFIX: &str = "/dlna";
-
-/// The routes the MediaServer answers under [`PREFIX`]; any other path there names a file.
-const ROUTES: &[&str] = &[
-    "/description.xml",
-    "/scpd/ContentDirectory.xml",
-    "/scpd/ConnectionManager.xml",
-    "/control/ContentDirectory",
-    "/control/ConnectionManager",
-    "/subscribe/ContentDirectory",
-    "/subscribe/ConnectionManager",
-];
+pub use crate::links::DLNA as PREFIX;
 
 /// The running MediaServer.
 pub struct Dlna {
@@ -96,11 +85,6 @@ impl Dlna {
             fixed_base,
             started: std::time::SystemTime::now(),
         }))
-    }
-
-    /// The route under [`PREFIX`] that `path` names, if it names one.
-    pub fn route_of(path: &str) -> Option<&str> {
-        path.strip_prefix(PREFIX).filter(|rest| ROUTES.contains(rest))
     }
 
     /// The SOAP answer to a Browse; None when the object does not exist. `host` is the Host

@@ -10,11 +10,24 @@ pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// The server's own paths, beside the files of the torrent.
+/// The server's own paths, beside the files of the torrent; `http::routes` routes each.
 pub const INDEX: &str = "/";
 pub const PLAYLIST: &str = "/playlist.m3u";
 pub const STATUS: &str = "/status.json";
 pub const CAST: &str = "/cast";
+pub const METRICS: &str = "/metrics";
+/// Where the MediaServer's own routes live (with `--dlna`).
+pub const DLNA: &str = "/dlna";
+/// The MediaServer's routes under [`DLNA`]; any other path there names a file.
+pub const DLNA_ROUTES: &[&str] = &[
+    "/description.xml",
+    "/scpd/ContentDirectory.xml",
+    "/scpd/ConnectionManager.xml",
+    "/control/ContentDirectory",
+    "/control/ConnectionManager",
+    "/subscribe/ContentDirectory",
+    "/subscribe/ConnectionManager",
+];
 
 /// Percent-encodes one path segment or query value; a `/` in it is encoded too.
 pub fn encode_component(s: &str) -> String {

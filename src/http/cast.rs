@@ -4,25 +4,23 @@
 //! playing. Same access rules as every route, and refused from other sites. The answer is the
 //! cast's status as JSON, or one line saying what went wrong.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use warp::Filter;
 use warp::http::{HeaderMap, Method, StatusCode};
-use warp::reject::Rejection;
 
-use super::filters::{exact, query_param, raw_query, with_state};
+use super::filters::{query_param, raw_query, with_state};
 use super::piece_par::same_site;
 use super::{HttpError, HttpState, Reply, simple};
 use crate::cast::{self, CastStatus, Renderer, Steer, SteerError};
-use crate::links::CAST;
 
 /// How long a search for renderers waits for answers.
 pub const SEARCH_FOR: Duration = Duration::from_secs(3);
 
-pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
-    exact(CAST)
-        .and(warp::method())
+pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
+    warp::method()
         .and(with_state(state))
         .and(raw_query())
         .and(warp::header::headers_cloned())

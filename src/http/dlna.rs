@@ -8,7 +8,6 @@ use futures::{Stream, StreamExt};
 use tower::ServiceExt as _;
 use warp::Filter;
 use warp::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
-use warp::path::FullPath;
 use warp::reject::Rejection;
 
 use super::filters::with_state;
@@ -21,13 +20,19 @@ const MAX_BODY: usize = 64 * 1024;
 
 const SOAP_XML: &str = "text/xml; charset=\"utf-8\"";
 
-pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
-    warp::path::full()
-        .and(with_state(state))
-        .and_then(|full: FullPath, state: Arc<HttpState>| async move {
+/// The MediaServer's answer to the route `path` gives (what follows `/dlna`, as the route
+/// table names it); not found without `--dlna`.
+pub fn route<P>(
+    path: P,
+    state: &Arc<HttpState>,
+) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<P>
+where
+    P: Filter<Extract = (&'static str,), Error = Rejection> + Clone + Send + Sync,
+{
+    path.and(with_state(state))
+        .and_then(|rest: &'static str, state: Arc<HttpState>| async move {
             let dlna = state.dlna.clone().ok_or_else(warp::reject::not_found)?;
-            let rest = Dlna::route_of(full.as_str()).ok_or_else(warp::reject::not_found)?;
-            Ok::<_, Rejection>((state, dlna, rest.to_string()))
+            Ok::<_, Rejection>((state, dlna, rest))
         })
         .untuple_one()
         .and(warp::method())
@@ -36,7 +41,7 @@ pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = 
         .and_then(
             |state: Arc<HttpState>,
              dlna: Arc<Dlna>,
-             rest: String,
+             rest: &'static str,
              method: Method,
              headers: HeaderMap,
              body| async move {
@@ -67,7 +72,7 @@ async fn collect<B: Buf>(body: impl Stream<Item = Result<B, warp::Error>>) -> Re
 async fn answer(
     state: &HttpState,
     dlna: &Dlna,
-    rest: String,
+    rest: &str,
     method: Method,
     headers: HeaderMap,
     body: Bytes,

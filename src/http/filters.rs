@@ -48,6 +48,19 @@ pub fn exact(path: &'static str) -> impl Filter<Extract = (), Error = Rejection>
         .untuple_one()
 }
 
+/// One of `routes` under `prefix` (`/dlna` + `/description.xml`), exactly; gives the route.
+pub fn exact_under(
+    prefix: &'static str,
+    routes: &'static [&'static str],
+) -> impl Filter<Extract = (&'static str,), Error = Rejection> + Copy {
+    warp::path::full().and_then(move |full: FullPath| async move {
+        full.as_str()
+            .strip_prefix(prefix)
+            .and_then(|rest| routes.iter().copied().find(|r| *r == rest))
+            .ok_or_else(warp::reject::not_found)
+    })
+}
+
 /// The percent-decoded path of a file of the torrent; not found for paths no file can have.
 pub fn file_path() -> impl Filter<Extract = (String,), Error = Rejection> + Copy {
     warp::path::full().and_then(|full: FullPath| async move {
@@ -85,6 +98,26 @@ pub fn query_param(query: &str, key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn only_the_routes_named_under_a_prefix() {
+        let f = exact_under("/dlna", &["/description.xml", "/control/ContentDirectory"]);
+        for (path, want) in [
+            ("/dlna/description.xml", Some("/description.xml")),
+            (
+                "/dlna/control/ContentDirectory",
+                Some("/control/ContentDirectory"),
+            ),
+            ("/dlna/description.xml/", None),
+            ("/dlna/other.xml", None),
+            ("/dlna", None),
+            ("/description.xml", None),
+            ("/dlnax/description.xml", None),
+        ] {
+            let got = warp::test::request().path(path).filter(&f).await.ok();
+            assert_eq!(got, want, "{path}");
+        }
+    }
 
     #[test]
     fn decoded_paths() {

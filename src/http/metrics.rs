@@ -1,6 +1,7 @@
 //! `GET /metrics`: the torrent and what its viewers went through, in Prometheus text format
 //! (version 0.0.4), encoded from the snapshot at each scrape.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
@@ -12,22 +13,16 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
 use warp::Filter;
 use warp::http::StatusCode;
-use warp::reject::Rejection;
 
-use super::filters::{exact, head, with_state};
+use super::filters::{head, with_state};
 use super::{HttpState, Reply, simple};
 use crate::engine::{SEEK_BUCKETS_SECS, Snapshot, Viewing};
 
-pub const PATH: &str = "/metrics";
-
-pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Rejection> + Clone + use<> {
-    exact(PATH)
-        .and(with_state(state))
-        .and(head())
-        .map(|state: Arc<HttpState>, head| {
-            let body = text(&state.engine.snapshot().borrow().clone());
-            simple(StatusCode::OK, CONTENT_TYPE, body.into_bytes(), head)
-        })
+pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
+    with_state(state).and(head()).map(|state: Arc<HttpState>, head| {
+        let body = text(&state.engine.snapshot().borrow().clone());
+        simple(StatusCode::OK, CONTENT_TYPE, body.into_bytes(), head)
+    })
 }
 
 /// The snapshot as Prometheus text.

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use warp::Filter;
 use warp::reject::Rejection;
 
-use super::filters::exact;
+use super::filters::{exact, exact_under};
 use super::{
     HttpState, Reply, cast, dlna, error, files, guards, index, metrics, playlist, safety, status, torrent,
 };
-use crate::links::{INDEX, PLAYLIST, STATUS};
+use crate::links::{CAST, DLNA, DLNA_ROUTES, INDEX, METRICS, PLAYLIST, STATUS};
 
 /// Every answer the server gives.
 pub fn table(
@@ -23,9 +23,9 @@ pub fn table(
         playlist::route(state),
         torrent::route(state).or(files::route(state)).unify(),
     );
-    let routes = metrics::route(state).or(routes).unify();
-    let routes = dlna::route(state)
-        .or(cast::route(state))
+    let routes = exact(METRICS).and(metrics::route(state)).or(routes).unify();
+    let routes = dlna::route(exact_under(DLNA, DLNA_ROUTES), state)
+        .or(exact(CAST).and(cast::route(state)))
         .unify()
         .or(guards::get_or_head().and(routes))
         .unify();
