@@ -101,7 +101,7 @@ fn stream(i: usize, n: usize, files: &[FileSnap]) -> StreamSnap {
             },
             buffer_ahead_bytes: 4 * PIECE,
             buffer_ahead_secs: Some(0.1),
-            buffer_ahead_source: Some("estimated"),
+            buffer_ahead_source: Some(bt2p_tui::engine::RateSource::Estimated),
             player_buffer_secs: None,
         }),
     }

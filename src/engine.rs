@@ -33,6 +33,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
 use bitrate::Bitrates;
+pub use bitrate::{RateSource, playback_rate};
 pub use listing::Listing;
 pub use listing::{FileSnap, Prefetch};
 pub use next::HEAD as NEXT_HEAD;
@@ -217,6 +218,11 @@ impl Engine {
             sources,
             base,
             self.publish.clone(),
+            self.cancel.clone(),
+        ));
+        tokio::spawn(bitrate::run(
+            self.bitrates.clone(),
+            self.snapshot(),
             self.cancel.clone(),
         ));
     }

@@ -1,12 +1,16 @@
 //! The engine's figures in words, as the dashboard, the status lines and the index page show
 //! them: piece_par in pieces and seconds, and a viewer's line.
 
-use crate::engine::{Snapshot, StreamMetrics};
+use crate::engine::{RateSource, Snapshot, StreamMetrics};
 use crate::fmt::{compact, secs};
 
 /// `~` before seconds that a player's read rate gave, nothing before the container's.
-fn estimated(source: Option<&str>) -> &'static str {
-    if source == Some("container") { "" } else { "~" }
+fn estimated(source: Option<RateSource>) -> &'static str {
+    if source == Some(RateSource::Container) {
+        ""
+    } else {
+        "~"
+    }
 }
 
 /// piece_par in pieces and seconds of playback: `16 (31s)`, `16 (~31s)` when a player's read
@@ -85,7 +89,7 @@ mod tests {
         let mut m = StreamMetrics {
             buffer_ahead_bytes: 24 * 1024 * 1024,
             buffer_ahead_secs: Some(12.3),
-            buffer_ahead_source: Some("container"),
+            buffer_ahead_source: Some(RateSource::Container),
             player_buffer_secs: Some(21.0),
             ..Default::default()
         };
@@ -139,9 +143,9 @@ mod tests {
         };
         assert_eq!(piece_par(&s, true), "16");
         s.piece_par_secs = Some(31.2);
-        s.piece_par_secs_source = Some("estimated");
+        s.piece_par_secs_source = Some(RateSource::Estimated);
         assert_eq!(piece_par(&s, false), "16 (~31s)");
-        s.piece_par_secs_source = Some("container");
+        s.piece_par_secs_source = Some(RateSource::Container);
         assert_eq!(piece_par(&s, true), "16 (31s)");
         s.piece_par_setting = PiecePar::Seconds(30);
         assert_eq!(piece_par(&s, true), "16 (31s, set 30s)");

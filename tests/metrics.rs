@@ -188,7 +188,7 @@ fn the_window_panel_shows_a_line_per_player() {
                 },
                 buffer_ahead_bytes: 24 * piece,
                 buffer_ahead_secs: Some(12.4),
-                buffer_ahead_source: Some("estimated"),
+                buffer_ahead_source: Some(bt2p_tui::engine::RateSource::Estimated),
                 player_buffer_secs: None,
             }),
         }],

@@ -1,17 +1,72 @@
 //! The bitrate of each media file, from the duration its container declares, and the subtitle
 //! tracks inside it: read from the pieces already verified on disk (the head, and the tail the
 //! window fetches early), never asking the engine for anything. The bitrate turns piece_par
-//! and buffered bytes into seconds.
+//! and buffered bytes into seconds. The reading is a task of its own (`run`), off the
+//! snapshot builder and on the blocking pool.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::listing::FileSnap;
-use super::snapshot::Have;
+use super::snapshot::{Have, Snapshot};
+
+/// Reads what the media files' containers say, as their pieces arrive: after each snapshot
+/// published, every media file whose verified pieces grew is read again on the blocking pool;
+/// the next snapshot shows what was found.
+pub async fn run(
+    bitrates: Arc<Bitrates>,
+    mut snapshots: watch::Receiver<Snapshot>,
+    cancel: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            r = snapshots.changed() => if r.is_err() { break },
+        }
+        let (files, have, piece_len) = {
+            let s = snapshots.borrow_and_update();
+            (s.files.clone(), s.have.clone(), s.piece_len)
+        };
+        let bitrates = bitrates.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            let count = have.count();
+            for f in files.iter() {
+                bitrates.probe(f, &have, count, piece_len);
+            }
+        });
+        if read.await.is_err() {
+            tracing::debug!("reading the media files' headers failed");
+        }
+    }
+}
 use crate::media::duration::container_duration;
 use crate::media::tracks::{SubtitleTrack, subtitle_tracks};
+
+/// Where a file's bytes per second of playback come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateSource {
+    /// The file's length over the duration its container declares.
+    Container,
+    /// The rate its player reads at stands for it (close once the player's cache is full,
+    /// above it while the cache fills).
+    Estimated,
+}
+
+/// A file's bytes per second of playback and where they come from: the container's (`known`),
+/// else the rate its player reads at (`read`).
+pub fn playback_rate(known: Option<f64>, read: Option<f64>) -> Option<(f64, RateSource)> {
+    match (known, read) {
+        (Some(b), _) => Some((b, RateSource::Container)),
+        (None, Some(b)) => Some((b, RateSource::Estimated)),
+        (None, None) => None,
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct Bitrates {

@@ -50,7 +50,7 @@ pub struct Snapshot {
     /// The seconds of playback those pieces hold, once the file's bitrate is known.
     pub piece_par_secs: Option<f64>,
     /// `container` or `estimated` (a player's read rate), as for a stream's buffer.
-    pub piece_par_secs_source: Option<&'static str>,
+    pub piece_par_secs_source: Option<super::RateSource>,
     pub effective_window_pieces: u32,
     pub on_demand: bool,
     /// Verified bytes over all files.

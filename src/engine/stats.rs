@@ -120,7 +120,7 @@ fn build(src: &Sources, base: &Snapshot, rates: &mut Rates) -> Snapshot {
     s.uploaded_bytes = stats.uploaded_bytes;
     let (have, have_ok) = haves(src);
     let players = src.players.list();
-    let files = files_now(src, base, &stats, &have, &players);
+    let files = files_now(src, base, &stats, &players);
     s.progress_bytes = files.iter().filter(|f| f.shown()).map(|f| f.progress_bytes).sum();
     let total_shown: u64 = files.iter().filter(|f| f.shown()).map(|f| f.length).sum();
     s.state = state_of(&stats.state, have_ok && s.progress_bytes >= total_shown);
@@ -163,16 +163,15 @@ fn haves(src: &Sources) -> (Have, bool) {
     }
 }
 
-/// Each file's progress, players, bitrate, duration, prefetch and subtitle tracks.
+/// Each file's progress, players, duration, prefetch and subtitle tracks (the last two as
+/// `bitrate::run` has read them so far).
 fn files_now(
     src: &Sources,
     base: &Snapshot,
     stats: &librqbit::TorrentStats,
-    have: &Have,
     players: &[Arc<super::players::PlayerInfo>],
 ) -> Vec<FileSnap> {
     let mut files: Vec<FileSnap> = base.files.as_ref().clone();
-    let verified = have.count();
     // Players per file in one pass: no walk over every player for each file.
     let mut playing = vec![0u32; files.len()];
     for p in players {
@@ -183,7 +182,6 @@ fn files_now(
     for ((i, f), n) in files.iter_mut().enumerate().zip(playing) {
         f.progress_bytes = stats.file_progress.get(i).copied().unwrap_or(0);
         f.players = n;
-        src.bitrates.probe(f, have, verified, base.piece_len);
         f.duration_secs = src.bitrates.duration(i);
         f.prefetch = src.prefetches.get(i);
         f.subtitle_tracks = src.bitrates.subtitle_tracks(i);
@@ -344,16 +342,13 @@ fn largest_media(files: &[FileSnap]) -> Option<usize> {
 pub(super) fn apply_piece_par(s: &mut Snapshot, setting: PiecePar, bitrates: &Bitrates) {
     let rate = |file: usize, read_bps: Option<f64>| {
         let len = s.files.get(file).map_or(0, |f| f.length);
-        match bitrates.bytes_per_sec(file, len) {
-            Some(b) => (Some(b), Some("container")),
-            None => (read_bps, read_bps.map(|_| "estimated")),
-        }
+        super::bitrate::playback_rate(bitrates.bytes_per_sec(file, len), read_bps)
     };
     let first = s.streams.first().map(|st| (st.file, read_bps(st)));
-    let (bps, source) = match first.or_else(|| largest_media(&s.files).map(|f| (f, None))) {
-        Some((file, read)) => rate(file, read),
-        None => (None, None),
-    };
+    let found = first
+        .or_else(|| largest_media(&s.files).map(|f| (f, None)))
+        .and_then(|(file, read)| rate(file, read));
+    let (bps, source) = (found.map(|(b, _)| b), found.map(|(_, src)| src));
     s.piece_par_setting = setting;
     s.piece_par = setting.pieces(bps, s.piece_len);
     s.piece_par_secs = PiecePar::seconds_of(s.piece_par, bps, s.piece_len);
@@ -361,7 +356,7 @@ pub(super) fn apply_piece_par(s: &mut Snapshot, setting: PiecePar, bitrates: &Bi
     s.effective_window_pieces = s.engine_window(s.piece_par);
     let mut streams = std::mem::take(&mut s.streams);
     for st in &mut streams {
-        let (bps, _) = rate(st.file, read_bps(st));
+        let bps = rate(st.file, read_bps(st)).map(|(b, _)| b);
         st.piece_par = setting.pieces(bps, s.piece_len);
         st.piece_par_secs = PiecePar::seconds_of(st.piece_par, bps, s.piece_len);
         let end = s.files.get(st.file).map_or(st.piece + 1, |f| f.end_piece);

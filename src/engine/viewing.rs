@@ -212,9 +212,8 @@ pub struct StreamMetrics {
     pub buffer_ahead_bytes: u64,
     /// The same in seconds of playback, at the bitrate named by `buffer_ahead_source`.
     pub buffer_ahead_secs: Option<f64>,
-    /// `container`: the file's length over the duration its container declares;
-    /// `estimated`: the viewer's own read rate stands for the bitrate.
-    pub buffer_ahead_source: Option<&'static str>,
+    /// `container` or `estimated` (see `RateSource`).
+    pub buffer_ahead_source: Option<super::RateSource>,
     /// Seconds of media the player itself is estimated to hold (served on this connection at
     /// the container's bitrate, less the time since its first byte); with the container's
     /// bitrate only.
@@ -225,18 +224,12 @@ impl StreamMetrics {
     /// Metrics of a stream with `ahead` bytes verified past its read position, in a file
     /// played at `bytes_per_sec` when its container says.
     pub(super) fn new(viewing: Viewing, ahead: u64, bytes_per_sec: Option<f64>, held: Option<f64>) -> Self {
-        // Without the container's word, the viewer's read rate stands for the bitrate (close to
-        // it once the player's cache is full, above it while the cache fills).
-        let (bps, source) = match (bytes_per_sec, viewing.read_bps) {
-            (Some(b), _) => (Some(b), Some("container")),
-            (None, Some(b)) => (Some(b), Some("estimated")),
-            (None, None) => (None, None),
-        };
+        let rate = super::playback_rate(bytes_per_sec, viewing.read_bps);
         StreamMetrics {
             viewing,
             buffer_ahead_bytes: ahead,
-            buffer_ahead_secs: bps.filter(|b| *b > 0.0).map(|b| ahead as f64 / b),
-            buffer_ahead_source: source,
+            buffer_ahead_secs: rate.filter(|(b, _)| *b > 0.0).map(|(b, _)| ahead as f64 / b),
+            buffer_ahead_source: rate.map(|(_, src)| src),
             player_buffer_secs: held,
         }
     }

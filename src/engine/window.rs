@@ -262,8 +262,7 @@ impl Windows {
         let Some(g) = (self.geometry)(p.file) else {
             return Ok(0);
         };
-        // In seconds, the file's bitrate, else the rate its player reads at.
-        let bps = g.bytes_per_sec.or_else(|| p.viewer.read_rate());
+        let bps = super::playback_rate(g.bytes_per_sec, p.viewer.read_rate()).map(|(b, _)| b);
         let mut want = helper_positions(&g, p.position(), pp.pieces(bps, g.piece_len));
         let entry = self.helpers.entry(p.id).or_default();
         if !helpers_allowed(ahead, waiting, !entry.is_empty()) {

@@ -215,7 +215,7 @@ mod tests {
             piece_par: 2,
             piece_par_setting: crate::engine::PiecePar::Pieces(2),
             piece_par_secs: Some(5.0),
-            piece_par_secs_source: Some("container"),
+            piece_par_secs_source: Some(crate::engine::RateSource::Container),
             effective_window_pieces: 32,
             total_bytes: 3 << 20,
             progress_bytes: 3 << 20,

@@ -9,7 +9,7 @@ use warp::http::StatusCode;
 
 use super::filters::{head, with_state};
 use super::{HttpState, Reply, simple};
-use crate::engine::{FileSnap, PeerSnap, PiecePar, Snapshot, StreamSnap, TorrentState, Viewing};
+use crate::engine::{FileSnap, PeerSnap, PiecePar, RateSource, Snapshot, StreamSnap, TorrentState, Viewing};
 use crate::links::Links;
 
 pub fn route(state: &Arc<HttpState>) -> impl Filter<Extract = (Reply,), Error = Infallible> + Clone + use<> {
@@ -40,7 +40,7 @@ pub struct StatusJson<'a> {
     piece_par_setting: PiecePar,
     /// Seconds of playback in those pieces, and where the bitrate came from.
     piece_par_secs: Option<f64>,
-    piece_par_secs_source: Option<&'static str>,
+    piece_par_secs_source: Option<RateSource>,
     effective_window_pieces: u32,
     on_demand: bool,
     progress_bytes: u64,
