@@ -94,8 +94,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from swarm import (MIB, free_port, log, make_torrent, make_workdir, random_file,  # noqa: E402
-                   scrape_complete, spawn, stop, wait_port)
+from procs import free_port, log, spawn, stop, tracker, wait_port  # noqa: E402
+from swarm import MIB, make_torrent, make_workdir, random_file, scrape_complete  # noqa: E402
 
 BITRATE = 1_000_000  # bytes per second of media: 8 Mbit/s
 CACHE = 64 * MIB  # read-ahead held by the player
@@ -143,11 +143,7 @@ class Swarm:
 
     def __enter__(self):
         e = self.env
-        self.procs.append(spawn(
-            ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
-             str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
-        if not wait_port(e.tracker_port):
-            raise RuntimeError("opentracker did not start")
+        self.procs.append(tracker(e.tracker_port, e.pub))
         for rate in self.rates:
             port = free_port()
             self.ports.append(port)
@@ -311,11 +307,7 @@ class LtSwarm:
     def __enter__(self):
         e = self.env
         self.t_start = time.monotonic()
-        self.procs.append(spawn(
-            ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
-             str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
-        if not wait_port(e.tracker_port):
-            raise RuntimeError("opentracker did not start")
+        self.procs.append(tracker(e.tracker_port, e.pub))
         for i, rate in enumerate(self.rates):
             s = LtPeer(e, "seeder", e.seed, rate, utp_only=i in CHOKE_UTP_ONLY)
             self.procs.append(s.proc)

@@ -61,7 +61,6 @@ import pty
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -69,55 +68,12 @@ import tempfile
 import threading
 import time
 
-from procs import free_port, log
+from procs import free_port, log, spawn, stop, stop_all, tracker, wait_port  # noqa: F401
 
 MIB = 1024 * 1024
 RATE = 20_000_000  # bytes per second of the throttled seeder
 FILE_LEN = 512 * MIB
 CLK = os.sysconf("SC_CLK_TCK")
-STARTED = []  # every process this script started, stopped by PID at exit
-
-
-def spawn(args, **kw):
-    kw.setdefault("stdin", subprocess.DEVNULL)
-    kw.setdefault("stdout", subprocess.DEVNULL)
-    kw.setdefault("stderr", subprocess.DEVNULL)
-    p = subprocess.Popen(args, start_new_session=True, **kw)
-    STARTED.append(p)
-    return p
-
-
-def stop(p, grace=3.0):
-    if p.poll() is None:
-        try:
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
-        except ProcessLookupError:
-            pass
-    if p in STARTED:
-        STARTED.remove(p)
-
-
-def stop_all():
-    for p in list(STARTED):
-        try:
-            stop(p, 1.0)
-        except Exception:
-            pass
-
-
-def wait_port(port, limit=10.0):
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.02)
-    return False
 
 
 # ---------------------------------------------------------------- process tree accounting
@@ -372,11 +328,7 @@ class Swarm:
 
     def __enter__(self):
         e = self.env
-        self.procs.append(spawn(
-            ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
-             str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
-        if not wait_port(e.tracker_port):
-            raise RuntimeError("opentracker did not start")
+        self.procs.append(tracker(e.tracker_port, e.pub))
         self.seed_port = free_port()
         if self.throttled and e.args.shaper == "tc":
             # What the seeder sends: from its port, and to the client's on connections it opens.
@@ -809,11 +761,7 @@ class MixedSwarm:
 
     def __enter__(self):
         e = self.env
-        self.procs.append(spawn(
-            ["opentracker", "-i", "127.0.0.1", "-p", str(e.tracker_port), "-P",
-             str(e.tracker_port), "-w", "whitelist", "-d", e.pub, "-u", "nobody"]))
-        if not wait_port(e.tracker_port):
-            raise RuntimeError("opentracker did not start")
+        self.procs.append(tracker(e.tracker_port, e.pub))
         for name, opts, rate, host in MIXED_SEEDERS:
             s = LtSeeder(e, name, opts, rate, host, e.mixed_torrent)
             self.procs.append(s.proc)
