@@ -33,7 +33,6 @@ use warp::hyper::body::Bytes;
 pub use self::dates::FileDates;
 pub use self::error::HttpError;
 pub use self::filters::{decode_path, query_param};
-pub use self::status::StatusJson;
 use crate::access::{AllowList, HostNames};
 use crate::engine::Engine;
 use crate::links::Links;

@@ -40,6 +40,7 @@ pub mod source;
 pub mod subtitles;
 pub mod ui;
 pub mod webvtt;
+pub mod wire;
 
 use tokio_util::sync::CancellationToken;
 

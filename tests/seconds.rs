@@ -7,17 +7,17 @@ mod common;
 
 use std::process::Command;
 
+use bt2p_tui::engine::{PiecePar, RateSource, TorrentState};
+use bt2p_tui::wire::FileJson;
 use common::*;
-use serde_json::Value;
 
-fn file<'a>(st: &'a Value, path: &str) -> &'a Value {
-    st["files"]
-        .as_array()
-        .and_then(|f| {
-            f.iter()
-                .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(path)))
-        })
-        .unwrap_or_else(|| panic!("no {path} in {st}"))
+const FILMS: [&str; 3] = ["tail.mp4", "front.mp4", "film.mkv"];
+
+fn file<'a>(st: &'a Status, path: &str) -> &'a FileJson<'static> {
+    st.files
+        .iter()
+        .find(|f| f.file.path.ends_with(path))
+        .unwrap_or_else(|| panic!("no {path} in {st:?}"))
 }
 
 /// Pieces that `secs` of playback take in a file of `len` bytes lasting `duration`.
@@ -64,17 +64,15 @@ async fn piece_par_in_seconds_follows_the_containers_duration() {
     .await;
 
     // Every container's duration, as ffprobe reads it, once the torrent is whole.
-    let st = wait_status(&c, "the torrent to be whole and every duration read", |st| {
-        let known = ["tail.mp4", "front.mp4", "film.mkv"]
-            .iter()
-            .all(|f| file(st, f)["duration_secs"].is_f64());
-        (st["state"] == "seeding" && known).then(|| st.clone())
+    let st = wait_typed(&c, "the torrent to be whole and every duration read", |st| {
+        let known = FILMS.iter().all(|f| file(st, f).file.duration_secs.is_some());
+        (st.state == TorrentState::Seeding && known).then(|| st.clone())
     })
     .await;
-    for name in ["tail.mp4", "front.mp4", "film.mkv"] {
+    for name in FILMS {
         let (want, err) = ffprobe_duration(films.join(name).to_str().unwrap()).await;
         let want = want.unwrap_or_else(|| panic!("ffprobe on {name}: {err}"));
-        let got = file(&st, name)["duration_secs"].as_f64().unwrap();
+        let got = file(&st, name).file.duration_secs.unwrap();
         assert!(
             (got - want).abs() < 0.1,
             "{name}: {got} s read, ffprobe says {want} s"
@@ -82,23 +80,17 @@ async fn piece_par_in_seconds_follows_the_containers_duration() {
     }
 
     // With nobody playing, piece_par is shown for the largest film, in pieces and seconds.
-    let piece_len = st["piece_len"].as_f64().unwrap();
-    let largest = ["tail.mp4", "front.mp4", "film.mkv"]
+    let piece_len = st.piece_len as f64;
+    let largest = FILMS
         .iter()
-        .map(|f| file(&st, f))
-        .max_by_key(|f| f["length"].as_u64())
+        .map(|f| &file(&st, f).file)
+        .max_by_key(|f| f.length)
         .unwrap();
-    let (len, duration) = (
-        largest["length"].as_f64().unwrap(),
-        largest["duration_secs"].as_f64().unwrap(),
-    );
-    assert_eq!(st["piece_par_setting"], "8s");
-    assert_eq!(
-        st["piece_par"].as_u64(),
-        Some(pieces(8.0, len, duration, piece_len))
-    );
-    assert_eq!(st["piece_par_secs_source"], "container");
-    let secs = st["piece_par_secs"].as_f64().unwrap();
+    let (len, duration) = (largest.length as f64, largest.duration_secs.unwrap());
+    assert_eq!(st.piece_par_setting, PiecePar::Seconds(8));
+    assert_eq!(u64::from(st.piece_par), pieces(8.0, len, duration, piece_len));
+    assert_eq!(st.piece_par_secs_source, Some(RateSource::Container));
+    let secs = st.piece_par_secs.unwrap();
     assert!(
         (8.0..8.0 + piece_len * duration / len + 0.01).contains(&secs),
         "{secs} s for 8s"
@@ -114,11 +106,11 @@ async fn piece_par_in_seconds_follows_the_containers_duration() {
     let page = r.text().await.unwrap();
     assert!(page.contains("set 4s"), "the index does not show the setting");
     let want = pieces(4.0, len, duration, piece_len);
-    let st = wait_status(&c, "piece_par 4s in status.json", |st| {
-        (st["piece_par_setting"] == "4s").then(|| st.clone())
+    let st = wait_typed(&c, "piece_par 4s in status.json", |st| {
+        (st.piece_par_setting == PiecePar::Seconds(4)).then(|| st.clone())
     })
     .await;
-    assert_eq!(st["piece_par"].as_u64(), Some(want));
+    assert_eq!(u64::from(st.piece_par), want);
     let r = http()
         .get(format!("{}/?piece_par=4x", c.base))
         .send()
@@ -130,29 +122,27 @@ async fn piece_par_in_seconds_follows_the_containers_duration() {
     // A player of the Matroska film: its window in its own file's seconds, and the buffer
     // ahead of it in the container's seconds.
     let mkv = file(&st, "film.mkv");
-    let (mkv_len, mkv_duration) = (
-        mkv["length"].as_f64().unwrap(),
-        mkv["duration_secs"].as_f64().unwrap(),
-    );
-    let _playing = hold(mkv["url"].as_str().unwrap()).await;
-    let st = wait_status(&c, "the player in status.json", |st| {
-        streams(st)
+    let (mkv_len, mkv_duration) = (mkv.file.length as f64, mkv.file.duration_secs.unwrap());
+    let _playing = hold(&mkv.url).await;
+    let st = wait_typed(&c, "the player in status.json", |st| {
+        st.streams
             .first()
-            .filter(|s| s["piece_par_secs"].is_f64())
+            .filter(|s| s.piece_par_secs.is_some())
             .map(|_| st.clone())
     })
     .await;
-    let player = &streams(&st)[0];
+    let player = &st.streams[0];
     assert_eq!(
-        player["piece_par"].as_u64(),
-        Some(pieces(4.0, mkv_len, mkv_duration, piece_len))
+        u64::from(player.piece_par),
+        pieces(4.0, mkv_len, mkv_duration, piece_len)
     );
-    assert_eq!(player["buffer_ahead_source"], "container");
+    let m = player.metrics.as_ref().expect("the player's figures");
+    assert_eq!(m.buffer_ahead_source, Some(RateSource::Container));
     // What the player holds itself, at the same bitrate: served less played, never below 0.
-    let held = player["player_buffer_secs"].as_f64();
-    assert!(held.is_some_and(|s| s >= 0.0), "{player}");
-    let ahead = player["buffer_ahead_secs"].as_f64().unwrap();
-    let bytes = player["buffer_ahead_bytes"].as_f64().unwrap();
+    let held = m.player_buffer_secs;
+    assert!(held.is_some_and(|s| s >= 0.0), "{player:?}");
+    let ahead = m.buffer_ahead_secs.unwrap();
+    let bytes = m.buffer_ahead_bytes as f64;
     assert!(
         (ahead - bytes * mkv_duration / mkv_len).abs() < 0.01,
         "{ahead} s for {bytes} bytes"

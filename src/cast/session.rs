@@ -18,7 +18,7 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(1);
 const GIVE_UP_AFTER: u32 = 10;
 
 /// What the dashboard, status.json and the log say of the cast.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct CastStatus {
     pub renderer: String,
     /// The file's path in the torrent.

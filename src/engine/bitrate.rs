@@ -48,7 +48,7 @@ use crate::media::duration::container_duration;
 use crate::media::tracks::{SubtitleTrack, subtitle_tracks};
 
 /// Where a file's bytes per second of playback come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RateSource {
     /// The file's length over the duration its container declares.

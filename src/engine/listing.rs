@@ -10,7 +10,7 @@ use serde::Serialize;
 
 /// A file of the torrent as every front end shows it: where it lies in the pieces, how much is
 /// verified, who plays it, what its container says.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FileSnap {
     pub index: usize,
     pub path: String,
@@ -59,7 +59,7 @@ impl FileSnap {
 }
 
 /// Where a file fetched ahead stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Prefetch {
     /// Its head or tail is still missing.

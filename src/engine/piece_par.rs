@@ -69,6 +69,15 @@ impl serde::Serialize for PiecePar {
     }
 }
 
+/// As written: `16` or `30s`.
+impl<'de> serde::Deserialize<'de> for PiecePar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|e: BadPiecePar| serde::de::Error::custom(e.0))
+    }
+}
+
 /// Why a piece_par value was refused: the whole message, naming the accepted forms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadPiecePar(pub String);

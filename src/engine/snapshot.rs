@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::listing::FileSnap;
 
 /// Where the torrent stands; status.json and the front ends name it in lower case.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TorrentState {
     /// Its data is being checked (or the engine is starting it).
@@ -118,7 +118,7 @@ impl Snapshot {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PeerSnap {
     pub addr: String,
     pub client: Option<String>,
@@ -137,7 +137,7 @@ pub struct PeerSnap {
     pub request_window: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct StreamSnap {
     pub id: u64,
     pub client: String,

@@ -174,7 +174,7 @@ fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
 }
 
 /// What one viewer (or all of them) went through, as published in a snapshot.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct Viewing {
     /// HTTP connections that streamed the file.
     pub connections: u64,
@@ -204,7 +204,7 @@ pub struct Viewing {
 }
 
 /// One stream's viewer and what is buffered ahead of it.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct StreamMetrics {
     /// What this stream's viewer (its client address and file) went through.
     pub viewing: Viewing,

@@ -8,7 +8,7 @@ use super::ebml;
 use super::walk::{self, ReadAt, SegmentChild};
 
 /// One embedded subtitle track.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SubtitleTrack {
     /// Its number in the container (Matroska's TrackNumber, MP4's track_ID).
     pub number: u64,

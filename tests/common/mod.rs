@@ -293,6 +293,30 @@ pub async fn status(c: &Client) -> serde_json::Value {
     status_at(&c.base).await
 }
 
+/// status.json read typed, as the program writes it.
+pub type Status = bt2p_tui::wire::StatusJson<'static>;
+
+/// `c`'s status.json, typed.
+pub async fn status_typed(c: &Client) -> Status {
+    http()
+        .get(format!("{}/status.json", c.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// `wait_status` on the typed status.json.
+pub async fn wait_typed<T>(c: &Client, what: &str, check: impl Fn(&Status) -> Option<T>) -> T {
+    wait_for(what, DEADLINE, async || {
+        let st = status_typed(c).await;
+        check(&st).ok_or(st)
+    })
+    .await
+}
+
 /// The players status.json lists.
 pub fn streams(st: &serde_json::Value) -> &[serde_json::Value] {
     st["streams"].as_array().expect("status.json lists no streams")
