@@ -279,6 +279,11 @@ pub fn http() -> reqwest::Client {
 
 /// The status.json of the client at `base` (`http://host:port`).
 pub async fn status_at(base: &str) -> serde_json::Value {
+    status_as(base).await
+}
+
+/// The status.json of the client at `base`, read as `T`.
+async fn status_as<T: serde::de::DeserializeOwned>(base: &str) -> T {
     http()
         .get(format!("{base}/status.json"))
         .send()
@@ -298,14 +303,7 @@ pub type Status = bt2p_tui::wire::StatusJson<'static>;
 
 /// `c`'s status.json, typed.
 pub async fn status_typed(c: &Client) -> Status {
-    http()
-        .get(format!("{}/status.json", c.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    status_as(&c.base).await
 }
 
 /// `wait_status` on the typed status.json.
